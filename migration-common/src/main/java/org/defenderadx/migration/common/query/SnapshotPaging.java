@@ -1,5 +1,9 @@
 package org.defenderadx.migration.common.query;
 
+import java.util.ArrayList;
+import java.util.List;
+import org.defenderadx.migration.common.window.Bucket;
+
 /**
  * How many hash buckets a snapshot table is read in. The table is counted first; each call should stay well
  * under the effective cap, the smaller of the row cap and the byte cap divided by the average row size, less a
@@ -36,6 +40,15 @@ public final class SnapshotPaging {
     }
     int n = Integer.highestOneBit((int) calls);
     return n == calls ? n : n * 2;
+  }
+
+  /** The buckets 0/N .. (N-1)/N of a snapshot read in N buckets, in reading order. */
+  public static List<Bucket> buckets(int count) {
+    List<Bucket> all = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      all.add(new Bucket(i, count));
+    }
+    return all;
   }
 
   public static int bucketCount(long rowCount, long rowCap, long byteCap, long averageRowBytes, double safetyFactor) {
