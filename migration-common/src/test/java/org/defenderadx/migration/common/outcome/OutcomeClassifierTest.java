@@ -223,4 +223,31 @@ class OutcomeClassifierTest {
     assertThat(OutcomeClassifier.retryAfter(Map.of("Retry-After", List.of("soon")), NOW)).isEmpty();
     assertThat(OutcomeClassifier.retryAfter(Map.of("Retry-After", List.of("-3")), NOW)).isEmpty();
   }
+
+  @Test
+  void readsErrorEnvelopesWhateverTheKeyCase() {
+    String capitalised = "{\"Error\":{\"Code\":\"BadRequest\",\"Message\":\"Query execution has exceeded the "
+        + "allowed limits. The query execution was preempted.\"}}";
+    Outcome o = classifier.classify(ApiFlavour.XDR, 400, Map.of(), capitalised, Attempt.first());
+    assertThat(o.kind()).isEqualTo(OutcomeKind.PREEMPTED_400);
+    assertThat(o.errorCode()).isEqualTo("BadRequest");
+  }
+
+  @Test
+  void matchesTextInBodiesThatAreNotJson() {
+    Outcome cpu = classifier.classify(ApiFlavour.GRAPH, 429, Map.of(),
+        "You have exceeded processing resources allocated to this tenant. You can run queries again in 12 minutes.",
+        Attempt.first());
+    assertThat(cpu.kind()).isEqualTo(OutcomeKind.CPU_QUOTA_429);
+    assertThat(cpu.resumeAt()).contains(NOW.plus(Duration.ofMinutes(12)));
+    Outcome size = classifier.classify(ApiFlavour.MDE, 400, Map.of(), "Query result size exceeded", Attempt.first());
+    assertThat(size.kind()).isEqualTo(OutcomeKind.SIZE_CAP_400);
+  }
+
+  @Test
+  void requestIdFallsBackToTheResponseHeader() {
+    Outcome o = classifier.classify(ApiFlavour.GRAPH, 503, Map.of("request-id", List.of("hdr-1")), "",
+        Attempt.first());
+    assertThat(o.requestId()).isEqualTo("hdr-1");
+  }
 }
