@@ -66,11 +66,9 @@ public final class WindowGrid {
     long h = KustoTime.toTicks(hi);
     long nodeLo = cellStartTicks(l);
     long nodeHi = nodeLo + cellTicks;
-    while (nodeHi - nodeLo >= 1) {
-      if (nodeLo == l && nodeHi == h) {
-        return true;
-      }
-      if (nodeHi - nodeLo == 1) {
+    // Walk down towards l; the only candidates are the nodes on that path.
+    while (!(nodeLo == l && nodeHi == h)) {
+      if (nodeHi - nodeLo == 1 || h > nodeHi) {
         return false;
       }
       long mid = midpoint(nodeLo, nodeHi);
@@ -80,7 +78,7 @@ public final class WindowGrid {
         nodeLo = mid;
       }
     }
-    return false;
+    return true;
   }
 
   static long midpoint(long lo, long hi) {

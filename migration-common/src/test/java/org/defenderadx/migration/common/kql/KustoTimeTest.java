@@ -92,4 +92,12 @@ class KustoTimeTest {
     assertThat(KustoTimespan.parse(KustoTimespan.format(d.negated()))).isEqualTo(d.negated());
     assertThat(KqlLiterals.timespan(Duration.ofMinutes(5))).isEqualTo("time(00:05:00.0000000)");
   }
+
+  @Test
+  void refusesInstantsOutsideKustosRange() {
+    assertThatThrownBy(() -> KustoTime.format(Instant.parse("+10000-01-01T00:00:00Z")))
+        .hasMessageContaining("range");
+    assertThat(KustoTime.format(KustoTime.MAX)).isEqualTo("9999-12-31T23:59:59.9999999Z");
+    assertThat(KustoTime.format(KustoTime.MIN)).isEqualTo("0001-01-01T00:00:00.0000000Z");
+  }
 }

@@ -137,4 +137,13 @@ class WindowPlannerTest {
     assertThat(List.of(grid.cellStart(tick(13)), grid.cellEnd(tick(13)))).containsExactly(tick(8), tick(16));
     assertThat(grid.cellStart(tick(-1))).isEqualTo(tick(-8));
   }
+
+  @Test
+  void scheduleDerivesHorizonAndClosePoint() {
+    WindowSchedule schedule = WindowSchedule.thirtyDays(Duration.ofHours(1), Duration.ofMinutes(5));
+    assertThat(schedule.horizonStart(T0)).isEqualTo(T0.minus(Duration.ofDays(30)).plus(Duration.ofHours(1)));
+    assertThat(schedule.closePoint(T0, Optional.empty(), Duration.ZERO)).isEqualTo(T0.minus(Duration.ofMinutes(5)));
+    assertThatThrownBy(() -> new WindowSchedule(Duration.ofHours(1), Duration.ofHours(2), Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
 }

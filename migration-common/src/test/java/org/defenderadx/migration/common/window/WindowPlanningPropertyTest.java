@@ -79,6 +79,10 @@ class WindowPlanningPropertyTest {
    * time as a real clock would.
    */
   static List<Window> run(Scenario s, Random crashes) {
+    return run(s, crashes, w -> s.table().rowsIn(w) > s.cap());
+  }
+
+  static List<Window> run(Scenario s, Random crashes, java.util.function.Predicate<Window> mustSplit) {
     WindowPlanner planner = new WindowPlanner(s.grid());
     WindowSplitter splitter = new WindowSplitter();
     Optional<WindowProgress> progress = s.start();
@@ -103,7 +107,7 @@ class WindowPlanningPropertyTest {
         queue.addAll(plan.windows());
       }
       Window next = queue.pollFirst();
-      if (s.table().rowsIn(next) > s.cap()) {
+      if (mustSplit.test(next)) {
         List<Window> halves = splitter.split(next);
         queue.addFirst(halves.get(1));
         queue.addFirst(halves.get(0));
@@ -137,6 +141,28 @@ class WindowPlanningPropertyTest {
       for (Window w : committed) {
         assertThat(s.grid().isTreeNode(w.lo(), w.hi())).as("tree node %s", w).isTrue();
       }
+    }
+  }
+
+  @Test
+  void randomSplitDecisionsStillPartitionTheRange() {
+    Random r = new Random(4242);
+    for (int trial = 0; trial < TRIALS; trial++) {
+      Scenario s = randomScenario(r);
+      Random decisions = new Random(trial);
+      // Splits for no data reason at all, as preemption does, down to small buckets.
+      List<Window> committed = run(s, null, w -> w.bucket().count() < 8 && decisions.nextInt(3) == 0);
+      Instant start = s.start().map(WindowProgress::watermark)
+          .filter(w -> !w.isBefore(s.grid().cellStart(s.horizon())))
+          .orElse(s.grid().cellStart(s.horizon()));
+      Instant end = s.grid().cellStart(s.close());
+      if (!start.isBefore(end)) {
+        assertThat(committed).isEmpty();
+        continue;
+      }
+      assertThat(committed.get(0).lo()).isEqualTo(start);
+      assertThat(committed.get(committed.size() - 1).hi()).isEqualTo(end);
+      assertContiguous(committed);
     }
   }
 
