@@ -70,6 +70,7 @@ public record MigrationConfigRow(String sourceTable, String destinationTable, St
     c.put("TenantId", "string");
     c.put("Version", "long");
     c.put("LateArrivalAllowance", "timespan");
+    c.put("UpdatedBy", "string");
     c.put("Notes", "string");
     c.put("BucketProgress", "string");
     return java.util.Collections.unmodifiableMap(c);
@@ -240,6 +241,7 @@ public record MigrationConfigRow(String sourceTable, String destinationTable, St
     row.put("TenantId", tenantId);
     row.put("Version", newVersion);
     row.put("LateArrivalAllowance", lateArrivalAllowance);
+    row.put("UpdatedBy", "defender-adx-migration");
     row.put("Notes", notes);
     row.put("BucketProgress", progress.lastBucketDone().map(Bucket::toString).orElse(""));
     return row;
