@@ -151,7 +151,7 @@ class MigrationConfigRowTest {
         ".create-merge table MigrationConfiguration (SourceTable:string, DestinationTable:string, "
             + "WatermarkColumn:string, LastRefreshedTime:datetime, LastRefreshedTimeInString:string, "
             + "LoadType:string, IsActive:bool, TenantId:string, Version:long, LateArrivalAllowance:timespan, "
-            + "Notes:string, BucketProgress:string)");
+            + "UpdatedBy:string, Notes:string, BucketProgress:string)");
   }
 
   @Test
