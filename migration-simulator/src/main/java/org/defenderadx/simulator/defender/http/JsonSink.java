@@ -57,6 +57,13 @@ public final class JsonSink {
     return this;
   }
 
+  public JsonSink rawBytes(byte[] b) {
+    ensure(b.length);
+    System.arraycopy(b, 0, buf, len, b.length);
+    len += b.length;
+    return this;
+  }
+
   public JsonSink raw(String ascii) {
     int n = ascii.length();
     ensure(n);
