@@ -1,0 +1,624 @@
+package org.defenderadx.simulator.kql.engine;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.PriorityQueue;
+import java.util.Set;
+import org.defenderadx.simulator.kql.Column;
+import org.defenderadx.simulator.kql.IngestionTimeRange;
+import org.defenderadx.simulator.kql.KqlType;
+import org.defenderadx.simulator.kql.StoredRow;
+import org.defenderadx.simulator.kql.TableSource;
+
+/** The physical operators. Row-at-a-time operators stream; sort and summarize materialise. */
+final class Plans {
+  private Plans() {
+  }
+
+  /** An iterator computing its next element on demand; {@link #advance} returns null at the end. */
+  abstract static class Lazy<T> implements Iterator<T> {
+    private T next;
+    private boolean done;
+
+    abstract T advance();
+
+    @Override
+    public boolean hasNext() {
+      if (next == null && !done) {
+        next = advance();
+        done = next == null;
+      }
+      return next != null;
+    }
+
+    @Override
+    public T next() {
+      if (!hasNext()) {
+        throw new NoSuchElementException();
+      }
+      T t = next;
+      next = null;
+      return t;
+    }
+  }
+
+  /** A bound on ingestion_time() taken from a leading where, applied as the scan hint. */
+  record TimeBound(String op, Scalar value) {
+  }
+
+  static final class TableScan implements Plan {
+    final TableSource source;
+    final List<Column> columns;
+    final List<TimeBound> bounds;
+
+    TableScan(TableSource source, List<TimeBound> bounds) {
+      this.source = source;
+      this.columns = List.copyOf(source.columns());
+      this.bounds = bounds;
+    }
+
+    @Override
+    public List<Column> columns() {
+      return columns;
+    }
+
+    IngestionTimeRange hint(Exec exec) {
+      Instant from = null;
+      Instant to = null;
+      RowCtx c = exec.constantContext();
+      for (TimeBound b : bounds) {
+        Object v = b.value().eval(c);
+        if (!(v instanceof Instant t)) {
+          continue;
+        }
+        switch (b.op()) {
+          case ">=":
+          case ">":
+            from = from == null || t.isAfter(from) ? t : from;
+            break;
+          case "<=":
+            t = t.plusNanos(100);
+            to = to == null || t.isBefore(to) ? t : to;
+            break;
+          case "<":
+            to = to == null || t.isBefore(to) ? t : to;
+            break;
+          default:
+            break;
+        }
+      }
+      return from == null && to == null ? IngestionTimeRange.ALL : new IngestionTimeRange(from, to);
+    }
+
+    @Override
+    public Iterator<Row> open(Exec exec) {
+      Iterator<StoredRow> it = source.scan(hint(exec));
+      int width = columns.size();
+      return new Lazy<>() {
+        @Override
+        Row advance() {
+          if (!it.hasNext()) {
+            return null;
+          }
+          StoredRow r = it.next();
+          exec.stats().addScanned(1);
+          Object[] v = r.values().length == width ? r.values().clone() : Arrays.copyOf(r.values(), width);
+          return new Row(v, r.ingestionTime(), r.extentTags());
+        }
+      };
+    }
+  }
+
+  /** A fixed set of rows (print, datatable, getschema). */
+  static final class Constant implements Plan {
+    final List<Column> columns;
+    final java.util.function.Function<Exec, List<Object[]>> rows;
+
+    Constant(List<Column> columns, java.util.function.Function<Exec, List<Object[]>> rows) {
+      this.columns = columns;
+      this.rows = rows;
+    }
+
+    @Override
+    public List<Column> columns() {
+      return columns;
+    }
+
+    @Override
+    public Iterator<Row> open(Exec exec) {
+      return rows.apply(exec).stream().map(Row::of).iterator();
+    }
+  }
+
+  static final class Filter implements Plan {
+    final Plan in;
+    final Scalar predicate;
+
+    Filter(Plan in, Scalar predicate) {
+      this.in = in;
+      this.predicate = predicate;
+    }
+
+    @Override
+    public List<Column> columns() {
+      return in.columns();
+    }
+
+    @Override
+    public Iterator<Row> open(Exec exec) {
+      Iterator<Row> it = in.open(exec);
+      RowCtx c = new RowCtx(exec);
+      return new Lazy<>() {
+        @Override
+        Row advance() {
+          while (it.hasNext()) {
+            c.row = it.next();
+            c.rowNumber++;
+            if (Boolean.TRUE.equals(predicate.eval(c))) {
+              return c.row;
+            }
+          }
+          return null;
+        }
+      };
+    }
+  }
+
+  /**
+   * extend: the input row is widened to the output schema and each new column is computed in turn, so later
+   * expressions can use columns defined earlier in the same operator, as Kusto allows.
+   */
+  static final class Extend implements Plan {
+    final Plan in;
+    final List<Column> columns;
+    final int[] slots;
+    final Scalar[] exprs;
+
+    Extend(Plan in, List<Column> columns, int[] slots, Scalar[] exprs) {
+      this.in = in;
+      this.columns = columns;
+      this.slots = slots;
+      this.exprs = exprs;
+    }
+
+    @Override
+    public List<Column> columns() {
+      return columns;
+    }
+
+    @Override
+    public Iterator<Row> open(Exec exec) {
+      Iterator<Row> it = in.open(exec);
+      RowCtx c = new RowCtx(exec);
+      int width = columns.size();
+      return new Lazy<>() {
+        @Override
+        Row advance() {
+          if (!it.hasNext()) {
+            return null;
+          }
+          Row r = it.next();
+          Row w = r.withValues(Arrays.copyOf(r.values(), width));
+          c.row = w;
+          c.rowNumber++;
+          for (int k = 0; k < exprs.length; k++) {
+            w.values()[slots[k]] = Values.coerce(exprs[k].eval(c), columns.get(slots[k]).type());
+          }
+          return w;
+        }
+      };
+    }
+  }
+
+  /** project and friends: every output column is an expression over the input row. */
+  static final class Project implements Plan {
+    final Plan in;
+    final List<Column> columns;
+    final Scalar[] exprs;
+
+    Project(Plan in, List<Column> columns, Scalar[] exprs) {
+      this.in = in;
+      this.columns = columns;
+      this.exprs = exprs;
+    }
+
+    @Override
+    public List<Column> columns() {
+      return columns;
+    }
+
+    @Override
+    public Iterator<Row> open(Exec exec) {
+      Iterator<Row> it = in.open(exec);
+      RowCtx c = new RowCtx(exec);
+      return new Lazy<>() {
+        @Override
+        Row advance() {
+          if (!it.hasNext()) {
+            return null;
+          }
+          c.row = it.next();
+          c.rowNumber++;
+          Object[] out = new Object[exprs.length];
+          for (int k = 0; k < exprs.length; k++) {
+            out[k] = Values.coerce(exprs[k].eval(c), columns.get(k).type());
+          }
+          return c.row.withValues(out);
+        }
+      };
+    }
+  }
+
+  static final class Take implements Plan {
+    final Plan in;
+    final Scalar count;
+
+    Take(Plan in, Scalar count) {
+      this.in = in;
+      this.count = count;
+    }
+
+    @Override
+    public List<Column> columns() {
+      return in.columns();
+    }
+
+    @Override
+    public Iterator<Row> open(Exec exec) {
+      long n = longOf(count, exec);
+      if (n <= 0) {
+        return Collections.emptyIterator();
+      }
+      Iterator<Row> it = in.open(exec);
+      return new Lazy<>() {
+        long taken;
+
+        @Override
+        Row advance() {
+          // stop pulling (and so stop scanning) as soon as the count is reached
+          if (taken >= n || !it.hasNext()) {
+            return null;
+          }
+          taken++;
+          return it.next();
+        }
+      };
+    }
+  }
+
+  static long longOf(Scalar s, Exec exec) {
+    Long n = Values.toLong(s.eval(exec.constantContext()));
+    return n == null ? 0 : n;
+  }
+
+  record SortKey(Scalar expr, boolean ascending, boolean nullsFirst) {
+  }
+
+  /**
+   * order by / top. With a limit (a following take, top, or a row_number() window) it keeps only the best
+   * {@code limit} rows in a bounded heap instead of materialising the whole input.
+   */
+  static final class Sort implements Plan {
+    final Plan in;
+    final List<SortKey> keys;
+    final Scalar limit;
+
+    Sort(Plan in, List<SortKey> keys, Scalar limit) {
+      this.in = in;
+      this.keys = keys;
+      this.limit = limit;
+    }
+
+    Sort withLimit(Scalar newLimit) {
+      return new Sort(in, keys, newLimit);
+    }
+
+    @Override
+    public List<Column> columns() {
+      return in.columns();
+    }
+
+    private record Keyed(Object[] key, long seq, Row row) {
+    }
+
+    @Override
+    public Iterator<Row> open(Exec exec) {
+      long max = limit == null ? Long.MAX_VALUE : longOf(limit, exec);
+      if (max <= 0) {
+        return Collections.emptyIterator();
+      }
+      Comparator<Keyed> order = (a, b) -> {
+        for (int k = 0; k < keys.size(); k++) {
+          SortKey sk = keys.get(k);
+          int c = Values.compareForSort(a.key[k], b.key[k], sk.ascending(), sk.nullsFirst());
+          if (c != 0) {
+            return c;
+          }
+        }
+        return Long.compare(a.seq, b.seq); // ties keep input order, so paging is deterministic
+      };
+      Iterator<Row> it = in.open(exec);
+      RowCtx c = new RowCtx(exec);
+      long seq = 0;
+      List<Keyed> sorted;
+      if (max < Integer.MAX_VALUE) {
+        PriorityQueue<Keyed> heap = new PriorityQueue<>(order.reversed());
+        while (it.hasNext()) {
+          Keyed k = keyed(c, it.next(), seq++);
+          if (heap.size() < max) {
+            heap.add(k);
+          } else if (order.compare(k, heap.peek()) < 0) {
+            heap.poll();
+            heap.add(k);
+          }
+        }
+        sorted = new ArrayList<>(heap);
+      } else {
+        sorted = new ArrayList<>();
+        while (it.hasNext()) {
+          sorted.add(keyed(c, it.next(), seq++));
+        }
+      }
+      exec.stats().addSorted(seq);
+      sorted.sort(order);
+      return sorted.stream().map(Keyed::row).iterator();
+    }
+
+    private Keyed keyed(RowCtx c, Row r, long seq) {
+      c.row = r;
+      c.rowNumber = seq + 1;
+      Object[] key = new Object[keys.size()];
+      for (int k = 0; k < key.length; k++) {
+        key[k] = keys.get(k).expr().eval(c);
+      }
+      return new Keyed(key, seq, r);
+    }
+  }
+
+  static final class Count implements Plan {
+    final Plan in;
+
+    Count(Plan in) {
+      this.in = in;
+    }
+
+    @Override
+    public List<Column> columns() {
+      return List.of(new Column("Count", KqlType.LONG));
+    }
+
+    @Override
+    public Iterator<Row> open(Exec exec) {
+      Iterator<Row> it = in.open(exec);
+      long n = 0;
+      while (it.hasNext()) {
+        it.next();
+        n++;
+      }
+      return List.of(Row.of(new Object[] {n})).iterator();
+    }
+  }
+
+  static final class Distinct implements Plan {
+    final Plan in;
+    final List<Column> columns;
+    final Scalar[] exprs;
+
+    Distinct(Plan in, List<Column> columns, Scalar[] exprs) {
+      this.in = in;
+      this.columns = columns;
+      this.exprs = exprs;
+    }
+
+    @Override
+    public List<Column> columns() {
+      return columns;
+    }
+
+    @Override
+    public Iterator<Row> open(Exec exec) {
+      Iterator<Row> it = in.open(exec);
+      RowCtx c = new RowCtx(exec);
+      Set<List<Object>> seen = new HashSet<>();
+      return new Lazy<>() {
+        @Override
+        Row advance() {
+          while (it.hasNext()) {
+            c.row = it.next();
+            Object[] out = new Object[exprs.length];
+            for (int k = 0; k < exprs.length; k++) {
+              out[k] = Values.coerce(exprs[k].eval(c), columns.get(k).type());
+            }
+            if (seen.add(Arrays.asList(out))) {
+              return Row.of(out);
+            }
+          }
+          return null;
+        }
+      };
+    }
+  }
+
+  static final class Union implements Plan {
+    final List<Plan> inputs;
+    final List<String> sourceNames;
+    final List<Column> columns;
+    final int[][] maps;
+    final boolean withSource;
+
+    Union(List<Plan> inputs, List<String> sourceNames, List<Column> columns, int[][] maps, boolean withSource) {
+      this.inputs = inputs;
+      this.sourceNames = sourceNames;
+      this.columns = columns;
+      this.maps = maps;
+      this.withSource = withSource;
+    }
+
+    @Override
+    public List<Column> columns() {
+      return columns;
+    }
+
+    @Override
+    public Iterator<Row> open(Exec exec) {
+      return new Lazy<>() {
+        int input = -1;
+        Iterator<Row> current = Collections.emptyIterator();
+
+        @Override
+        Row advance() {
+          while (!current.hasNext()) {
+            if (++input >= inputs.size()) {
+              return null;
+            }
+            current = inputs.get(input).open(exec);
+          }
+          Row r = current.next();
+          Object[] out = new Object[columns.size()];
+          int[] map = maps[input];
+          for (int k = 0; k < map.length; k++) {
+            out[map[k]] = Values.coerce(k < r.values().length ? r.values()[k] : null, columns.get(map[k]).type());
+          }
+          if (withSource) {
+            out[0] = sourceNames.get(input);
+          }
+          return r.withValues(out);
+        }
+      };
+    }
+  }
+
+  /** A group-by accumulator for one aggregate; its result may span several output columns (arg_max). */
+  interface Accumulator {
+    void add(RowCtx c);
+
+    void result(Object[] out, int offset);
+  }
+
+  interface AggregateSpec {
+    List<Column> outputs();
+
+    Accumulator newAccumulator();
+  }
+
+  static final class Summarize implements Plan {
+    final Plan in;
+    final List<Column> columns;
+    final Scalar[] keys;
+    final List<AggregateSpec> aggregates;
+
+    Summarize(Plan in, List<Column> columns, Scalar[] keys, List<AggregateSpec> aggregates) {
+      this.in = in;
+      this.columns = columns;
+      this.keys = keys;
+      this.aggregates = aggregates;
+    }
+
+    @Override
+    public List<Column> columns() {
+      return columns;
+    }
+
+    @Override
+    public Iterator<Row> open(Exec exec) {
+      Iterator<Row> it = in.open(exec);
+      RowCtx c = new RowCtx(exec);
+      Map<List<Object>, Accumulator[]> groups = new LinkedHashMap<>();
+      while (it.hasNext()) {
+        c.row = it.next();
+        c.rowNumber++;
+        Object[] key = new Object[keys.length];
+        for (int k = 0; k < keys.length; k++) {
+          key[k] = Values.coerce(keys[k].eval(c), columns.get(k).type());
+        }
+        Accumulator[] accs = groups.computeIfAbsent(Arrays.asList(key), x -> newAccumulators());
+        for (Accumulator a : accs) {
+          a.add(c);
+        }
+      }
+      if (keys.length == 0 && groups.isEmpty()) {
+        groups.put(List.of(), newAccumulators()); // summarize without by always yields one row
+      }
+      List<Row> out = new ArrayList<>(groups.size());
+      for (Map.Entry<List<Object>, Accumulator[]> g : groups.entrySet()) {
+        Object[] values = new Object[columns.size()];
+        for (int k = 0; k < keys.length; k++) {
+          values[k] = g.getKey().get(k);
+        }
+        int offset = keys.length;
+        for (int a = 0; a < aggregates.size(); a++) {
+          g.getValue()[a].result(values, offset);
+          offset += aggregates.get(a).outputs().size();
+        }
+        for (int k = keys.length; k < values.length; k++) {
+          values[k] = Values.coerce(values[k], columns.get(k).type());
+        }
+        out.add(Row.of(values));
+      }
+      return out.iterator();
+    }
+
+    private Accumulator[] newAccumulators() {
+      Accumulator[] accs = new Accumulator[aggregates.size()];
+      for (int k = 0; k < accs.length; k++) {
+        accs[k] = aggregates.get(k).newAccumulator();
+      }
+      return accs;
+    }
+  }
+
+  /** range x from a to b step s, over longs, reals, datetimes or timespans. */
+  static final class Range implements Plan {
+    final List<Column> columns;
+    final Scalar from;
+    final Scalar to;
+    final Scalar step;
+
+    Range(String column, Scalar from, Scalar to, Scalar step) {
+      this.columns = List.of(new Column(column, from.type()));
+      this.from = from;
+      this.to = to;
+      this.step = step;
+    }
+
+    @Override
+    public List<Column> columns() {
+      return columns;
+    }
+
+    @Override
+    public Iterator<Row> open(Exec exec) {
+      RowCtx c = exec.constantContext();
+      Object start = from.eval(c);
+      Object end = to.eval(c);
+      Object inc = step.eval(c);
+      KqlType t = columns.get(0).type();
+      return new Lazy<>() {
+        Object cur = start;
+
+        @Override
+        Row advance() {
+          if (cur == null || end == null || inc == null || Values.compare(cur, end) > 0) {
+            return null;
+          }
+          Object v = Values.coerce(cur, t);
+          cur = Arith.apply("+", cur, inc);
+          if (inc instanceof Duration d && d.isZero() || inc instanceof Number n && n.doubleValue() == 0) {
+            cur = null;
+          }
+          return Row.of(new Object[] {v});
+        }
+      };
+    }
+  }
+}
