@@ -99,21 +99,25 @@ public final class EventTable {
     for (int i = 0; i < rows; i++) {
       t[i] = lo + r.nextLong(width);
     }
-    long burst = burstAt == null ? lo : Ticks.of(burstAt);
-    for (int i = (int) rows; i < n; i++) {
-      t[i] = burst;
-    }
-    Arrays.sort(t);
-    // Ingestion happens in batches: runs of 1..40 consecutive rows share their first row's instant.
+    Arrays.sort(t, 0, (int) rows);
+    // Ingestion happens in batches: runs of up to 40 rows that arrive within five minutes share the first
+    // row's instant.
+    long batchSpan = 300 * Ticks.PER_SECOND;
     int i = 0;
-    while (i < n) {
+    while (i < rows) {
       int len = 1 + r.nextInt(40);
       long first = t[i];
-      for (int j = i + 1; j < Math.min(n, i + len); j++) {
-        t[j] = first;
+      int j = i + 1;
+      while (j < Math.min(rows, i + len) && t[j] - first < batchSpan) {
+        t[j++] = first;
       }
-      i += len;
+      i = j;
     }
+    long burst = burstAt == null ? lo : Ticks.of(burstAt);
+    for (int k = (int) rows; k < n; k++) {
+      t[k] = burst;
+    }
+    Arrays.sort(t);
     return t;
   }
 

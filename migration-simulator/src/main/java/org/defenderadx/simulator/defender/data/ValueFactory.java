@@ -57,7 +57,9 @@ public final class ValueFactory {
       "/bin/bash -c 'for f in /var/log/*.log; do grep -H \"error\" \"$f\"; done'",
       "rundll32.exe C:\\Windows\\System32\\shell32.dll,Control_RunDLL \"Ωmega ☃ 🙂\"",
       "python3 -c \"print('it\\'s a \\\\ backslash')\"",
-      "msiexec.exe /i \"C:\\Users\\王伟\\Downloads\\安装程序.msi\" /qn"};
+      "msiexec.exe /i \"C:\\Users\\王伟\\Downloads\\安装程序.msi\" /qn",
+      "explorer.exe", "conhost.exe 0xffffffff -ForceV1", "svchost.exe -k LocalService -p", "\"teams.exe\"",
+      "C:\\Windows\\system32\\wbem\\wmiprvse.exe -Embedding", "/usr/sbin/sshd -D"};
   static final String[] URLS = {"login.microsoftonline.com", "www.contoso.com", "cdn.例え.jp", "api.github.com",
       "update.googleapis.com", "xn--bcher-kva.example"};
 
@@ -93,6 +95,11 @@ public final class ValueFactory {
       default: break;
     }
     if (t == KqlType.STRING) {
+      if (n.contains("VersionInfo")) {
+        // Often absent in real data (unsigned or stripped binaries).
+        Gen inner = versionInfo(n);
+        return (x, r) -> r.nextInt(2) == 0 ? "" : inner.next(x, r);
+      }
       if (n.endsWith("SHA1")) {
         return (x, r) -> Rows.hex(r, 40);
       }
@@ -201,6 +208,20 @@ public final class ValueFactory {
       default:
         return (x, r) -> null;
     }
+  }
+
+  private static Gen versionInfo(String n) {
+    if (n.endsWith("CompanyName")) {
+      return (x, r) -> Rows.pick(r, COMPANIES);
+    }
+    if (n.endsWith("ProductVersion")) {
+      return (x, r) -> (10 + r.nextInt(3)) + ".0." + (19000 + r.nextInt(4000)) + "." + r.nextInt(5000);
+    }
+    if (n.endsWith("FileName")) {
+      return (x, r) -> Rows.pick(r, FILES);
+    }
+    return (x, r) -> Rows.pick(r, new String[] {"Microsoft® Windows® Operating System", "Google Chrome",
+        "Windows Command Processor", "Python"});
   }
 
   private static final String[] WORDS = {"Enabled", "Disabled", "Unknown", "Active", "None", "Managed",
