@@ -8,7 +8,8 @@ import org.defenderadx.simulator.defender.data.Profile;
 
 /**
  * Runs the Defender simulator on its own:
- * {@code DefenderSimulatorMain --port 0 --profile small --seed 42 --time-scale 60 [--anchor 2026-11-15T00:00:00Z]
+ * {@code DefenderSimulatorMain --port 0 --profile small --seed 42 --time-scale 60 [--scenario scaled]
+ * [--anchor 2026-11-15T00:00:00Z]
  * [--row-cap N] [--byte-cap BYTES] [--calls-per-minute N] [--token-lifetime-seconds N] [--date-skew-seconds N]}.
  * Prints {@code port=<n>} (and the credentials to use) once it is listening; stops on Ctrl-C.
  * Without {@code --anchor} the data is laid out around the current hour, so runs with the same seed
@@ -21,7 +22,13 @@ public final class DefenderSimulatorMain {
   public static void main(String[] args) throws Exception {
     DefenderSimConfig.Builder b = DefenderSimConfig.builder()
         .anchor(Instant.now().truncatedTo(ChronoUnit.HOURS));
-    DefenderSimConfig.Limits limits = DefenderSimConfig.Limits.documented();
+    for (int i = 0; i + 1 < args.length; i++) {
+      // The scenario sets limits and faults first, so that single options below can override them.
+      if (args[i].equals("--scenario")) {
+        Scenario.parse(args[i + 1]).apply(b);
+      }
+    }
+    DefenderSimConfig.Limits limits = b.build().limits();
     for (int i = 0; i < args.length; i++) {
       String key = args[i];
       if (i + 1 >= args.length) {
@@ -35,6 +42,7 @@ public final class DefenderSimulatorMain {
         case "--seed" -> b.seed(Long.parseLong(v));
         case "--time-scale" -> b.timeScale(Double.parseDouble(v));
         case "--anchor" -> b.anchor(Instant.parse(v));
+        case "--scenario" -> { }
         case "--row-cap" -> limits = limits.withRowCap(Integer.parseInt(v));
         case "--byte-cap" -> {
           long cap = Long.parseLong(v);
