@@ -300,14 +300,67 @@ public final class Planner {
 
   private Plan where(Plan in, Ast.Where w, Env env) {
     Scalar predicate = compile(w.predicate(), new Scope(in.columns(), env, "where"));
-    if (in instanceof Plans.TableScan scan && scan.bounds.isEmpty()) {
-      List<Plans.TimeBound> bounds = new ArrayList<>();
-      collectIngestionBounds(w.predicate(), env, bounds);
-      if (!bounds.isEmpty()) {
-        in = new Plans.TableScan(scan.source, bounds);
-      }
+    List<Plans.TimeBound> bounds = new ArrayList<>();
+    collectIngestionBounds(w.predicate(), env, bounds);
+    boolean numbers = numbersRows(w.predicate());
+    if (!bounds.isEmpty() && !numbers) {
+      Plan pushed = withScanBounds(in, bounds);
+      in = pushed != null ? pushed : in;
     }
-    return new Plans.Filter(in, predicate);
+    return new Plans.Filter(in, predicate, numbers);
+  }
+
+  /**
+   * Rebuilds a chain of row-preserving operators over a table scan with the scan limited to the bounds. Valid
+   * because those operators neither drop nor reorder rows by ingestion time, and the filter above still applies;
+   * an operator that numbers rows stops the push, since fewer input rows would renumber them.
+   */
+  private static Plan withScanBounds(Plan p, List<Plans.TimeBound> bounds) {
+    if (p instanceof Plans.TableScan scan) {
+      if (!scan.bounds.isEmpty()) {
+        return null;
+      }
+      return new Plans.TableScan(scan.source, bounds);
+    }
+    if (p instanceof Plans.Filter f && !f.numbersRows) {
+      Plan in = withScanBounds(f.in, bounds);
+      return in == null ? null : new Plans.Filter(in, f.predicate, false);
+    }
+    if (p instanceof Plans.Extend x && !x.numbersRows) {
+      Plan in = withScanBounds(x.in, bounds);
+      return in == null ? null : x.withInput(in);
+    }
+    if (p instanceof Plans.Project x && !x.numbersRows) {
+      Plan in = withScanBounds(x.in, bounds);
+      return in == null ? null : x.withInput(in);
+    }
+    return null;
+  }
+
+  /** True when the expression calls row_number() anywhere. */
+  static boolean numbersRows(Expr e) {
+    if (e instanceof Ast.Call c) {
+      return c.name().equals("row_number") || c.args().stream().anyMatch(Planner::numbersRows);
+    }
+    if (e instanceof Ast.Binary b) {
+      return numbersRows(b.left()) || numbersRows(b.right());
+    }
+    if (e instanceof Ast.Unary u) {
+      return numbersRows(u.operand());
+    }
+    if (e instanceof Ast.Member m) {
+      return numbersRows(m.target());
+    }
+    if (e instanceof Ast.Index ix) {
+      return numbersRows(ix.target()) || numbersRows(ix.index());
+    }
+    if (e instanceof Ast.In in) {
+      return numbersRows(in.value()) || in.items().stream().anyMatch(Planner::numbersRows);
+    }
+    if (e instanceof Ast.Between b) {
+      return numbersRows(b.value()) || numbersRows(b.low()) || numbersRows(b.high());
+    }
+    return false;
   }
 
   /** Finds {@code ingestion_time() <op> constant} terms of a conjunction; they become the scan's hint. */
@@ -453,7 +506,8 @@ public final class Planner {
       slots[k] = idx;
       exprs[k] = s;
     }
-    return new Plans.Extend(in, List.copyOf(cols), slots, exprs);
+    return new Plans.Extend(in, List.copyOf(cols), slots, exprs,
+        assignments.stream().anyMatch(a -> numbersRows(a.expr())));
   }
 
   private Plan project(Plan in, List<Ast.Assignment> assignments, Env env) {
@@ -478,7 +532,8 @@ public final class Planner {
       cols.add(new Column(name, s.type()));
       exprs.add(s);
     }
-    return new Plans.Project(in, List.copyOf(cols), exprs.toArray(new Scalar[0]));
+    return new Plans.Project(in, List.copyOf(cols), exprs.toArray(new Scalar[0]),
+        assignments.stream().anyMatch(a -> numbersRows(a.expr())));
   }
 
   private Plan keep(Plan in, List<String> patterns, boolean keepMatching, String operator) {
@@ -499,7 +554,7 @@ public final class Planner {
         exprs.add(columnRef(k, c.type()));
       }
     }
-    return new Plans.Project(in, List.copyOf(cols), exprs.toArray(new Scalar[0]));
+    return new Plans.Project(in, List.copyOf(cols), exprs.toArray(new Scalar[0]), false);
   }
 
   private Plan rename(Plan in, List<String[]> renames) {
@@ -515,7 +570,7 @@ public final class Planner {
     for (int k = 0; k < exprs.length; k++) {
       exprs[k] = columnRef(k, cols.get(k).type());
     }
-    return new Plans.Project(in, List.copyOf(cols), exprs);
+    return new Plans.Project(in, List.copyOf(cols), exprs, false);
   }
 
   private Plans.Sort sort(Plan in, List<Ast.SortKey> keys, Env env, String operator) {

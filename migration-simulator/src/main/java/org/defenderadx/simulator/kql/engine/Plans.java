@@ -12,7 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
-import java.util.PriorityQueue;
 import java.util.Set;
 import org.defenderadx.simulator.kql.Column;
 import org.defenderadx.simulator.kql.IngestionTimeRange;
@@ -143,10 +142,12 @@ final class Plans {
   static final class Filter implements Plan {
     final Plan in;
     final Scalar predicate;
+    final boolean numbersRows;
 
-    Filter(Plan in, Scalar predicate) {
+    Filter(Plan in, Scalar predicate, boolean numbersRows) {
       this.in = in;
       this.predicate = predicate;
+      this.numbersRows = numbersRows;
     }
 
     @Override
@@ -183,12 +184,18 @@ final class Plans {
     final List<Column> columns;
     final int[] slots;
     final Scalar[] exprs;
+    final boolean numbersRows;
 
-    Extend(Plan in, List<Column> columns, int[] slots, Scalar[] exprs) {
+    Extend(Plan in, List<Column> columns, int[] slots, Scalar[] exprs, boolean numbersRows) {
       this.in = in;
       this.columns = columns;
       this.slots = slots;
       this.exprs = exprs;
+      this.numbersRows = numbersRows;
+    }
+
+    Extend withInput(Plan newIn) {
+      return new Extend(newIn, columns, slots, exprs, numbersRows);
     }
 
     @Override
@@ -225,11 +232,17 @@ final class Plans {
     final Plan in;
     final List<Column> columns;
     final Scalar[] exprs;
+    final boolean numbersRows;
 
-    Project(Plan in, List<Column> columns, Scalar[] exprs) {
+    Project(Plan in, List<Column> columns, Scalar[] exprs, boolean numbersRows) {
       this.in = in;
       this.columns = columns;
       this.exprs = exprs;
+      this.numbersRows = numbersRows;
+    }
+
+    Project withInput(Plan newIn) {
+      return new Project(newIn, columns, exprs, numbersRows);
     }
 
     @Override
@@ -351,18 +364,18 @@ final class Plans {
       RowCtx c = new RowCtx(exec);
       long seq = 0;
       List<Keyed> sorted;
-      if (max < Integer.MAX_VALUE) {
-        PriorityQueue<Keyed> heap = new PriorityQueue<>(order.reversed());
+      if (max < Integer.MAX_VALUE / 4) {
+        // Bounded: keep at most 2*max candidates; when full, sort and drop all but the best max. TimSort makes
+        // this near-linear on the usual pre-ordered inputs, and memory stays proportional to the limit.
+        int cap = (int) Math.max(2 * max, 1024);
+        sorted = new ArrayList<>();
         while (it.hasNext()) {
-          Keyed k = keyed(c, it.next(), seq++);
-          if (heap.size() < max) {
-            heap.add(k);
-          } else if (order.compare(k, heap.peek()) < 0) {
-            heap.poll();
-            heap.add(k);
+          sorted.add(keyed(c, it.next(), seq++));
+          if (sorted.size() >= cap) {
+            sorted.sort(order);
+            sorted.subList((int) max, sorted.size()).clear();
           }
         }
-        sorted = new ArrayList<>(heap);
       } else {
         sorted = new ArrayList<>();
         while (it.hasNext()) {
@@ -371,6 +384,9 @@ final class Plans {
       }
       exec.stats().addSorted(seq);
       sorted.sort(order);
+      if (sorted.size() > max) {
+        sorted.subList((int) max, sorted.size()).clear();
+      }
       return sorted.stream().map(Keyed::row).iterator();
     }
 
