@@ -282,6 +282,12 @@ public final class Planner {
         plan = union(inputs, names, u.withSource());
       } else if (op instanceof Ast.AsOp) {
         continue;
+      } else if (op instanceof Ast.Join j) {
+        plan = join(plan, j, env);
+      } else if (op instanceof Ast.MvExpand m) {
+        plan = mvExpand(plan, m, env);
+      } else if (op instanceof Ast.ProjectReorder r) {
+        plan = reorder(plan, r.patterns());
       } else {
         throw new KqlException(KqlException.Kind.UNSUPPORTED, "Unsupported operator at position " + op.pos());
       }
@@ -555,6 +561,93 @@ public final class Planner {
       }
     }
     return new Plans.Project(in, List.copyOf(cols), exprs.toArray(new Scalar[0]), false);
+  }
+
+  private Plan join(Plan left, Ast.Join j, Env env) {
+    Plan right = tabular(j.right(), env);
+    String kind = j.kind().toLowerCase(Locale.ROOT);
+    Set<String> kinds = Set.of("innerunique", "inner", "leftouter", "rightouter", "fullouter", "leftanti", "anti",
+        "leftantisemi", "rightanti", "rightantisemi", "leftsemi", "rightsemi");
+    if (!kinds.contains(kind)) {
+      throw new KqlException(KqlException.Kind.UNSUPPORTED, "'join' operator: unknown kind '" + j.kind() + "'");
+    }
+    int[] lk = new int[j.on().size()];
+    int[] rk = new int[j.on().size()];
+    for (int k = 0; k < lk.length; k++) {
+      lk[k] = indexOf(left.columns(), j.on().get(k)[0]);
+      rk[k] = indexOf(right.columns(), j.on().get(k)[1]);
+      if (lk[k] < 0) {
+        throw unknownColumn("join", j.on().get(k)[0]);
+      }
+      if (rk[k] < 0) {
+        throw unknownColumn("join", j.on().get(k)[1]);
+      }
+    }
+    List<Column> cols;
+    if (kind.startsWith("leftanti") || kind.equals("anti") || kind.equals("leftsemi")) {
+      cols = left.columns();
+    } else if (kind.startsWith("rightanti") || kind.equals("rightsemi")) {
+      cols = right.columns();
+    } else {
+      cols = new ArrayList<>(left.columns());
+      Set<String> taken = new HashSet<>();
+      left.columns().forEach(c -> taken.add(c.name()));
+      for (Column c : right.columns()) {
+        String name = unique(c.name(), taken); // Kusto suffixes clashing right-side names: Key1
+        taken.add(name);
+        cols.add(new Column(name, c.type()));
+      }
+      cols = List.copyOf(cols);
+    }
+    return new Plans.Join(left, right, kind, lk, rk, cols);
+  }
+
+  private Plan mvExpand(Plan in, Ast.MvExpand m, Env env) {
+    Scalar expr = compile(m.expr(), new Scope(in.columns(), env, "mv-expand"));
+    String name = m.name() != null ? m.name() : inferName(m.expr());
+    if (name == null) {
+      name = "Column1";
+    }
+    KqlType type = m.toType() != null ? m.toType() : KqlType.DYNAMIC;
+    List<Column> cols = new ArrayList<>(in.columns());
+    int slot = indexOf(cols, name);
+    if (slot >= 0) {
+      cols.set(slot, new Column(name, type));
+    } else {
+      slot = cols.size();
+      cols.add(new Column(name, type));
+    }
+    return new Plans.MvExpand(in, List.copyOf(cols), expr, slot);
+  }
+
+  private Plan reorder(Plan in, List<String> patterns) {
+    List<Integer> order = new ArrayList<>();
+    for (String p : patterns) {
+      Pattern re = Pattern.compile(Pattern.quote(p).replace("*", "\\E.*\\Q"));
+      boolean any = false;
+      for (int k = 0; k < in.columns().size(); k++) {
+        if (re.matcher(in.columns().get(k).name()).matches() && !order.contains(k)) {
+          order.add(k);
+          any = true;
+        }
+      }
+      if (!any && !p.contains("*")) {
+        throw unknownColumn("project-reorder", p);
+      }
+    }
+    for (int k = 0; k < in.columns().size(); k++) {
+      if (!order.contains(k)) {
+        order.add(k);
+      }
+    }
+    List<Column> cols = new ArrayList<>();
+    Scalar[] exprs = new Scalar[order.size()];
+    for (int k = 0; k < exprs.length; k++) {
+      Column c = in.columns().get(order.get(k));
+      cols.add(c);
+      exprs[k] = columnRef(order.get(k), c.type());
+    }
+    return new Plans.Project(in, List.copyOf(cols), exprs, false);
   }
 
   private Plan rename(Plan in, List<String[]> renames) {

@@ -88,7 +88,7 @@ public final class Ast {
   }
 
   public sealed interface Op permits Where, Extend, Project, ProjectAway, ProjectKeep, ProjectRename, Sort,
-      Serialize, Take, Top, Count, Summarize, Distinct, GetSchema, UnionWith, AsOp {
+      Serialize, Take, Top, Count, Summarize, Distinct, GetSchema, UnionWith, AsOp, Join, MvExpand, ProjectReorder {
     int pos();
   }
 
@@ -137,6 +137,20 @@ public final class Ast {
   }
 
   public record UnionWith(List<Expr> tables, String withSource, int pos) implements Op {
+  }
+
+  /**
+   * {@code join kind=K (right) on Key, $left.A == $right.B}; each condition is a pair of left and right column
+   * names.
+   */
+  public record Join(String kind, Expr right, List<String[]> on, int pos) implements Op {
+  }
+
+  /** {@code mv-expand [name =] expr [to typeof(type)]}. */
+  public record MvExpand(String name, Expr expr, KqlType toType, int pos) implements Op {
+  }
+
+  public record ProjectReorder(List<String> patterns, int pos) implements Op {
   }
 
   /** {@code as Name}: names the result; a no-op here. */

@@ -246,10 +246,68 @@ public final class Parser {
       }
       case "as":
         return new Ast.AsOp(identifier("a name after 'as'"), t.pos());
+      case "join":
+        return join(t);
+      case "mv-expand": {
+        String name = null;
+        if (peek().kind() == Kind.IDENT && peekAt(1).isOp("=")) {
+          name = next().text();
+          p++;
+        }
+        Expr e = expr();
+        KqlType to = null;
+        if (peek().isWord("to") && peekAt(1).isWord("typeof")) {
+          p += 2;
+          expectOp("(");
+          to = typeName();
+          expectOp(")");
+        }
+        return new Ast.MvExpand(name, e, to, t.pos());
+      }
+      case "project-reorder":
+        return new Ast.ProjectReorder(namePatterns(), t.pos());
       default:
         throw new KqlException(KqlException.Kind.UNSUPPORTED,
             "Query operator '" + t.text() + "' is not supported (position " + t.pos() + ")");
     }
+  }
+
+  private Op join(Token t) {
+    String kind = "innerunique";
+    while (peek().kind() == Kind.IDENT && !peek().isWord("on") && (peekAt(1).isOp("=") || peekAt(1).isOp("."))) {
+      StringBuilder key = new StringBuilder(next().text());
+      while (acceptOp(".")) {
+        key.append('.').append(identifier("a parameter name"));
+      }
+      expectOp("=");
+      Token v = next();
+      if (key.toString().equals("kind")) {
+        kind = v.text();
+      } // hint.* parameters only steer distribution in Kusto
+    }
+    Expr right = primaryOrParen();
+    expectWord("on");
+    List<String[]> on = new ArrayList<>();
+    do {
+      Expr c = expr();
+      if (c instanceof Ast.Name n) {
+        on.add(new String[] {n.name(), n.name()});
+      } else if (c instanceof Ast.Binary b && b.op().equals("==") && b.left() instanceof Ast.Member l
+          && b.right() instanceof Ast.Member r && l.target() instanceof Ast.Name ln
+          && r.target() instanceof Ast.Name rn) {
+        if (ln.name().equals("$left") && rn.name().equals("$right")) {
+          on.add(new String[] {l.name(), r.name()});
+        } else if (ln.name().equals("$right") && rn.name().equals("$left")) {
+          on.add(new String[] {r.name(), l.name()});
+        } else {
+          throw error(t, "join conditions compare $left.Column with $right.Column");
+        }
+      } else {
+        throw new KqlException(KqlException.Kind.SYNTAX, "Syntax error: unsupported join condition at position "
+            + c.pos());
+      }
+    } while (acceptOp(","));
+    return new Ast.Join(kind, right, on, t.pos());
   }
 
   private boolean atOperatorEnd() {
