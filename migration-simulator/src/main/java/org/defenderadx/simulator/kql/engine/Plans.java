@@ -103,6 +103,7 @@ final class Plans {
     public Iterator<Row> open(Exec exec) {
       Iterator<StoredRow> it = source.scan(hint(exec));
       int width = columns.size();
+      KqlType[] types = columns.stream().map(Column::type).toArray(KqlType[]::new);
       return new Lazy<>() {
         @Override
         Row advance() {
@@ -112,7 +113,13 @@ final class Plans {
           StoredRow r = it.next();
           exec.stats().addScanned(1);
           Object[] v = r.values().length == width ? r.values().clone() : Arrays.copyOf(r.values(), width);
-          return new Row(v, r.ingestionTime(), r.extentTags());
+          for (int k = 0; k < width; k++) {
+            if (v[k] != null && !Values.holds(types[k], v[k])) {
+              v[k] = Values.coerce(v[k], types[k]); // tolerate sources that hand over e.g. a Long for an int
+            }
+          }
+          return new Row(v, r.ingestionTime() == null ? null : Temporal.toTicks(r.ingestionTime()),
+              r.extentTags());
         }
       };
     }
