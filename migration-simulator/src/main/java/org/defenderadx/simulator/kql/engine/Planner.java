@@ -39,14 +39,84 @@ public final class Planner {
   }
 
   private Plan planQuery(Ast.Query query, Env env) {
+    bindLets(query, env);
+    return tabular(query.body(), env);
+  }
+
+  private void bindLets(Ast.Query query, Env env) {
     for (Ast.Let let : query.lets()) {
-      if (isTabular(let.value(), env)) {
+      if (let.value() instanceof Ast.Lambda lambda) {
+        env.bind(let.name(), new FunctionValue(let.name(), lambda, env));
+      } else if (isTabular(let.value(), env)) {
         env.bind(let.name(), tabular(let.value(), env));
       } else {
-        env.bind(let.name(), Scalar.memo(compile(let.value(), new Scope(List.of(), env, "let"))));
+        Scalar value = compile(let.value(), new Scope(List.of(), env, "let"));
+        // constants are computed once; inside a function body a let may depend on row-valued arguments
+        env.bind(let.name(), value.rowIndependent() ? Scalar.memo(value) : value);
       }
     }
-    return tabular(query.body(), env);
+  }
+
+  /** A let-bound user function with the scope it was defined in. */
+  record FunctionValue(String name, Ast.Lambda lambda, Env definedIn) {
+  }
+
+  private boolean returnsTable(FunctionValue f) {
+    Env env = new Env(f.definedIn());
+    for (Ast.Param p : f.lambda().params()) {
+      env.bind(p.name(), p.type() == null ? new Plans.Constant(List.of(), exec -> List.of())
+          : Scalar.constant(p.type(), null));
+    }
+    try {
+      bindLets(f.lambda().body(), env);
+      return isTabular(f.lambda().body().body(), env);
+    } catch (KqlException e) {
+      return false;
+    }
+  }
+
+  /** Binds the arguments of a call to a user function; scalar arguments may depend on the caller's row. */
+  private Env bindArguments(FunctionValue f, Ast.Call call, Scope caller) {
+    List<Ast.Param> params = f.lambda().params();
+    if (call.args().size() > params.size()) {
+      throw new KqlException(KqlException.Kind.SYNTAX, "Function '" + f.name() + "' expects " + params.size()
+          + " argument(s) but got " + call.args().size() + " (position " + call.pos() + ")");
+    }
+    Env env = new Env(f.definedIn());
+    for (int k = 0; k < params.size(); k++) {
+      Ast.Param p = params.get(k);
+      Expr arg = k < call.args().size() ? call.args().get(k) : p.defaultValue();
+      if (arg == null) {
+        throw new KqlException(KqlException.Kind.SYNTAX, "Function '" + f.name() + "' is missing argument '"
+            + p.name() + "' (position " + call.pos() + ")");
+      }
+      if (p.type() == null) {
+        env.bind(p.name(), tabular(arg, caller.env()));
+      } else {
+        Scalar value = compile(arg, k < call.args().size() ? caller : new Scope(List.of(), f.definedIn(), "let"));
+        KqlType t = p.type();
+        env.bind(p.name(), value.type() == t ? value
+            : Scalar.of(t, value.rowIndependent(), c -> Values.coerce(value.eval(c), t)));
+      }
+    }
+    return env;
+  }
+
+  private Scalar invokeScalar(FunctionValue f, Ast.Call call, Scope caller) {
+    Env env = bindArguments(f, call, caller);
+    bindLets(f.lambda().body(), env);
+    return compile(f.lambda().body().body(), new Scope(List.of(), env, caller.operator()));
+  }
+
+  private Plan invokeTabular(FunctionValue f, Ast.Call call, Env callerEnv) {
+    if (!expanding.add("let:" + f.name())) {
+      throw new KqlException(KqlException.Kind.UNSUPPORTED, "Function '" + f.name() + "' calls itself");
+    }
+    try {
+      return planQuery(f.lambda().body(), bindArguments(f, call, new Scope(List.of(), callerEnv, "invoke")));
+    } finally {
+      expanding.remove("let:" + f.name());
+    }
   }
 
   // ---- tabular expressions ----
@@ -59,11 +129,14 @@ public final class Planner {
     if (e instanceof Ast.Name n) {
       Object b = env.lookup(n.name());
       if (b != null) {
-        return b instanceof Plan;
+        return b instanceof Plan || b instanceof FunctionValue f && returnsTable(f);
       }
       return catalog.table(n.name()).isPresent() || catalog.function(n.name()).isPresent();
     }
     if (e instanceof Ast.Call c) {
+      if (env.lookup(c.name()) instanceof FunctionValue f) {
+        return returnsTable(f);
+      }
       if (c.name().equals("materialize") && c.args().size() == 1) {
         return true;
       }
@@ -78,6 +151,9 @@ public final class Planner {
     }
     if (e instanceof Ast.Name n) {
       return named(n.name(), env);
+    }
+    if (e instanceof Ast.Call c && env.lookup(c.name()) instanceof FunctionValue f) {
+      return invokeTabular(f, c, env);
     }
     if (e instanceof Ast.Call c && c.name().equals("materialize") && c.args().size() == 1) {
       return tabular(c.args().get(0), env);
@@ -116,6 +192,9 @@ public final class Planner {
     Object b = env.lookup(name);
     if (b instanceof Plan p) {
       return p;
+    }
+    if (b instanceof FunctionValue f) {
+      return invokeTabular(f, new Ast.Call(name, List.of(), 0), env);
     }
     if (b instanceof Scalar) {
       throw new KqlException(KqlException.Kind.TYPE_MISMATCH,
@@ -801,6 +880,9 @@ public final class Planner {
       });
     }
     if (e instanceof Ast.Call c) {
+      if (s.env().lookup(c.name()) instanceof FunctionValue f) {
+        return invokeScalar(f, c, s);
+      }
       return functions.compile(c, s);
     }
     if (e instanceof Ast.Star) {
@@ -864,6 +946,10 @@ public final class Planner {
     Object b = s.env().lookup(n.name());
     if (b instanceof Scalar sc) {
       return sc;
+    }
+    if (b instanceof FunctionValue) {
+      throw new KqlException(KqlException.Kind.TYPE_MISMATCH, "'" + s.operator() + "' operator: '" + n.name()
+          + "' is a function; call it as " + n.name() + "(...)");
     }
     if (b instanceof Plan) {
       throw new KqlException(KqlException.Kind.TYPE_MISMATCH, "'" + s.operator() + "' operator: '" + n.name()
