@@ -399,6 +399,16 @@ class KqlEngineCoreTest {
   }
 
   @Test
+  void normalisesValuesASourceHandsOverInOtherJavaTypes() {
+    InMemoryCatalog.Table t = catalog.table("Loose", col("i", KqlType.INT), col("r", KqlType.REAL),
+        col("t", KqlType.DATETIME), col("d", KqlType.DYNAMIC));
+    t.add(T0, 5L, 2, Instant.parse("2026-11-01T00:00:00.123456789Z"), java.util.Map.of("k", 1));
+    QueryResult r = run("Loose | extend s = tostring(d)");
+    assertThat(r.toList().get(0)).containsExactly(5, 2.0, Instant.parse("2026-11-01T00:00:00.1234567Z"),
+        java.util.Map.of("k", 1), "{\"k\":1}");
+  }
+
+  @Test
   void letBoundScalarsAndTablesCompose() {
     assertThat(rows("let x = 3; let y = x * 2; let T = DeviceProcessEvents | where ReportId < y;"
         + " T | where ReportId >= x | count")).containsExactly(List.of(3L));

@@ -19,9 +19,8 @@ final class Aggregates {
   }
 
   static Plans.AggregateSpec compile(Planner planner, Ast.Assignment a, Scope scope, Set<String> keyNames) {
-    if (!(a.expr() instanceof Ast.Call call)) {
-      throw new KqlException(KqlException.Kind.UNSUPPORTED,
-          "'summarize' operator: expected an aggregate function such as count() at position " + a.expr().pos());
+    if (!(a.expr() instanceof Ast.Call call) || !AGGREGATES.contains(call.name())) {
+      return expression(planner, a, scope, keyNames);
     }
     String fn = call.name();
     List<Ast.Expr> raw = call.args();
@@ -78,6 +77,99 @@ final class Aggregates {
         throw new KqlException(KqlException.Kind.UNKNOWN_FUNCTION,
             "'summarize' operator: Unknown aggregate function: '" + fn + "'");
     }
+  }
+
+  private static final Set<String> AGGREGATES = Set.of("count", "countif", "sum", "avg", "min", "max", "any",
+      "take_any", "dcount", "count_distinct", "make_set", "make_list", "arg_max", "arg_min");
+
+  /**
+   * An expression over aggregates, such as {@code max(T) - min(T)} or {@code tostring(make_set(x))}: each
+   * aggregate call becomes a hidden accumulator, and the rest is evaluated over their results per group.
+   */
+  private static Plans.AggregateSpec expression(Planner planner, Ast.Assignment a, Scope scope,
+      Set<String> keyNames) {
+    List<Ast.Call> calls = new ArrayList<>();
+    Ast.Expr rewritten = rewrite(a.expr(), calls);
+    if (calls.isEmpty()) {
+      throw new KqlException(KqlException.Kind.UNSUPPORTED,
+          "'summarize' operator: expected an aggregate function such as count() at position " + a.expr().pos());
+    }
+    List<Plans.AggregateSpec> parts = new ArrayList<>();
+    List<Column> partColumns = new ArrayList<>();
+    for (int k = 0; k < calls.size(); k++) {
+      Plans.AggregateSpec part = compile(planner, new Ast.Assignment("__agg" + k, calls.get(k)), scope, keyNames);
+      if (part.outputs().size() != 1) {
+        throw new KqlException(KqlException.Kind.UNSUPPORTED,
+            "'summarize' operator: " + calls.get(k).name() + "() cannot be used inside an expression");
+      }
+      parts.add(part);
+      partColumns.add(new Column("__agg" + k, part.outputs().get(0).type()));
+    }
+    Scalar value = planner.compile(rewritten, scope.withColumns(List.copyOf(partColumns)));
+    List<Column> outs = List.of(new Column(a.name() != null ? a.name() : "Column1", value.type()));
+    return new Plans.AggregateSpec() {
+      @Override
+      public List<Column> outputs() {
+        return outs;
+      }
+
+      @Override
+      public Plans.Accumulator newAccumulator() {
+        List<Plans.Accumulator> accs = new ArrayList<>();
+        parts.forEach(p -> accs.add(p.newAccumulator()));
+        return new Plans.Accumulator() {
+          private Exec exec;
+
+          @Override
+          public void add(RowCtx c) {
+            exec = c.exec;
+            accs.forEach(acc -> acc.add(c));
+          }
+
+          @Override
+          public void result(Object[] out, int offset) {
+            Object[] partial = new Object[accs.size()];
+            for (int k = 0; k < partial.length; k++) {
+              accs.get(k).result(partial, k);
+              partial[k] = Values.coerce(partial[k], partColumns.get(k).type());
+            }
+            RowCtx c = new RowCtx(exec);
+            c.row = Row.of(partial);
+            out[offset] = value.eval(c);
+          }
+        };
+      }
+    };
+  }
+
+  /** Replaces aggregate calls by names {@code __aggN}, collecting the calls in order. */
+  private static Ast.Expr rewrite(Ast.Expr e, List<Ast.Call> calls) {
+    if (e instanceof Ast.Call c) {
+      if (AGGREGATES.contains(c.name())) {
+        calls.add(c);
+        return new Ast.Name("__agg" + (calls.size() - 1), c.pos());
+      }
+      List<Ast.Expr> args = new ArrayList<>();
+      c.args().forEach(x -> args.add(rewrite(x, calls)));
+      return new Ast.Call(c.name(), args, c.pos());
+    }
+    if (e instanceof Ast.Binary b) {
+      return new Ast.Binary(b.op(), rewrite(b.left(), calls), rewrite(b.right(), calls), b.pos());
+    }
+    if (e instanceof Ast.Unary u) {
+      return new Ast.Unary(u.op(), rewrite(u.operand(), calls), u.pos());
+    }
+    if (e instanceof Ast.Member m) {
+      return new Ast.Member(rewrite(m.target(), calls), m.name(), m.pos());
+    }
+    if (e instanceof Ast.Index ix) {
+      return new Ast.Index(rewrite(ix.target(), calls), rewrite(ix.index(), calls), ix.pos());
+    }
+    if (e instanceof Ast.Between b) {
+      return new Ast.Between(rewrite(b.value(), calls), rewrite(b.low(), calls), rewrite(b.high(), calls),
+          b.negated(), b.pos());
+    }
+    return e;
   }
 
   private static String argName(Ast.Expr e) {

@@ -33,7 +33,7 @@ final class Functions {
       "floor", "bin", "round", "ceiling", "hash", "hash_xxhash64", "hash_sha256", "hash_md5", "toscalar", "pack_all",
       "pack", "bag_pack", "pack_array", "array_length", "format_datetime", "row_number", "not", "startofday",
       "startofhour", "max_of", "min_of", "gettype", "bag_keys", "materialize", "datetime_add", "unixtime_seconds_todatetime",
-      "unixtime_milliseconds_todatetime", "tohex", "sqrt", "log", "exp", "pow");
+      "unixtime_milliseconds_todatetime", "tohex", "set_has_element", "array_index_of", "sqrt", "log", "exp", "pow");
 
   private final Planner planner;
 
@@ -402,6 +402,24 @@ final class Functions {
       case "array_length":
         arity(call, 1, 1);
         return unary(args, KqlType.LONG, v -> v instanceof List<?> l ? (Object) (long) l.size() : null);
+      case "set_has_element":
+      case "array_index_of": {
+        arity(call, 2, 2);
+        boolean index = name.equals("array_index_of");
+        return Scalar.of(index ? KqlType.LONG : KqlType.BOOL, constant, c -> {
+          Object arr = args.get(0).eval(c);
+          Object x = Values.toDynamic(args.get(1).eval(c));
+          if (!(arr instanceof List<?> l)) {
+            return null;
+          }
+          for (int k = 0; k < l.size(); k++) {
+            if (l.get(k) != null && x != null && Values.same(l.get(k), x)) {
+              return index ? (Object) (long) k : Boolean.TRUE;
+            }
+          }
+          return index ? (Object) (-1L) : Boolean.FALSE;
+        });
+      }
       case "bag_keys":
         arity(call, 1, 1);
         return unary(args, KqlType.DYNAMIC, v -> v instanceof Map<?, ?> m ? new ArrayList<Object>(m.keySet()) : null);

@@ -39,14 +39,84 @@ public final class Planner {
   }
 
   private Plan planQuery(Ast.Query query, Env env) {
+    bindLets(query, env);
+    return tabular(query.body(), env);
+  }
+
+  private void bindLets(Ast.Query query, Env env) {
     for (Ast.Let let : query.lets()) {
-      if (isTabular(let.value(), env)) {
+      if (let.value() instanceof Ast.Lambda lambda) {
+        env.bind(let.name(), new FunctionValue(let.name(), lambda, env));
+      } else if (isTabular(let.value(), env)) {
         env.bind(let.name(), tabular(let.value(), env));
       } else {
-        env.bind(let.name(), Scalar.memo(compile(let.value(), new Scope(List.of(), env, "let"))));
+        Scalar value = compile(let.value(), new Scope(List.of(), env, "let"));
+        // constants are computed once; inside a function body a let may depend on row-valued arguments
+        env.bind(let.name(), value.rowIndependent() ? Scalar.memo(value) : value);
       }
     }
-    return tabular(query.body(), env);
+  }
+
+  /** A let-bound user function with the scope it was defined in. */
+  record FunctionValue(String name, Ast.Lambda lambda, Env definedIn) {
+  }
+
+  private boolean returnsTable(FunctionValue f) {
+    Env env = new Env(f.definedIn());
+    for (Ast.Param p : f.lambda().params()) {
+      env.bind(p.name(), p.type() == null ? new Plans.Constant(List.of(), exec -> List.of())
+          : Scalar.constant(p.type(), null));
+    }
+    try {
+      bindLets(f.lambda().body(), env);
+      return isTabular(f.lambda().body().body(), env);
+    } catch (KqlException e) {
+      return false;
+    }
+  }
+
+  /** Binds the arguments of a call to a user function; scalar arguments may depend on the caller's row. */
+  private Env bindArguments(FunctionValue f, Ast.Call call, Scope caller) {
+    List<Ast.Param> params = f.lambda().params();
+    if (call.args().size() > params.size()) {
+      throw new KqlException(KqlException.Kind.SYNTAX, "Function '" + f.name() + "' expects " + params.size()
+          + " argument(s) but got " + call.args().size() + " (position " + call.pos() + ")");
+    }
+    Env env = new Env(f.definedIn());
+    for (int k = 0; k < params.size(); k++) {
+      Ast.Param p = params.get(k);
+      Expr arg = k < call.args().size() ? call.args().get(k) : p.defaultValue();
+      if (arg == null) {
+        throw new KqlException(KqlException.Kind.SYNTAX, "Function '" + f.name() + "' is missing argument '"
+            + p.name() + "' (position " + call.pos() + ")");
+      }
+      if (p.type() == null) {
+        env.bind(p.name(), tabular(arg, caller.env()));
+      } else {
+        Scalar value = compile(arg, k < call.args().size() ? caller : new Scope(List.of(), f.definedIn(), "let"));
+        KqlType t = p.type();
+        env.bind(p.name(), value.type() == t ? value
+            : Scalar.of(t, value.rowIndependent(), c -> Values.coerce(value.eval(c), t)));
+      }
+    }
+    return env;
+  }
+
+  private Scalar invokeScalar(FunctionValue f, Ast.Call call, Scope caller) {
+    Env env = bindArguments(f, call, caller);
+    bindLets(f.lambda().body(), env);
+    return compile(f.lambda().body().body(), new Scope(List.of(), env, caller.operator()));
+  }
+
+  private Plan invokeTabular(FunctionValue f, Ast.Call call, Env callerEnv) {
+    if (!expanding.add("let:" + f.name())) {
+      throw new KqlException(KqlException.Kind.UNSUPPORTED, "Function '" + f.name() + "' calls itself");
+    }
+    try {
+      return planQuery(f.lambda().body(), bindArguments(f, call, new Scope(List.of(), callerEnv, "invoke")));
+    } finally {
+      expanding.remove("let:" + f.name());
+    }
   }
 
   // ---- tabular expressions ----
@@ -59,11 +129,14 @@ public final class Planner {
     if (e instanceof Ast.Name n) {
       Object b = env.lookup(n.name());
       if (b != null) {
-        return b instanceof Plan;
+        return b instanceof Plan || b instanceof FunctionValue f && returnsTable(f);
       }
       return catalog.table(n.name()).isPresent() || catalog.function(n.name()).isPresent();
     }
     if (e instanceof Ast.Call c) {
+      if (env.lookup(c.name()) instanceof FunctionValue f) {
+        return returnsTable(f);
+      }
       if (c.name().equals("materialize") && c.args().size() == 1) {
         return true;
       }
@@ -78,6 +151,9 @@ public final class Planner {
     }
     if (e instanceof Ast.Name n) {
       return named(n.name(), env);
+    }
+    if (e instanceof Ast.Call c && env.lookup(c.name()) instanceof FunctionValue f) {
+      return invokeTabular(f, c, env);
     }
     if (e instanceof Ast.Call c && c.name().equals("materialize") && c.args().size() == 1) {
       return tabular(c.args().get(0), env);
@@ -116,6 +192,9 @@ public final class Planner {
     Object b = env.lookup(name);
     if (b instanceof Plan p) {
       return p;
+    }
+    if (b instanceof FunctionValue f) {
+      return invokeTabular(f, new Ast.Call(name, List.of(), 0), env);
     }
     if (b instanceof Scalar) {
       throw new KqlException(KqlException.Kind.TYPE_MISMATCH,
@@ -282,6 +361,12 @@ public final class Planner {
         plan = union(inputs, names, u.withSource());
       } else if (op instanceof Ast.AsOp) {
         continue;
+      } else if (op instanceof Ast.Join j) {
+        plan = join(plan, j, env);
+      } else if (op instanceof Ast.MvExpand m) {
+        plan = mvExpand(plan, m, env);
+      } else if (op instanceof Ast.ProjectReorder r) {
+        plan = reorder(plan, r.patterns());
       } else {
         throw new KqlException(KqlException.Kind.UNSUPPORTED, "Unsupported operator at position " + op.pos());
       }
@@ -300,14 +385,67 @@ public final class Planner {
 
   private Plan where(Plan in, Ast.Where w, Env env) {
     Scalar predicate = compile(w.predicate(), new Scope(in.columns(), env, "where"));
-    if (in instanceof Plans.TableScan scan && scan.bounds.isEmpty()) {
-      List<Plans.TimeBound> bounds = new ArrayList<>();
-      collectIngestionBounds(w.predicate(), env, bounds);
-      if (!bounds.isEmpty()) {
-        in = new Plans.TableScan(scan.source, bounds);
-      }
+    List<Plans.TimeBound> bounds = new ArrayList<>();
+    collectIngestionBounds(w.predicate(), env, bounds);
+    boolean numbers = numbersRows(w.predicate());
+    if (!bounds.isEmpty() && !numbers) {
+      Plan pushed = withScanBounds(in, bounds);
+      in = pushed != null ? pushed : in;
     }
-    return new Plans.Filter(in, predicate);
+    return new Plans.Filter(in, predicate, numbers);
+  }
+
+  /**
+   * Rebuilds a chain of row-preserving operators over a table scan with the scan limited to the bounds. Valid
+   * because those operators neither drop nor reorder rows by ingestion time, and the filter above still applies;
+   * an operator that numbers rows stops the push, since fewer input rows would renumber them.
+   */
+  private static Plan withScanBounds(Plan p, List<Plans.TimeBound> bounds) {
+    if (p instanceof Plans.TableScan scan) {
+      if (!scan.bounds.isEmpty()) {
+        return null;
+      }
+      return new Plans.TableScan(scan.source, bounds);
+    }
+    if (p instanceof Plans.Filter f && !f.numbersRows) {
+      Plan in = withScanBounds(f.in, bounds);
+      return in == null ? null : new Plans.Filter(in, f.predicate, false);
+    }
+    if (p instanceof Plans.Extend x && !x.numbersRows) {
+      Plan in = withScanBounds(x.in, bounds);
+      return in == null ? null : x.withInput(in);
+    }
+    if (p instanceof Plans.Project x && !x.numbersRows) {
+      Plan in = withScanBounds(x.in, bounds);
+      return in == null ? null : x.withInput(in);
+    }
+    return null;
+  }
+
+  /** True when the expression calls row_number() anywhere. */
+  static boolean numbersRows(Expr e) {
+    if (e instanceof Ast.Call c) {
+      return c.name().equals("row_number") || c.args().stream().anyMatch(Planner::numbersRows);
+    }
+    if (e instanceof Ast.Binary b) {
+      return numbersRows(b.left()) || numbersRows(b.right());
+    }
+    if (e instanceof Ast.Unary u) {
+      return numbersRows(u.operand());
+    }
+    if (e instanceof Ast.Member m) {
+      return numbersRows(m.target());
+    }
+    if (e instanceof Ast.Index ix) {
+      return numbersRows(ix.target()) || numbersRows(ix.index());
+    }
+    if (e instanceof Ast.In in) {
+      return numbersRows(in.value()) || in.items().stream().anyMatch(Planner::numbersRows);
+    }
+    if (e instanceof Ast.Between b) {
+      return numbersRows(b.value()) || numbersRows(b.low()) || numbersRows(b.high());
+    }
+    return false;
   }
 
   /** Finds {@code ingestion_time() <op> constant} terms of a conjunction; they become the scan's hint. */
@@ -453,7 +591,8 @@ public final class Planner {
       slots[k] = idx;
       exprs[k] = s;
     }
-    return new Plans.Extend(in, List.copyOf(cols), slots, exprs);
+    return new Plans.Extend(in, List.copyOf(cols), slots, exprs,
+        assignments.stream().anyMatch(a -> numbersRows(a.expr())));
   }
 
   private Plan project(Plan in, List<Ast.Assignment> assignments, Env env) {
@@ -478,7 +617,8 @@ public final class Planner {
       cols.add(new Column(name, s.type()));
       exprs.add(s);
     }
-    return new Plans.Project(in, List.copyOf(cols), exprs.toArray(new Scalar[0]));
+    return new Plans.Project(in, List.copyOf(cols), exprs.toArray(new Scalar[0]),
+        assignments.stream().anyMatch(a -> numbersRows(a.expr())));
   }
 
   private Plan keep(Plan in, List<String> patterns, boolean keepMatching, String operator) {
@@ -499,7 +639,94 @@ public final class Planner {
         exprs.add(columnRef(k, c.type()));
       }
     }
-    return new Plans.Project(in, List.copyOf(cols), exprs.toArray(new Scalar[0]));
+    return new Plans.Project(in, List.copyOf(cols), exprs.toArray(new Scalar[0]), false);
+  }
+
+  private Plan join(Plan left, Ast.Join j, Env env) {
+    Plan right = tabular(j.right(), env);
+    String kind = j.kind().toLowerCase(Locale.ROOT);
+    Set<String> kinds = Set.of("innerunique", "inner", "leftouter", "rightouter", "fullouter", "leftanti", "anti",
+        "leftantisemi", "rightanti", "rightantisemi", "leftsemi", "rightsemi");
+    if (!kinds.contains(kind)) {
+      throw new KqlException(KqlException.Kind.UNSUPPORTED, "'join' operator: unknown kind '" + j.kind() + "'");
+    }
+    int[] lk = new int[j.on().size()];
+    int[] rk = new int[j.on().size()];
+    for (int k = 0; k < lk.length; k++) {
+      lk[k] = indexOf(left.columns(), j.on().get(k)[0]);
+      rk[k] = indexOf(right.columns(), j.on().get(k)[1]);
+      if (lk[k] < 0) {
+        throw unknownColumn("join", j.on().get(k)[0]);
+      }
+      if (rk[k] < 0) {
+        throw unknownColumn("join", j.on().get(k)[1]);
+      }
+    }
+    List<Column> cols;
+    if (kind.startsWith("leftanti") || kind.equals("anti") || kind.equals("leftsemi")) {
+      cols = left.columns();
+    } else if (kind.startsWith("rightanti") || kind.equals("rightsemi")) {
+      cols = right.columns();
+    } else {
+      cols = new ArrayList<>(left.columns());
+      Set<String> taken = new HashSet<>();
+      left.columns().forEach(c -> taken.add(c.name()));
+      for (Column c : right.columns()) {
+        String name = unique(c.name(), taken); // Kusto suffixes clashing right-side names: Key1
+        taken.add(name);
+        cols.add(new Column(name, c.type()));
+      }
+      cols = List.copyOf(cols);
+    }
+    return new Plans.Join(left, right, kind, lk, rk, cols);
+  }
+
+  private Plan mvExpand(Plan in, Ast.MvExpand m, Env env) {
+    Scalar expr = compile(m.expr(), new Scope(in.columns(), env, "mv-expand"));
+    String name = m.name() != null ? m.name() : inferName(m.expr());
+    if (name == null) {
+      name = "Column1";
+    }
+    KqlType type = m.toType() != null ? m.toType() : KqlType.DYNAMIC;
+    List<Column> cols = new ArrayList<>(in.columns());
+    int slot = indexOf(cols, name);
+    if (slot >= 0) {
+      cols.set(slot, new Column(name, type));
+    } else {
+      slot = cols.size();
+      cols.add(new Column(name, type));
+    }
+    return new Plans.MvExpand(in, List.copyOf(cols), expr, slot);
+  }
+
+  private Plan reorder(Plan in, List<String> patterns) {
+    List<Integer> order = new ArrayList<>();
+    for (String p : patterns) {
+      Pattern re = Pattern.compile(Pattern.quote(p).replace("*", "\\E.*\\Q"));
+      boolean any = false;
+      for (int k = 0; k < in.columns().size(); k++) {
+        if (re.matcher(in.columns().get(k).name()).matches() && !order.contains(k)) {
+          order.add(k);
+          any = true;
+        }
+      }
+      if (!any && !p.contains("*")) {
+        throw unknownColumn("project-reorder", p);
+      }
+    }
+    for (int k = 0; k < in.columns().size(); k++) {
+      if (!order.contains(k)) {
+        order.add(k);
+      }
+    }
+    List<Column> cols = new ArrayList<>();
+    Scalar[] exprs = new Scalar[order.size()];
+    for (int k = 0; k < exprs.length; k++) {
+      Column c = in.columns().get(order.get(k));
+      cols.add(c);
+      exprs[k] = columnRef(order.get(k), c.type());
+    }
+    return new Plans.Project(in, List.copyOf(cols), exprs, false);
   }
 
   private Plan rename(Plan in, List<String[]> renames) {
@@ -515,7 +742,7 @@ public final class Planner {
     for (int k = 0; k < exprs.length; k++) {
       exprs[k] = columnRef(k, cols.get(k).type());
     }
-    return new Plans.Project(in, List.copyOf(cols), exprs);
+    return new Plans.Project(in, List.copyOf(cols), exprs, false);
   }
 
   private Plans.Sort sort(Plan in, List<Ast.SortKey> keys, Env env, String operator) {
@@ -653,6 +880,9 @@ public final class Planner {
       });
     }
     if (e instanceof Ast.Call c) {
+      if (s.env().lookup(c.name()) instanceof FunctionValue f) {
+        return invokeScalar(f, c, s);
+      }
       return functions.compile(c, s);
     }
     if (e instanceof Ast.Star) {
@@ -716,6 +946,10 @@ public final class Planner {
     Object b = s.env().lookup(n.name());
     if (b instanceof Scalar sc) {
       return sc;
+    }
+    if (b instanceof FunctionValue) {
+      throw new KqlException(KqlException.Kind.TYPE_MISMATCH, "'" + s.operator() + "' operator: '" + n.name()
+          + "' is a function; call it as " + n.name() + "(...)");
     }
     if (b instanceof Plan) {
       throw new KqlException(KqlException.Kind.TYPE_MISMATCH, "'" + s.operator() + "' operator: '" + n.name()

@@ -12,7 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
-import java.util.PriorityQueue;
 import java.util.Set;
 import org.defenderadx.simulator.kql.Column;
 import org.defenderadx.simulator.kql.IngestionTimeRange;
@@ -104,6 +103,7 @@ final class Plans {
     public Iterator<Row> open(Exec exec) {
       Iterator<StoredRow> it = source.scan(hint(exec));
       int width = columns.size();
+      KqlType[] types = columns.stream().map(Column::type).toArray(KqlType[]::new);
       return new Lazy<>() {
         @Override
         Row advance() {
@@ -113,7 +113,13 @@ final class Plans {
           StoredRow r = it.next();
           exec.stats().addScanned(1);
           Object[] v = r.values().length == width ? r.values().clone() : Arrays.copyOf(r.values(), width);
-          return new Row(v, r.ingestionTime(), r.extentTags());
+          for (int k = 0; k < width; k++) {
+            if (v[k] != null && !Values.holds(types[k], v[k])) {
+              v[k] = Values.coerce(v[k], types[k]); // tolerate sources that hand over e.g. a Long for an int
+            }
+          }
+          return new Row(v, r.ingestionTime() == null ? null : Temporal.toTicks(r.ingestionTime()),
+              r.extentTags());
         }
       };
     }
@@ -143,10 +149,12 @@ final class Plans {
   static final class Filter implements Plan {
     final Plan in;
     final Scalar predicate;
+    final boolean numbersRows;
 
-    Filter(Plan in, Scalar predicate) {
+    Filter(Plan in, Scalar predicate, boolean numbersRows) {
       this.in = in;
       this.predicate = predicate;
+      this.numbersRows = numbersRows;
     }
 
     @Override
@@ -183,12 +191,18 @@ final class Plans {
     final List<Column> columns;
     final int[] slots;
     final Scalar[] exprs;
+    final boolean numbersRows;
 
-    Extend(Plan in, List<Column> columns, int[] slots, Scalar[] exprs) {
+    Extend(Plan in, List<Column> columns, int[] slots, Scalar[] exprs, boolean numbersRows) {
       this.in = in;
       this.columns = columns;
       this.slots = slots;
       this.exprs = exprs;
+      this.numbersRows = numbersRows;
+    }
+
+    Extend withInput(Plan newIn) {
+      return new Extend(newIn, columns, slots, exprs, numbersRows);
     }
 
     @Override
@@ -225,11 +239,17 @@ final class Plans {
     final Plan in;
     final List<Column> columns;
     final Scalar[] exprs;
+    final boolean numbersRows;
 
-    Project(Plan in, List<Column> columns, Scalar[] exprs) {
+    Project(Plan in, List<Column> columns, Scalar[] exprs, boolean numbersRows) {
       this.in = in;
       this.columns = columns;
       this.exprs = exprs;
+      this.numbersRows = numbersRows;
+    }
+
+    Project withInput(Plan newIn) {
+      return new Project(newIn, columns, exprs, numbersRows);
     }
 
     @Override
@@ -351,18 +371,18 @@ final class Plans {
       RowCtx c = new RowCtx(exec);
       long seq = 0;
       List<Keyed> sorted;
-      if (max < Integer.MAX_VALUE) {
-        PriorityQueue<Keyed> heap = new PriorityQueue<>(order.reversed());
+      if (max < Integer.MAX_VALUE / 4) {
+        // Bounded: keep at most 2*max candidates; when full, sort and drop all but the best max. TimSort makes
+        // this near-linear on the usual pre-ordered inputs, and memory stays proportional to the limit.
+        int cap = (int) Math.max(2 * max, 1024);
+        sorted = new ArrayList<>();
         while (it.hasNext()) {
-          Keyed k = keyed(c, it.next(), seq++);
-          if (heap.size() < max) {
-            heap.add(k);
-          } else if (order.compare(k, heap.peek()) < 0) {
-            heap.poll();
-            heap.add(k);
+          sorted.add(keyed(c, it.next(), seq++));
+          if (sorted.size() >= cap) {
+            sorted.sort(order);
+            sorted.subList((int) max, sorted.size()).clear();
           }
         }
-        sorted = new ArrayList<>(heap);
       } else {
         sorted = new ArrayList<>();
         while (it.hasNext()) {
@@ -371,6 +391,9 @@ final class Plans {
       }
       exec.stats().addSorted(seq);
       sorted.sort(order);
+      if (sorted.size() > max) {
+        sorted.subList((int) max, sorted.size()).clear();
+      }
       return sorted.stream().map(Keyed::row).iterator();
     }
 
@@ -574,6 +597,218 @@ final class Plans {
         accs[k] = aggregates.get(k).newAccumulator();
       }
       return accs;
+    }
+  }
+
+  /** A join key: values normalised so that int and long, or a dynamic number and a long, match. */
+  static List<Object> joinKey(Object[] values, int[] cols) {
+    List<Object> key = new ArrayList<>(cols.length);
+    for (int c : cols) {
+      Object v = c < values.length ? values[c] : null;
+      if (v == null) {
+        return null; // null keys match nothing
+      }
+      key.add(v instanceof Integer i ? (Object) (long) i : v);
+    }
+    return key;
+  }
+
+  /**
+   * Hash join: the right side is read into memory, the left side streams. Kinds as in Kusto; the default
+   * innerunique keeps the first left row of each key.
+   */
+  static final class Join implements Plan {
+    final Plan left;
+    final Plan right;
+    final String kind;
+    final int[] leftKeys;
+    final int[] rightKeys;
+    final List<Column> columns;
+
+    Join(Plan left, Plan right, String kind, int[] leftKeys, int[] rightKeys, List<Column> columns) {
+      this.left = left;
+      this.right = right;
+      this.kind = kind;
+      this.leftKeys = leftKeys;
+      this.rightKeys = rightKeys;
+      this.columns = columns;
+    }
+
+    @Override
+    public List<Column> columns() {
+      return columns;
+    }
+
+    @Override
+    public Iterator<Row> open(Exec exec) {
+      Map<List<Object>, List<Row>> index = new LinkedHashMap<>();
+      List<Row> rightRows = new ArrayList<>();
+      right.open(exec).forEachRemaining(r -> {
+        rightRows.add(r);
+        List<Object> k = joinKey(r.values(), rightKeys);
+        if (k != null) {
+          index.computeIfAbsent(k, x -> new ArrayList<>()).add(r);
+        }
+      });
+      Set<List<Object>> matchedRight = new HashSet<>();
+      Set<List<Object>> seenLeft = new HashSet<>();
+      Iterator<Row> it = left.open(exec);
+      int leftWidth = left.columns().size();
+      int rightWidth = right.columns().size();
+      return new Lazy<>() {
+        Iterator<Row> pending = Collections.emptyIterator();
+        Iterator<Row> rightOnly;
+
+        @Override
+        Row advance() {
+          while (true) {
+            if (pending.hasNext()) {
+              return pending.next();
+            }
+            if (!it.hasNext()) {
+              return tail();
+            }
+            Row l = it.next();
+            List<Object> k = joinKey(l.values(), leftKeys);
+            List<Row> matches = k == null ? List.of() : index.getOrDefault(k, List.of());
+            if (!matches.isEmpty()) {
+              matchedRight.add(k);
+            }
+            switch (kind) {
+              case "leftanti":
+              case "anti":
+              case "leftantisemi":
+                pending = matches.isEmpty() ? List.of(l).iterator() : Collections.emptyIterator();
+                break;
+              case "leftsemi":
+                pending = matches.isEmpty() ? Collections.emptyIterator() : List.of(l).iterator();
+                break;
+              case "rightanti":
+              case "rightantisemi":
+              case "rightsemi":
+                break;
+              case "innerunique":
+                if (k == null || !seenLeft.add(k)) {
+                  break;
+                }
+                pending = combine(l, matches);
+                break;
+              case "leftouter":
+              case "fullouter":
+                pending = matches.isEmpty() ? List.of(pad(l, null)).iterator() : combine(l, matches);
+                break;
+              default: // inner, rightouter
+                pending = combine(l, matches);
+                break;
+            }
+          }
+        }
+
+        private Row tail() {
+          if (rightOnly == null) {
+            List<Row> rest = new ArrayList<>();
+            boolean wantsRight = kind.equals("rightanti") || kind.equals("rightantisemi") || kind.equals("rightsemi")
+                || kind.equals("rightouter") || kind.equals("fullouter");
+            if (wantsRight) {
+              for (Row r : rightRows) {
+                List<Object> k = joinKey(r.values(), rightKeys);
+                boolean matched = k != null && matchedRight.contains(k);
+                if (kind.equals("rightsemi") ? matched : !matched) {
+                  rest.add(kind.startsWith("rightanti") || kind.equals("rightsemi") ? r : pad(null, r));
+                }
+              }
+            }
+            rightOnly = rest.iterator();
+          }
+          return rightOnly.hasNext() ? rightOnly.next() : null;
+        }
+
+        private Iterator<Row> combine(Row l, List<Row> matches) {
+          List<Row> out = new ArrayList<>(matches.size());
+          for (Row r : matches) {
+            out.add(pad(l, r));
+          }
+          return out.iterator();
+        }
+
+        private Row pad(Row l, Row r) {
+          Object[] v = new Object[leftWidth + rightWidth];
+          if (l != null) {
+            System.arraycopy(l.values(), 0, v, 0, Math.min(leftWidth, l.values().length));
+          }
+          if (r != null) {
+            System.arraycopy(r.values(), 0, v, leftWidth, Math.min(rightWidth, r.values().length));
+          }
+          for (int k = 0; k < v.length; k++) {
+            v[k] = Values.coerce(v[k], columns.get(k).type());
+          }
+          return l != null ? l.withValues(v) : Row.of(v);
+        }
+      };
+    }
+  }
+
+  /** mv-expand: one output row per element of an array (or per property of a bag) in one column. */
+  static final class MvExpand implements Plan {
+    final Plan in;
+    final List<Column> columns;
+    final Scalar expr;
+    final int slot;
+
+    MvExpand(Plan in, List<Column> columns, Scalar expr, int slot) {
+      this.in = in;
+      this.columns = columns;
+      this.expr = expr;
+      this.slot = slot;
+    }
+
+    @Override
+    public List<Column> columns() {
+      return columns;
+    }
+
+    @Override
+    public Iterator<Row> open(Exec exec) {
+      Iterator<Row> it = in.open(exec);
+      RowCtx c = new RowCtx(exec);
+      int width = columns.size();
+      KqlType type = columns.get(slot).type();
+      return new Lazy<>() {
+        Iterator<Row> pending = Collections.emptyIterator();
+
+        @Override
+        Row advance() {
+          while (!pending.hasNext()) {
+            if (!it.hasNext()) {
+              return null;
+            }
+            Row r = it.next();
+            c.row = r;
+            c.rowNumber++;
+            Object v = expr.eval(c);
+            List<Object> items = new ArrayList<>();
+            if (v instanceof List<?> l) {
+              items.addAll(l);
+            } else if (v instanceof Map<?, ?> m) {
+              m.forEach((k, x) -> {
+                Map<String, Object> one = new LinkedHashMap<>();
+                one.put(String.valueOf(k), x);
+                items.add(one);
+              });
+            } else {
+              items.add(v);
+            }
+            List<Row> out = new ArrayList<>(items.size());
+            for (Object item : items) {
+              Object[] values = Arrays.copyOf(r.values(), width);
+              values[slot] = Values.coerce(item, type);
+              out.add(r.withValues(values));
+            }
+            pending = out.iterator();
+          }
+          return pending.next();
+        }
+      };
     }
   }
 

@@ -16,7 +16,7 @@ public final class Ast {
   }
 
   public sealed interface Expr permits Literal, RawLiteral, Name, Member, Index, Call, Unary, Binary, In, Between,
-      Star, Pipe, Print, Datatable, Union, Range {
+      Star, Pipe, Print, Datatable, Union, Range, Lambda {
     int pos();
   }
 
@@ -77,6 +77,14 @@ public final class Ast {
   public record Range(String column, Expr from, Expr to, Expr step, int pos) implements Expr {
   }
 
+  /** {@code (a:long, T:(*)) { [lets;] body }}, bound by a let. */
+  public record Lambda(List<Param> params, Query body, int pos) implements Expr {
+  }
+
+  /** A function parameter; {@code type} is null for a tabular parameter. */
+  public record Param(String name, KqlType type, Expr defaultValue) {
+  }
+
   public record ColumnDecl(String name, KqlType type) {
   }
 
@@ -88,7 +96,7 @@ public final class Ast {
   }
 
   public sealed interface Op permits Where, Extend, Project, ProjectAway, ProjectKeep, ProjectRename, Sort,
-      Serialize, Take, Top, Count, Summarize, Distinct, GetSchema, UnionWith, AsOp {
+      Serialize, Take, Top, Count, Summarize, Distinct, GetSchema, UnionWith, AsOp, Join, MvExpand, ProjectReorder {
     int pos();
   }
 
@@ -137,6 +145,20 @@ public final class Ast {
   }
 
   public record UnionWith(List<Expr> tables, String withSource, int pos) implements Op {
+  }
+
+  /**
+   * {@code join kind=K (right) on Key, $left.A == $right.B}; each condition is a pair of left and right column
+   * names.
+   */
+  public record Join(String kind, Expr right, List<String[]> on, int pos) implements Op {
+  }
+
+  /** {@code mv-expand [name =] expr [to typeof(type)]}. */
+  public record MvExpand(String name, Expr expr, KqlType toType, int pos) implements Op {
+  }
+
+  public record ProjectReorder(List<String> patterns, int pos) implements Op {
   }
 
   /** {@code as Name}: names the result; a no-op here. */

@@ -33,13 +33,22 @@ public final class Parser {
   }
 
   private Ast.Query query() {
+    Ast.Query q = block(false);
+    if (peek().kind() != Kind.EOF) {
+      throw error(peek(), "expected ';' or end of query");
+    }
+    return q;
+  }
+
+  /** Statements up to the end of the query, or up to the closing brace of a function body. */
+  private Ast.Query block(boolean braces) {
     List<Ast.Let> lets = new ArrayList<>();
     Expr body = null;
     while (true) {
       while (peek().isOp(";")) {
         p++;
       }
-      if (peek().kind() == Kind.EOF) {
+      if (peek().kind() == Kind.EOF || braces && peek().isOp("}")) {
         break;
       }
       Token t = peek();
@@ -47,7 +56,7 @@ public final class Parser {
         p++;
         String name = identifier("a name after 'let'");
         expectOp("=");
-        Expr value = pipeExpr();
+        Expr value = isLambdaStart() ? lambda() : pipeExpr();
         if (body == null) {
           lets.add(new Ast.Let(name, value, t.pos()));
         }
@@ -61,7 +70,7 @@ public final class Parser {
           body = e; // Kusto returns one table per statement; the first is the primary result
         }
       }
-      if (peek().kind() != Kind.EOF && !peek().isOp(";")) {
+      if (peek().kind() != Kind.EOF && !peek().isOp(";") && !(braces && peek().isOp("}"))) {
         throw error(peek(), "expected ';' or end of query");
       }
     }
@@ -69,6 +78,45 @@ public final class Parser {
       throw new KqlException(KqlException.Kind.SYNTAX, "Syntax error: the query has no tabular expression to return");
     }
     return new Ast.Query(lets, body);
+  }
+
+  private boolean isLambdaStart() {
+    return peek().isOp("(") && (peekAt(1).isOp(")") && peekAt(2).isOp("{")
+        || peekAt(1).kind() == Kind.IDENT && peekAt(2).isOp(":"));
+  }
+
+  private Expr lambda() {
+    Token start = next();
+    List<Ast.Param> params = new ArrayList<>();
+    if (!peek().isOp(")")) {
+      do {
+        String name = identifier("a parameter name");
+        expectOp(":");
+        KqlType type = null;
+        if (peek().isOp("(")) {
+          int depth = 0;
+          do { // a tabular parameter's schema, such as (*) or (x:long); any table is accepted
+            if (peek().isOp("(")) {
+              depth++;
+            } else if (peek().isOp(")")) {
+              depth--;
+            } else if (peek().kind() == Kind.EOF) {
+              throw error(peek(), "expected ')'");
+            }
+            p++;
+          } while (depth > 0);
+        } else {
+          type = typeName();
+        }
+        Expr def = acceptOp("=") ? expr() : null;
+        params.add(new Ast.Param(name, type, def));
+      } while (acceptOp(","));
+    }
+    expectOp(")");
+    expectOp("{");
+    Ast.Query body = block(true);
+    expectOp("}");
+    return new Ast.Lambda(params, body, start.pos());
   }
 
   // ---- tabular ----
@@ -246,10 +294,68 @@ public final class Parser {
       }
       case "as":
         return new Ast.AsOp(identifier("a name after 'as'"), t.pos());
+      case "join":
+        return join(t);
+      case "mv-expand": {
+        String name = null;
+        if (peek().kind() == Kind.IDENT && peekAt(1).isOp("=")) {
+          name = next().text();
+          p++;
+        }
+        Expr e = expr();
+        KqlType to = null;
+        if (peek().isWord("to") && peekAt(1).isWord("typeof")) {
+          p += 2;
+          expectOp("(");
+          to = typeName();
+          expectOp(")");
+        }
+        return new Ast.MvExpand(name, e, to, t.pos());
+      }
+      case "project-reorder":
+        return new Ast.ProjectReorder(namePatterns(), t.pos());
       default:
         throw new KqlException(KqlException.Kind.UNSUPPORTED,
             "Query operator '" + t.text() + "' is not supported (position " + t.pos() + ")");
     }
+  }
+
+  private Op join(Token t) {
+    String kind = "innerunique";
+    while (peek().kind() == Kind.IDENT && !peek().isWord("on") && (peekAt(1).isOp("=") || peekAt(1).isOp("."))) {
+      StringBuilder key = new StringBuilder(next().text());
+      while (acceptOp(".")) {
+        key.append('.').append(identifier("a parameter name"));
+      }
+      expectOp("=");
+      Token v = next();
+      if (key.toString().equals("kind")) {
+        kind = v.text();
+      } // hint.* parameters only steer distribution in Kusto
+    }
+    Expr right = primaryOrParen();
+    expectWord("on");
+    List<String[]> on = new ArrayList<>();
+    do {
+      Expr c = expr();
+      if (c instanceof Ast.Name n) {
+        on.add(new String[] {n.name(), n.name()});
+      } else if (c instanceof Ast.Binary b && b.op().equals("==") && b.left() instanceof Ast.Member l
+          && b.right() instanceof Ast.Member r && l.target() instanceof Ast.Name ln
+          && r.target() instanceof Ast.Name rn) {
+        if (ln.name().equals("$left") && rn.name().equals("$right")) {
+          on.add(new String[] {l.name(), r.name()});
+        } else if (ln.name().equals("$right") && rn.name().equals("$left")) {
+          on.add(new String[] {r.name(), l.name()});
+        } else {
+          throw error(t, "join conditions compare $left.Column with $right.Column");
+        }
+      } else {
+        throw new KqlException(KqlException.Kind.SYNTAX, "Syntax error: unsupported join condition at position "
+            + c.pos());
+      }
+    } while (acceptOp(","));
+    return new Ast.Join(kind, right, on, t.pos());
   }
 
   private boolean atOperatorEnd() {
