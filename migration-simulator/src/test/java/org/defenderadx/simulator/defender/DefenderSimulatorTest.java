@@ -486,4 +486,26 @@ class DefenderSimulatorTest {
     assertThat(before.getString("MaxIngestion")).isEqualTo(ServedValues.datetime(ANCHOR));
     assertThat(after.getString("MaxIngestion")).isEqualTo(ServedValues.datetime(ANCHOR.plus(Duration.ofHours(6))));
   }
+
+  @Test
+  void rowsKeepArrivingWhileARunIsInProgressAndHourlyRecountsAddUp() {
+    DefenderSimulator sim = start();
+    SimClient c = new SimClient(sim.baseUrl());
+    String token = c.token(ApiFlavour.GRAPH);
+    Instant hi = ANCHOR.plus(Duration.ofHours(6));
+    String live = Queries.window("DeviceNetworkEvents", ANCHOR, hi);
+    String recount = "DeviceNetworkEvents | where ingestion_time() >= datetime(" + ServedValues.datetime(ANCHOR)
+        + ") and ingestion_time() < datetime(" + ServedValues.datetime(hi)
+        + ") | summarize Count = count() by Bin = bin(ingestion_time(), 1h)";
+
+    List<JsonObject> before = SimClient.rows(c.query(ApiFlavour.GRAPH, token, live, null));
+    sim.clock().advance(Duration.ofHours(3));
+    List<JsonObject> later = SimClient.rows(c.query(ApiFlavour.GRAPH, token, live, null));
+    List<JsonObject> bins = SimClient.rows(c.query(ApiFlavour.GRAPH, token, recount, null));
+
+    assertThat(before).isEmpty();
+    assertThat(later).isNotEmpty().allSatisfy(r ->
+        assertThat(Instant.parse(r.getString("__SourceIngestionTime"))).isBefore(ANCHOR.plus(Duration.ofMinutes(181))));
+    assertThat(bins.stream().mapToLong(b -> b.getLong("Count")).sum()).isEqualTo(later.size());
+  }
 }
