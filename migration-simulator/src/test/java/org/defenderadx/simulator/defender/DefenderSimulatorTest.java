@@ -500,6 +500,7 @@ class DefenderSimulatorTest {
 
     List<JsonObject> before = SimClient.rows(c.query(ApiFlavour.GRAPH, token, live, null));
     sim.clock().advance(Duration.ofHours(3));
+    token = c.token(ApiFlavour.GRAPH); // the first one has expired
     List<JsonObject> later = SimClient.rows(c.query(ApiFlavour.GRAPH, token, live, null));
     List<JsonObject> bins = SimClient.rows(c.query(ApiFlavour.GRAPH, token, recount, null));
 
