@@ -44,7 +44,8 @@ import org.defenderadx.simulator.kql.TableSource;
  * <p>Routes: {@code POST /{tenant}/oauth2/v2.0/token}, {@code POST /{tenant}/oauth2/token},
  * {@code POST /v1.0/security/runHuntingQuery} (also {@code /beta/...}), {@code POST /api/advancedhunting/run},
  * {@code POST /api/advancedqueries/run}; {@code GET /_sim/stats}, {@code GET /_sim/clock},
- * {@code POST /_sim/clock/advance?seconds=N}, {@code GET /_sim/truth?table=T&from=&to=&at=},
+ * {@code POST /_sim/clock/advance?seconds=N}, {@code GET /_sim/truth?table=T&from=&to=&at=[&digests=false]}
+ * (instants in ISO-8601; from/to a half-open ingestion-time range, either may be absent; at defaults to now),
  * {@code POST /_sim/faults} with {@code {"faults":["PREEMPTED",...]}}, {@code GET /_sim/info}.
  */
 public final class DefenderSimulator {
@@ -281,14 +282,20 @@ public final class DefenderSimulator {
       sendJson(ctx, 404, new JsonObject().put("error", "no such table: " + table));
       return;
     }
+    boolean withDigests = !"false".equalsIgnoreCase(ctx.request().getParam("digests"));
     vertx.executeBlocking(() -> groundTruth(table, range, at), false)
-        .onSuccess(d -> sendJson(ctx, 200, new JsonObject()
-            .put("table", table)
-            .put("at", ServedValues.datetime(at))
-            .put("from", range.from() == null ? null : ServedValues.datetime(range.from()))
-            .put("to", range.to() == null ? null : ServedValues.datetime(range.to()))
-            .put("count", d.size())
-            .put("digests", new JsonArray(d))))
+        .onSuccess(d -> {
+          JsonObject body = new JsonObject()
+              .put("table", table)
+              .put("at", ServedValues.datetime(at))
+              .put("from", range.from() == null ? null : ServedValues.datetime(range.from()))
+              .put("to", range.to() == null ? null : ServedValues.datetime(range.to()))
+              .put("count", d.size());
+          if (withDigests) {
+            body.put("digests", new JsonArray(d));
+          }
+          sendJson(ctx, 200, body);
+        })
         .onFailure(ctx::fail);
   }
 
