@@ -80,6 +80,30 @@ public final class ValueFactory {
       case "OSBuild": return (x, r) -> devices.osBuild(x.device);
       case "ReportId": return (x, r) -> (x.index * 7 + x.device) % 20_000; // a repeating counter, as documented
       case "AppGuardContainerId": return (x, r) -> "";
+      case "Severity": return (x, r) -> Rows.pick(r, new String[] {"High", "Medium", "Low", "Informational"});
+      case "Category":
+        return (x, r) -> Rows.pick(r, new String[] {"Execution", "CredentialAccess", "Persistence", "Malware",
+            "InitialAccess", "SuspiciousActivity"});
+      case "ServiceSource":
+        return (x, r) -> Rows.pick(r, new String[] {"Microsoft Defender for Endpoint",
+            "Microsoft Defender for Office 365", "Microsoft Defender XDR"});
+      case "DetectionSource":
+        return (x, r) -> Rows.pick(r, new String[] {"EDR", "Antivirus", "Custom detection", "AutomatedInvestigation"});
+      case "AttackTechniques":
+        return (x, r) -> r.nextInt(3) == 0 ? "" : "[\"PowerShell (T1059.001)\",\"Process Injection (T1055)\"]";
+      case "LogonType":
+        return (x, r) -> Rows.pick(r, new String[] {"Interactive", "Network", "RemoteInteractive", "Batch", "Service"});
+      case "FailureReason":
+        return (x, r) -> r.nextInt(3) == 0 ? "InvalidUserNameOrPassword" : "";
+      case "SoftwareVendor":
+        return (x, r) -> Rows.pick(r, new String[] {"microsoft", "google", "mozilla", "adobe", "oracle", "7-zip"});
+      case "SoftwareName":
+        return (x, r) -> Rows.pick(r, new String[] {"edge", "chrome", "firefox", "acrobat_reader", "jre", "7-zip",
+            "office"});
+      case "VulnerabilitySeverityLevel":
+        return (x, r) -> Rows.pick(r, new String[] {"Critical", "High", "Medium", "Low"});
+      case "CveTags":
+        return (x, r) -> r.nextInt(2) == 0 ? List.of() : List.of("ExploitVerified", "ZeroDay");
       case "Protocol": return (x, r) -> Rows.pick(r, new String[] {"Tcp", "Udp", "TcpV6", "Kerberos", "Ntlm"});
       case "LoggedOnUsers":
         return (x, r) -> "[{\"UserName\":\"" + Rows.pick(r, USERS).replace("\"", "\\\"")
