@@ -43,7 +43,7 @@ import org.defenderadx.simulator.kql.TableSource;
  *
  * <p>Routes: {@code POST /{tenant}/oauth2/v2.0/token}, {@code POST /{tenant}/oauth2/token},
  * {@code POST /v1.0/security/runHuntingQuery} (also {@code /beta/...}), {@code POST /api/advancedhunting/run},
- * {@code POST /api/advancedqueries/run}; {@code GET /_sim/stats}, {@code GET /_sim/clock},
+ * {@code POST /api/advancedqueries/run}, {@code GET /api/advancedqueries?key=<query>}; {@code GET /_sim/stats}, {@code GET /_sim/clock},
  * {@code POST /_sim/clock/advance?seconds=N}, {@code GET /_sim/truth?table=T&from=&to=&at=[&digests=false]}
  * (instants in ISO-8601; from/to a half-open ingestion-time range, either may be absent; at defaults to now),
  * {@code POST /_sim/faults} with {@code {"faults":["PREEMPTED",...]}}, {@code GET /_sim/info}.
@@ -101,6 +101,15 @@ public final class DefenderSimulator {
     router.post("/beta/security/runHuntingQuery").handler(ctx -> hunt(ctx, ApiFlavour.GRAPH));
     router.post("/api/advancedhunting/run").handler(ctx -> hunt(ctx, ApiFlavour.XDR));
     router.post("/api/advancedqueries/run").handler(ctx -> hunt(ctx, ApiFlavour.MDE));
+    // The undocumented GET variant the Power BI sample uses: the query rides in ?key=.
+    router.get("/api/advancedqueries").handler(ctx -> {
+      String key = ctx.request().getParam("key");
+      JsonObject body = key == null ? new JsonObject() : new JsonObject().put("Query", key);
+      hunting.run(ApiFlavour.MDE, ctx.request().getHeader("Authorization"), body.toBuffer(),
+              ctx.request().getHeader("client-request-id"))
+          .onSuccess(reply -> send(ctx, reply))
+          .onFailure(ctx::fail);
+    });
     router.get("/_sim/stats").handler(ctx -> sendJson(ctx, 200, stats.toJson()));
     router.get("/_sim/info").handler(ctx -> sendJson(ctx, 200, info()));
     router.get("/_sim/clock").handler(ctx -> sendJson(ctx, 200, clockJson()));

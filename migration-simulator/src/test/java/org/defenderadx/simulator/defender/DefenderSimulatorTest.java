@@ -109,6 +109,11 @@ class DefenderSimulatorTest {
     assertThat(xdr.getJsonArray("Schema").getJsonObject(0).fieldNames()).containsExactly("Name", "Type");
     assertThat(mde.fieldNames()).containsExactly("Schema", "Results");
     assertThat(mde.getJsonArray("Results")).isEqualTo(xdr.getJsonArray("Results"));
+
+    HttpResponse<String> viaGet = c.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(c.base()
+            + "/api/advancedqueries?key=" + java.net.URLEncoder.encode(q, java.nio.charset.StandardCharsets.UTF_8)))
+        .header("Authorization", "Bearer " + c.token(ApiFlavour.MDE)).GET().build());
+    assertThat(json(viaGet).getJsonArray("Results")).isEqualTo(mde.getJsonArray("Results"));
   }
 
   @Test

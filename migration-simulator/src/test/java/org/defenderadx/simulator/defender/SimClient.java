@@ -35,7 +35,11 @@ final class SimClient {
     return send(HttpRequest.newBuilder(URI.create(base + path)).GET().build());
   }
 
-  private HttpResponse<String> send(HttpRequest r) {
+  String base() {
+    return base;
+  }
+
+  HttpResponse<String> send(HttpRequest r) {
     try {
       return http.send(r, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     } catch (IOException e) {
