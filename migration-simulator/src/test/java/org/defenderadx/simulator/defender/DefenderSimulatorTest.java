@@ -514,4 +514,34 @@ class DefenderSimulatorTest {
         assertThat(Instant.parse(r.getString("__SourceIngestionTime"))).isBefore(ANCHOR.plus(Duration.ofMinutes(181))));
     assertThat(bins.stream().mapToLong(b -> b.getLong("Count")).sum()).isEqualTo(later.size());
   }
+
+  @Test
+  void concurrentCallsAnswerTheSameAsSequentialOnes() throws Exception {
+    DefenderSimulator sim = start();
+    SimClient c = new SimClient(sim.baseUrl());
+    String token = c.token(ApiFlavour.GRAPH);
+    List<String> queries = new ArrayList<>();
+    for (int d = 0; d < 6; d++) {
+      queries.add(Queries.window("DeviceProcessEvents", ANCHOR.minus(Duration.ofDays(d + 1)),
+          ANCHOR.minus(Duration.ofDays(d))));
+    }
+    List<List<String>> sequential = new ArrayList<>();
+    for (String q : queries) {
+      sequential.add(RowDigest.sorted(SimClient.rows(c.query(ApiFlavour.GRAPH, token, q, "P60D"))));
+    }
+
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(6);
+    try {
+      List<java.util.concurrent.Future<List<String>>> parallel = new ArrayList<>();
+      for (String q : queries) {
+        parallel.add(pool.submit(() -> RowDigest.sorted(SimClient.rows(c.query(ApiFlavour.GRAPH, token, q, "P60D")))));
+      }
+      for (int i = 0; i < queries.size(); i++) {
+        assertThat(parallel.get(i).get()).isEqualTo(sequential.get(i));
+      }
+    } finally {
+      pool.shutdown();
+    }
+    assertThat(sim.stats().calls("graph", 200)).isEqualTo(12);
+  }
 }
