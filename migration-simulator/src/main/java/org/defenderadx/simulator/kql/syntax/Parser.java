@@ -75,7 +75,7 @@ public final class Parser {
       }
     }
     if (body == null) {
-      throw new KqlException(KqlException.Kind.SYNTAX, "Syntax error: the query has no tabular expression to return");
+      throw new KqlException(KqlException.Kind.SYNTAX, "The query has no tabular expression to return");
     }
     return new Ast.Query(lets, body);
   }
@@ -351,7 +351,7 @@ public final class Parser {
           throw error(t, "join conditions compare $left.Column with $right.Column");
         }
       } else {
-        throw new KqlException(KqlException.Kind.SYNTAX, "Syntax error: unsupported join condition at position "
+        throw new KqlException(KqlException.Kind.SYNTAX, "Unsupported join condition at position "
             + c.pos());
       }
     } while (acceptOp(","));
@@ -704,6 +704,6 @@ public final class Parser {
   private static KqlException error(Token t, String what) {
     String found = t.kind() == Kind.EOF ? "end of query" : "'" + t.text() + "'";
     return new KqlException(KqlException.Kind.SYNTAX,
-        "Syntax error: " + what + ", found " + found + " at position " + t.pos());
+        Character.toUpperCase(what.charAt(0)) + what.substring(1) + ", found " + found + " at position " + t.pos());
   }
 }
