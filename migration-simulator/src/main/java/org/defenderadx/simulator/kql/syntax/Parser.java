@@ -170,12 +170,20 @@ public final class Parser {
     return expr();
   }
 
+  /** Reads union's parameters (kind=, isfuzzy=, withsource=); returns the withsource column or null. */
   private String withSource() {
-    if (peek().isWord("withsource") && peekAt(1).isOp("=")) {
-      p += 2;
-      return identifier("a column name after withsource=");
+    String column = null;
+    while (peek().kind() == Kind.IDENT && peekAt(1).isOp("=")
+        && Set.of("withsource", "kind", "isfuzzy").contains(peek().text())) {
+      String key = next().text();
+      p++;
+      if (key.equals("withsource")) {
+        column = identifier("a column name after withsource=");
+      } else {
+        next(); // kind=inner|outer and isfuzzy=true|false do not change results over known tables
+      }
     }
-    return null;
+    return column;
   }
 
   private List<Expr> unionTables() {
