@@ -283,6 +283,7 @@ class KqlEngineCoreTest {
     assertThat(names(r)).containsExactly("Timestamp", "DeviceId", "ReportId", "FileName", "Extra");
     assertThat(r.toList()).hasSize(2);
     assertThat(rows("Other | union (DeviceProcessEvents | take 1) | count")).containsExactly(List.of(2L));
+    assertThat(rows("union kind=outer isfuzzy=true Other, DeviceProcessEvents | count")).containsExactly(List.of(11L));
     assertThat(rows("union withsource=T Other, DeviceProcessEvents | summarize count() by T | order by T asc"))
         .containsExactly(List.of("DeviceProcessEvents", 10L), List.of("Other", 1L));
   }

@@ -185,7 +185,7 @@ public final class Planner {
       return new Plans.Range(r.column(), compile(r.from(), s), compile(r.to(), s), compile(r.step(), s));
     }
     throw new KqlException(KqlException.Kind.SYNTAX,
-        "Syntax error: a tabular expression is expected at position " + e.pos());
+        "A tabular expression is expected at position " + e.pos());
   }
 
   private Plan named(String name, Env env) {
@@ -264,7 +264,7 @@ public final class Planner {
     }
     int width = cols.size();
     if (d.values().size() % width != 0) {
-      throw new KqlException(KqlException.Kind.SYNTAX, "Syntax error: datatable has " + d.values().size()
+      throw new KqlException(KqlException.Kind.SYNTAX, "Datatable has " + d.values().size()
           + " values, not a multiple of its " + width + " columns (position " + d.pos() + ")");
     }
     Scope s = new Scope(List.of(), env, "datatable");
@@ -886,7 +886,7 @@ public final class Planner {
       return functions.compile(c, s);
     }
     if (e instanceof Ast.Star) {
-      throw new KqlException(KqlException.Kind.SYNTAX, "Syntax error: '*' is not expected at position " + e.pos());
+      throw new KqlException(KqlException.Kind.SYNTAX, "'*' is not expected at position " + e.pos());
     }
     throw new KqlException(KqlException.Kind.TYPE_MISMATCH, "'" + s.operator()
         + "' operator: a tabular expression cannot be used as a scalar (position " + e.pos() + ")");
@@ -908,7 +908,7 @@ public final class Planner {
         Object v = Temporal.parse(text);
         if (v == null) {
           throw new KqlException(KqlException.Kind.SYNTAX,
-              "Syntax error: invalid datetime literal '" + r.text() + "' at position " + r.pos());
+              "Invalid datetime literal '" + r.text() + "' at position " + r.pos());
         }
         return Scalar.constant(KqlType.DATETIME, v);
       }
@@ -920,7 +920,7 @@ public final class Planner {
         Object v = Temporal.parseDuration(text);
         if (v == null) {
           throw new KqlException(KqlException.Kind.SYNTAX,
-              "Syntax error: invalid timespan literal '" + r.text() + "' at position " + r.pos());
+              "Invalid timespan literal '" + r.text() + "' at position " + r.pos());
         }
         return Scalar.constant(KqlType.TIMESPAN, v);
       }
@@ -929,7 +929,7 @@ public final class Planner {
           return Scalar.constant(KqlType.GUID, isNull ? null : UUID.fromString(text.trim()));
         } catch (IllegalArgumentException ex) {
           throw new KqlException(KqlException.Kind.SYNTAX,
-              "Syntax error: invalid guid literal '" + r.text() + "' at position " + r.pos());
+              "Invalid guid literal '" + r.text() + "' at position " + r.pos());
         }
       case "dynamic":
         return Scalar.constant(KqlType.DYNAMIC, Json.parse(r.text()));

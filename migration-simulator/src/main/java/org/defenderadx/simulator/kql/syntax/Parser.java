@@ -75,7 +75,7 @@ public final class Parser {
       }
     }
     if (body == null) {
-      throw new KqlException(KqlException.Kind.SYNTAX, "Syntax error: the query has no tabular expression to return");
+      throw new KqlException(KqlException.Kind.SYNTAX, "The query has no tabular expression to return");
     }
     return new Ast.Query(lets, body);
   }
@@ -170,12 +170,20 @@ public final class Parser {
     return expr();
   }
 
+  /** Reads union's parameters (kind=, isfuzzy=, withsource=); returns the withsource column or null. */
   private String withSource() {
-    if (peek().isWord("withsource") && peekAt(1).isOp("=")) {
-      p += 2;
-      return identifier("a column name after withsource=");
+    String column = null;
+    while (peek().kind() == Kind.IDENT && peekAt(1).isOp("=")
+        && Set.of("withsource", "kind", "isfuzzy").contains(peek().text())) {
+      String key = next().text();
+      p++;
+      if (key.equals("withsource")) {
+        column = identifier("a column name after withsource=");
+      } else {
+        next(); // kind=inner|outer and isfuzzy=true|false do not change results over known tables
+      }
     }
-    return null;
+    return column;
   }
 
   private List<Expr> unionTables() {
@@ -351,7 +359,7 @@ public final class Parser {
           throw error(t, "join conditions compare $left.Column with $right.Column");
         }
       } else {
-        throw new KqlException(KqlException.Kind.SYNTAX, "Syntax error: unsupported join condition at position "
+        throw new KqlException(KqlException.Kind.SYNTAX, "Unsupported join condition at position "
             + c.pos());
       }
     } while (acceptOp(","));
@@ -704,6 +712,6 @@ public final class Parser {
   private static KqlException error(Token t, String what) {
     String found = t.kind() == Kind.EOF ? "end of query" : "'" + t.text() + "'";
     return new KqlException(KqlException.Kind.SYNTAX,
-        "Syntax error: " + what + ", found " + found + " at position " + t.pos());
+        Character.toUpperCase(what.charAt(0)) + what.substring(1) + ", found " + found + " at position " + t.pos());
   }
 }
