@@ -49,6 +49,7 @@ import org.defenderadx.simulator.kql.TableSource;
  * {@code POST /_sim/faults} with {@code {"faults":["PREEMPTED",...]}}, {@code GET /_sim/info}.
  */
 public final class DefenderSimulator {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DefenderSimulator.class);
   private static final DateTimeFormatter HTTP_DATE =
       DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.ROOT).withZone(ZoneOffset.UTC);
 
@@ -122,6 +123,8 @@ public final class DefenderSimulator {
         .listen()
         .map(s -> {
           server = s;
+          LOG.info("Defender simulator on {} (profile {}, seed {}, anchor {}, time scale {})", baseUrl(),
+              config.profile(), config.seed(), config.anchor(), config.timeScale());
           return this;
         });
   }
