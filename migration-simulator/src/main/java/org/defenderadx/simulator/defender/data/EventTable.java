@@ -60,7 +60,7 @@ public final class EventTable {
     all.addAll(added);
     gens = new ValueFactory.Gen[all.size()];
     for (int i = 0; i < all.size(); i++) {
-      gens[i] = ValueFactory.forColumn(all.get(i), devices, actionTypes);
+      gens[i] = ValueFactory.forColumn(all.get(i), devices);
     }
     int ts = -1;
     for (int i = 0; i < base.size(); i++) {

@@ -23,7 +23,6 @@ public final class SnapshotTable {
   private final Instant anchor;
   private final Duration interval;
   private final ValueFactory.Gen[] gens;
-  private final String[] actionTypes = {""};
 
   public SnapshotTable(String name, List<Column> columns, long seed, Devices devices, int baseRows, Instant anchor,
                        Duration interval) {
@@ -37,7 +36,7 @@ public final class SnapshotTable {
     this.interval = interval;
     gens = new ValueFactory.Gen[columns.size()];
     for (int i = 0; i < columns.size(); i++) {
-      gens[i] = ValueFactory.forColumn(columns.get(i), devices, actionTypes);
+      gens[i] = ValueFactory.forColumn(columns.get(i), devices);
     }
   }
 

@@ -66,7 +66,7 @@ public final class ValueFactory {
   private ValueFactory() {
   }
 
-  public static Gen forColumn(Column c, Devices devices, String[] actionTypes) {
+  public static Gen forColumn(Column c, Devices devices) {
     String n = c.name();
     KqlType t = c.type();
     switch (n) {

@@ -75,15 +75,19 @@ public final class HuntingQueryService {
 
   public Future<Reply> run(ApiFlavour flavour, String authorization, Buffer body, String clientRequestId) {
     Instant now = clock.instant();
-    Call call = new Call(flavour, UUID.randomUUID().toString(),
-        clientRequestId, now);
-    Reply early = precheck(call, authorization, body);
-    if (early != null) {
-      return Future.succeededFuture(finish(call, early));
+    Call call = new Call(flavour, UUID.randomUUID().toString(), clientRequestId, now);
+    TokenService.Check check = tokens.check(authorization, flavour);
+    if (check != TokenService.Check.VALID) {
+      return Future.succeededFuture(finish(call, unauthorized(call, check)));
     }
-    JsonObject request = body.toJsonObject();
-    String query = flavour == ApiFlavour.GRAPH && request.getValue("Query") == null
-        ? request.getString("query") : request.getString("Query");
+    JsonObject request = parse(body);
+    String query = queryOf(request, flavour);
+    if (query == null || query.isBlank()) {
+      Reply missing = flavour.legacy()
+          ? call.error(400, "InvalidRequestBody", "Missing query.")
+          : call.error(400, "BadRequest", "Missing query.");
+      return Future.succeededFuture(finish(call, missing));
+    }
     TimestampFilter filter;
     try {
       filter = flavour == ApiFlavour.GRAPH ? timespan(request, now) : TimestampFilter.NONE;
@@ -108,31 +112,21 @@ public final class HuntingQueryService {
         .map(r -> finish(call, r.delayedBy(delay)));
   }
 
-  private Reply precheck(Call call, String authorization, Buffer body) {
-    TokenService.Check check = tokens.check(authorization, call.flavour());
-    if (check != TokenService.Check.VALID) {
-      return unauthorized(call, check);
-    }
-    JsonObject request;
+  private static JsonObject parse(Buffer body) {
     try {
-      request = body == null || body.length() == 0 ? null : body.toJsonObject();
+      return body == null || body.length() == 0 ? new JsonObject() : body.toJsonObject();
     } catch (DecodeException | ClassCastException e) {
-      request = null;
+      return new JsonObject();
     }
-    String query = null;
-    if (request != null) {
-      Object q = request.getValue("Query");
-      if (q == null && call.flavour() == ApiFlavour.GRAPH) {
-        q = request.getValue("query");
-      }
-      query = q instanceof String s ? s : null;
+  }
+
+  /** Legacy body parameters are case-sensitive ("Query"); Graph also takes "query". */
+  private static String queryOf(JsonObject request, ApiFlavour flavour) {
+    Object q = request.getValue("Query");
+    if (q == null && flavour == ApiFlavour.GRAPH) {
+      q = request.getValue("query");
     }
-    if (query == null || query.isBlank()) {
-      return call.flavour().legacy()
-          ? call.error(400, "InvalidRequestBody", "Missing query.")
-          : call.error(400, "BadRequest", "Missing query.");
-    }
-    return null;
+    return q instanceof String s ? s : null;
   }
 
   private Reply unauthorized(Call call, TokenService.Check check) {
