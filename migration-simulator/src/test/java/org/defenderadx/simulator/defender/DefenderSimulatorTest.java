@@ -420,6 +420,10 @@ class DefenderSimulatorTest {
 
     assertThat(unknown.statusCode()).isEqualTo(400);
     assertThat(json(unknown).getJsonObject("error").getString("message")).contains("NoSuchTable");
+    HttpResponse<String> alertsOnMde = c.query(ApiFlavour.MDE, c.token(ApiFlavour.MDE), "AlertInfo | count", null);
+    assertThat(alertsOnMde.statusCode()).isEqualTo(400);
+    assertThat(json(alertsOnMde).getJsonObject("error").getString("message")).contains("AlertInfo");
+    assertThat(c.query(ApiFlavour.XDR, c.token(ApiFlavour.XDR), "AlertInfo | count", null).statusCode()).isEqualTo(200);
     assertThat(missing.statusCode()).isEqualTo(400);
     assertThat(json(missing).getJsonObject("error").getString("code")).isEqualTo("InvalidRequestBody");
     assertThat(json(missing).getJsonObject("error").getString("message")).isEqualTo("Missing query.");

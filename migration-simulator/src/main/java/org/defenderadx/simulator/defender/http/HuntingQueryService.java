@@ -24,10 +24,13 @@ import org.defenderadx.simulator.defender.data.SimulatedTenant.TimestampFilter;
 import org.defenderadx.simulator.defender.limits.CallRateLimiter;
 import org.defenderadx.simulator.defender.limits.CpuBudget;
 import org.defenderadx.simulator.defender.limits.FaultPlan;
+import org.defenderadx.simulator.kql.Catalog;
 import org.defenderadx.simulator.kql.KqlEngine;
 import org.defenderadx.simulator.kql.KqlException;
 import org.defenderadx.simulator.kql.QueryContext;
 import org.defenderadx.simulator.kql.QueryResult;
+import org.defenderadx.simulator.kql.StoredFunction;
+import org.defenderadx.simulator.kql.TableSource;
 
 /**
  * One Advanced Hunting call from request body to reply, in the order a real service plausibly applies its
@@ -204,7 +207,11 @@ public final class HuntingQueryService {
   private Reply execute(Call call, String query, TimestampFilter filter) {
     QueryResult result;
     try {
-      result = engine.execute(query, new QueryContext(tenant.at(call.now(), filter), call.now()));
+      Catalog catalog = tenant.at(call.now(), filter);
+      if (call.flavour() == ApiFlavour.MDE) {
+        catalog = deviceTablesOnly(catalog);
+      }
+      result = engine.execute(query, new QueryContext(catalog, call.now()));
     } catch (KqlException e) {
       return call.error(400, "BadRequest", e.getMessage());
     }
@@ -231,6 +238,21 @@ public final class HuntingQueryService {
         ? "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
         : "application/json; charset=utf-8";
     return r.withHeader("Content-Type", type);
+  }
+
+  /** The legacy MDE API reaches only the Device* tables; AlertInfo and the like are XDR-only. */
+  private static Catalog deviceTablesOnly(Catalog all) {
+    return new Catalog() {
+      @Override
+      public Optional<TableSource> table(String name) {
+        return name.startsWith("Device") ? all.table(name) : Optional.empty();
+      }
+
+      @Override
+      public Optional<StoredFunction> function(String name) {
+        return all.function(name);
+      }
+    };
   }
 
   private Duration cost(QueryResult result) {
