@@ -334,8 +334,13 @@ public final class Planner {
           plan = sort.withLimit(constant(t.count(), env, "take"));
           i++;
         } else {
-          Scalar limit = rowNumberWindowLimit(ops, i + 1, env);
-          plan = limit != null ? sort.withLimit(limit) : sort;
+          RowNumberWindow w = rowNumberWindow(ops, i + 1, env);
+          if (w != null) {
+            plan = sort.withWindow(w.upper(), w.skip(), w.column()); // numbers the rows itself
+            i++;
+          } else {
+            plan = sort;
+          }
         }
       } else if (op instanceof Ast.Top t) {
         plan = sort(plan, t.keys(), env, "top").withLimit(constant(t.count(), env, "top"));
@@ -501,11 +506,16 @@ public final class Planner {
     return e instanceof Ast.Call c && c.name().equals("ingestion_time") && c.args().isEmpty();
   }
 
+  /** A row_number() window after a sort: keep ranks skip+1 .. upper, numbered into {@code column}. */
+  private record RowNumberWindow(String column, Scalar upper, Scalar skip) {
+  }
+
   /**
    * Recognises {@code | serialize rn = row_number() | where rn between (a .. b)} (or {@code extend}, or
-   * {@code rn <= b}) right after a sort: only the first b sorted rows can pass, so the sort keeps just those.
+   * {@code rn <= b}, {@code rn >= a and rn < b}) right after a sort: only ranks a..b can pass the filter, so the
+   * sort returns just those, already numbered. The filter itself still runs.
    */
-  private Scalar rowNumberWindowLimit(List<Op> ops, int at, Env env) {
+  private RowNumberWindow rowNumberWindow(List<Op> ops, int at, Env env) {
     if (at + 1 >= ops.size()) {
       return null;
     }
@@ -524,16 +534,23 @@ public final class Planner {
     if (!(ops.get(at + 1) instanceof Ast.Where w)) {
       return null;
     }
-    return upperBound(w.predicate(), cols.get(0).name(), env);
+    String rn = cols.get(0).name();
+    Scalar upper = bound(w.predicate(), rn, env, true);
+    return upper == null ? null : new RowNumberWindow(rn, upper, bound(w.predicate(), rn, env, false));
   }
 
-  private Scalar upperBound(Expr e, String rn, Env env) {
+  /**
+   * From a conjunction, a constant upper bound on rn ({@code upper}), or the number of leading ranks it
+   * excludes (lower bound minus one); null when there is none.
+   */
+  private Scalar bound(Expr e, String rn, Env env, boolean upper) {
     if (e instanceof Ast.Binary b && b.op().equals("and")) {
-      Scalar l = upperBound(b.left(), rn, env);
-      return l != null ? l : upperBound(b.right(), rn, env);
+      Scalar l = bound(b.left(), rn, env, upper);
+      return l != null ? l : bound(b.right(), rn, env, upper);
     }
     if (e instanceof Ast.Between b && !b.negated() && isName(b.value(), rn)) {
-      return tryConstant(b.high(), env);
+      Scalar v = tryConstant(upper ? b.high() : b.low(), env);
+      return v == null ? null : upper ? v : shifted(v, -1);
     }
     if (e instanceof Ast.Binary b && isName(b.left(), rn)) {
       Scalar v = tryConstant(b.right(), env);
@@ -541,19 +558,28 @@ public final class Planner {
         return null;
       }
       switch (b.op()) {
-        case "<=":
         case "==":
-          return v;
+          return upper ? v : shifted(v, -1);
+        case "<=":
+          return upper ? v : null;
         case "<":
-          return Scalar.of(KqlType.LONG, true, c -> {
-            Long n = Values.toLong(v.eval(c));
-            return n == null ? null : n - 1;
-          });
+          return upper ? shifted(v, -1) : null;
+        case ">=":
+          return upper ? null : shifted(v, -1);
+        case ">":
+          return upper ? null : v;
         default:
           return null;
       }
     }
     return null;
+  }
+
+  private static Scalar shifted(Scalar v, long delta) {
+    return Scalar.of(KqlType.LONG, true, c -> {
+      Long n = Values.toLong(v.eval(c));
+      return n == null ? null : n + delta;
+    });
   }
 
   private static boolean isName(Expr e, String name) {
