@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.SelfSignedCertificate;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -62,6 +63,8 @@ public final class DefenderSimulator {
   private final SimStats stats = new SimStats();
   private final HuntingQueryService hunting;
   private HttpServer server;
+  private HttpServer tlsServer;
+  private SelfSignedCertificate certificate;
 
   private DefenderSimulator(Vertx vertx, DefenderSimConfig config, SimulatedTenant tenant, Clock base) {
     this.vertx = vertx;
@@ -117,10 +120,18 @@ public final class DefenderSimulator {
     router.post("/_sim/clock/advance").handler(this::advance);
     router.post("/_sim/faults").handler(this::faults);
     router.get("/_sim/truth").handler(this::truth);
-    return vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.port())
-            .setCompressionSupported(false))
+    // The same routes over TLS as well, on a port of their own: identity libraries (MSAL) refuse a token
+    // authority that is not https, so clients that use them get their tokens from here.
+    certificate = SelfSignedCertificate.create("localhost");
+    Future<HttpServer> tls = vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(0)
+            .setSsl(true).setKeyCertOptions(certificate.keyCertOptions()).setCompressionSupported(false))
         .requestHandler(router)
         .listen()
+        .onSuccess(s -> tlsServer = s);
+    return tls.compose(t -> vertx.createHttpServer(new HttpServerOptions().setHost(config.host())
+            .setPort(config.port()).setCompressionSupported(false))
+        .requestHandler(router)
+        .listen())
         .map(s -> {
           server = s;
           LOG.info("Defender simulator on {} (profile {}, seed {}, anchor {}, time scale {})", baseUrl(),
@@ -138,8 +149,22 @@ public final class DefenderSimulator {
     return "http://" + config.host() + ":" + port();
   }
 
+  /**
+   * {@code https://localhost:port}: the same API over TLS with a self-signed certificate for {@code localhost}
+   * (see {@link #certificatePath()}), for token clients that insist on an https authority.
+   */
+  public String tlsBaseUrl() {
+    return "https://localhost:" + tlsServer.actualPort();
+  }
+
+  /** The PEM certificate the TLS port presents; tests add it to a trust store. */
+  public String certificatePath() {
+    return certificate.certificatePath();
+  }
+
   public Future<Void> stop() {
-    return server == null ? Future.succeededFuture() : server.close();
+    Future<Void> tls = tlsServer == null ? Future.succeededFuture() : tlsServer.close();
+    return tls.compose(v -> server == null ? Future.succeededFuture() : server.close());
   }
 
   public DefenderSimConfig config() {

@@ -61,7 +61,12 @@ public final class TokenService {
     if (scope == null || scope.isBlank()) {
       return fail(400, "invalid_request", 900144, "The request body must contain the following parameter: 'scope'.");
     }
-    String resource = scope.trim().endsWith("/.default") ? scope.trim().substring(0, scope.trim().length() - 9) : null;
+    // MSAL adds the OpenID Connect scopes to every request; Entra ID ignores them for client credentials.
+    String resourceScope = java.util.Arrays.stream(scope.trim().split("\\s+"))
+        .filter(s -> !s.equals("openid") && !s.equals("profile") && !s.equals("offline_access"))
+        .collect(java.util.stream.Collectors.joining(" "));
+    String resource = resourceScope.endsWith("/.default") && !resourceScope.contains(" ")
+        ? resourceScope.substring(0, resourceScope.length() - 9) : null;
     if (resource == null || !AUDIENCE_BY_RESOURCE.containsKey(resource)) {
       return fail(400, "invalid_scope", 70011, "The provided value for the input parameter 'scope' is not valid. "
           + "The scope " + scope + " is not valid.");

@@ -3,146 +3,110 @@ package org.defenderadx.migration.worker.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.azure.core.http.HttpClient;
-import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.net.SelfSignedCertificate;
-import java.io.FileInputStream;
-import java.io.InputStream;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.defenderadx.migration.api.config.ConfigLoader;
-import org.defenderadx.migration.common.config.CredentialConfig;
-import org.defenderadx.migration.common.config.CredentialKind;
+import org.defenderadx.migration.common.config.TenantConfig;
+import org.defenderadx.migration.worker.testing.Simulators;
+import org.defenderadx.migration.worker.testing.TestClocks;
+import org.defenderadx.simulator.defender.DefenderSimConfig;
+import org.defenderadx.simulator.defender.DefenderSimulator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
- * The real azure-identity client-secret flow against a loopback token endpoint over TLS (MSAL refuses a non-https
- * authority), as the Defender simulator serves it.
+ * The real azure-identity client-credentials flow against the Defender simulator's token endpoint (over TLS: MSAL
+ * refuses an authority that is not https).
  */
+@Timeout(value = 2, unit = TimeUnit.MINUTES)
 class AccessTokenSourceTest {
 
-  private static final String TENANT = "11111111-2222-3333-4444-555555555555";
-
   private final Vertx vertx = Vertx.vertx();
-  private final AtomicInteger issued = new AtomicInteger();
-  private final List<String> bodies = new CopyOnWriteArrayList<>();
-  private HttpServer server;
-  private HttpClient azureHttp;
-  private volatile int expiresIn = 3600;
+  private DefenderSimulator sim;
 
   @BeforeEach
   void start() throws Exception {
-    SelfSignedCertificate cert = SelfSignedCertificate.create("localhost");
-    server = vertx.createHttpServer(new HttpServerOptions().setSsl(true).setKeyCertOptions(cert.keyCertOptions()))
-        .requestHandler(req -> req.body().onSuccess(body -> {
-          if (req.path().equals("/" + TENANT + "/oauth2/v2.0/token")) {
-            bodies.add(body.toString());
-            boolean good = body.toString().contains("client_secret=right-secret");
-            req.response().setStatusCode(good ? 200 : 401).putHeader("content-type", "application/json")
-                .end(good
-                    ? new JsonObject().put("token_type", "Bearer").put("expires_in", expiresIn)
-                        .put("access_token", "token-" + issued.incrementAndGet()).encode()
-                    : new JsonObject().put("error", "invalid_client")
-                        .put("error_description", "AADSTS7000215: Invalid client secret provided.").encode());
-          } else {
-            req.response().setStatusCode(404).end();
-          }
-        }))
-        .listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    azureHttp = new JdkHttpClientBuilder(java.net.http.HttpClient.newBuilder().sslContext(trusting(cert))).build();
-  }
-
-  static SSLContext trusting(SelfSignedCertificate cert) throws Exception {
-    KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
-    trust.load(null, null);
-    try (InputStream in = new FileInputStream(cert.certificatePath())) {
-      trust.setCertificateEntry("loopback", CertificateFactory.getInstance("X.509").generateCertificate(in));
-    }
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    tmf.init(trust);
-    SSLContext ssl = SSLContext.getInstance("TLS");
-    ssl.init(null, tmf.getTrustManagers(), null);
-    return ssl;
+    sim = await(DefenderSimulator.start(vertx, DefenderSimConfig.builder().build()));
   }
 
   @AfterEach
   void stop() throws Exception {
-    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-  }
-
-  private AccessTokenSource source(String secretEnvValue, Clock clock) {
-    JsonObject tree = new JsonObject()
-        .put("tenants", new io.vertx.core.json.JsonArray().add(new JsonObject().put("tenantId", TENANT)
-            .put("authorityHost", "https://localhost:" + server.actualPort())
-            .put("credential", new JsonObject().put("kind", "client-secret").put("clientId", "app-1")
-                .put("clientSecretEnv", "SECRET"))))
-        .put("adx", new JsonObject().put("clusterUrl", "http://localhost:1").put("database", "db")
-            .put("credential", new JsonObject().put("kind", "none")));
-    var tenant = ConfigLoader.parse(tree, java.util.Map.of("SECRET", secretEnvValue)).tenants().get(0);
-    CredentialConfig credential = tenant.credential();
-    assertThat(credential.kind()).isEqualTo(CredentialKind.CLIENT_SECRET);
-    return new AccessTokenSource(vertx,
-        () -> AzureCredentials.create(credential, tenant.authorityHost().toString(), TENANT, Optional.of(azureHttp)),
-        "https://graph.microsoft.com/.default", clock);
+    await(vertx.close());
   }
 
   private static <T> T await(Future<T> f) throws Exception {
     try {
-      return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      return f.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
       throw (Exception) e.getCause();
     }
   }
 
+  private AccessTokenSource source(String secret, Clock clock) {
+    JsonObject tree = new JsonObject()
+        .put("tenants", new JsonArray().add(new JsonObject().put("tenantId", DefenderSimConfig.DEFAULT_TENANT)
+            .put("authorityHost", sim.tlsBaseUrl())
+            .put("credential", new JsonObject().put("kind", "client-secret")
+                .put("clientId", DefenderSimConfig.DEFAULT_CLIENT_ID).put("clientSecretEnv", "SECRET"))))
+        .put("adx", new JsonObject().put("clusterUrl", "http://localhost:1").put("database", "db")
+            .put("credential", new JsonObject().put("kind", "none")));
+    TenantConfig tenant = ConfigLoader.parse(tree, Map.of("SECRET", secret)).tenants().get(0);
+    return new AccessTokenSource(vertx,
+        () -> AzureCredentials.create(tenant.credential(), tenant.authorityHost().toString(), tenant.tenantId(),
+            Optional.of(Simulators.trusting(sim))),
+        "https://graph.microsoft.com/.default", clock);
+  }
+
+  private long tokensIssued() {
+    return sim.stats().calls("token-v2", 200);
+  }
+
   @Test
   void getsATokenWithClientCredentialsAndCachesIt() throws Exception {
-    AccessTokenSource tokens = source("right-secret", Clock.systemUTC());
+    AccessTokenSource tokens = source(DefenderSimConfig.DEFAULT_CLIENT_SECRET, Clock.systemUTC());
 
-    assertThat(await(tokens.authorization())).contains("Bearer token-1");
-    assertThat(await(tokens.authorization())).contains("Bearer token-1");
-    assertThat(issued.get()).isEqualTo(1);
-    assertThat(bodies.get(0)).contains("grant_type=client_credentials", "client_id=app-1",
-        "scope=https%3A%2F%2Fgraph.microsoft.com%2F.default");
+    String first = await(tokens.authorization()).orElseThrow();
+    String second = await(tokens.authorization()).orElseThrow();
+
+    assertThat(first).startsWith("Bearer ").isEqualTo(second);
+    assertThat(tokensIssued()).isEqualTo(1);
   }
 
   @Test
   void refreshesAfterTheServiceRejectedTheToken() throws Exception {
-    AccessTokenSource tokens = source("right-secret", Clock.systemUTC());
-    await(tokens.authorization());
+    AccessTokenSource tokens = source(DefenderSimConfig.DEFAULT_CLIENT_SECRET, Clock.systemUTC());
+    String first = await(tokens.authorization()).orElseThrow();
 
-    assertThat(await(tokens.refresh())).contains("Bearer token-2");
-    assertThat(await(tokens.authorization())).contains("Bearer token-2");
+    String refreshed = await(tokens.refresh()).orElseThrow();
+
+    assertThat(refreshed).isNotEqualTo(first);
+    assertThat(tokensIssued()).isEqualTo(2);
   }
 
   @Test
   void refreshesBeforeExpiry() throws Exception {
-    MutableClock clock = new MutableClock(Instant.now());
-    expiresIn = 3600;
-    AccessTokenSource tokens = source("right-secret", clock);
+    TestClocks.MutableClock clock = new TestClocks.MutableClock(Instant.now());
+    AccessTokenSource tokens = source(DefenderSimConfig.DEFAULT_CLIENT_SECRET, clock);
     await(tokens.authorization());
 
-    clock.advance(Duration.ofMinutes(56)); // within the 5-minute margin of the hour
-    tokens.refresh(); // MSAL's own cache runs on real time; a fresh credential asks the endpoint again
-    assertThat(await(tokens.authorization())).contains("Bearer token-2");
+    clock.advance(Duration.ofMinutes(30));
+    await(tokens.authorization());
+    assertThat(tokensIssued()).as("a token valid for another half hour is reused").isEqualTo(1);
+
+    clock.advance(Duration.ofMinutes(26)); // inside the 5-minute margin before the hour is up
+    await(tokens.authorization());
+    assertThat(tokensIssued()).isEqualTo(2);
   }
 
   @Test
@@ -160,32 +124,5 @@ class AccessTokenSourceTest {
     AccessTokenSource tokens = new AccessTokenSource(vertx, Optional::empty, "scope", Clock.systemUTC());
 
     assertThat(await(tokens.authorization())).isEmpty();
-  }
-
-  static final class MutableClock extends Clock {
-    private volatile Instant now;
-
-    MutableClock(Instant now) {
-      this.now = now;
-    }
-
-    void advance(Duration d) {
-      now = now.plus(d);
-    }
-
-    @Override
-    public java.time.ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
   }
 }
