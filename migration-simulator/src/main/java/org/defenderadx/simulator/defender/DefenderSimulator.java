@@ -98,7 +98,8 @@ public final class DefenderSimulator {
           HTTP_DATE.format(clock.instant().plus(config.dateSkew()))));
       ctx.next();
     });
-    router.route().handler(BodyHandler.create().setBodyLimit(16L * 1024 * 1024));
+    // No file uploads: otherwise Vert.x creates a file-uploads folder in the working directory.
+    router.route().handler(BodyHandler.create(false).setBodyLimit(16L * 1024 * 1024));
     router.post("/:tenant/oauth2/v2.0/token").handler(ctx -> token(ctx, true));
     router.post("/:tenant/oauth2/token").handler(ctx -> token(ctx, false));
     router.post("/v1.0/security/runHuntingQuery").handler(ctx -> hunt(ctx, ApiFlavour.GRAPH));
