@@ -64,12 +64,9 @@ final class Functions {
       }
       case "pack_all": {
         List<Column> cols = s.columns();
-        boolean ignoreNullEmpty = false;
-        if (!rawArgs.isEmpty()) {
-          Object flag = planner.compile(rawArgs.get(0), s).eval(null);
-          ignoreNullEmpty = Boolean.TRUE.equals(flag);
-        }
-        boolean skip = ignoreNullEmpty;
+        arity(call, 0, 1);
+        // pack_all(true) leaves out null and empty values; the flag must be a literal
+        boolean skip = !rawArgs.isEmpty() && rawArgs.get(0) instanceof Ast.Literal l && Boolean.TRUE.equals(l.value());
         return Scalar.of(KqlType.DYNAMIC, false, c -> {
           Map<String, Object> bag = new LinkedHashMap<>();
           for (int k = 0; k < cols.size(); k++) {
