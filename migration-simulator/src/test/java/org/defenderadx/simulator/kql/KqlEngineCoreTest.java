@@ -67,6 +67,27 @@ class KqlEngineCoreTest {
   }
 
   @Test
+  void emptyWindowReturnsNoRowsAndNeverRunsTheCount() {
+    QueryResult r = run("let __lo = datetime(2030-01-01T00:00:00.0000000Z);\n"
+        + "let __hi = datetime(2030-01-01T01:00:00.0000000Z);\n"
+        + "let __w = DeviceProcessEvents\n| where ingestion_time() >= __lo and ingestion_time() < __hi;\n"
+        + "let __total = toscalar(__w | count);\n__w\n| extend __SourceIngestionTime = ingestion_time(),"
+        + " __WindowTotal = __total");
+    assertThat(r.toList()).isEmpty();
+    assertThat(r.columns()).hasSize(6);
+    assertThat(events.scans).isEqualTo(1);
+  }
+
+  @Test
+  void fingerprintOfAnEmptyTableIsZeroAndNull() {
+    catalog.table("Empty", col("a", KqlType.STRING));
+    List<Object[]> got = run("print Count = toscalar(Empty | count), MaxIngestion = toscalar(Empty"
+        + " | summarize max(ingestion_time()))").toList();
+    assertThat(got).hasSize(1);
+    assertThat(got.get(0)).containsExactly(0L, null);
+  }
+
+  @Test
   void windowOnAConfiguredColumnIsHalfOpen() {
     List<List<Object>> got = rows("let __lo = datetime(2026-11-01T00:20:00.0000000Z);"
         + "let __hi = datetime(2026-11-01T01:00:00.0000000Z);"
