@@ -406,6 +406,22 @@ class KqlEngineCoreTest {
   }
 
   @Test
+  void stringAndDateFunctions() {
+    List<List<Object>> got = rows("print a = extract('id=([0-9]+)', 1, 'x id=42 y'), b = replace_regex('a1b22', @'(\\d+)', @'<\\1>'),"
+        + " c = trim_start('x+', 'xxabcxx'), d = trim_end('x+', 'xxabcxx'), e = strrep('ab', 3, '-'), f = reverse('abc'),"
+        + " g = countof('aXbXc', 'X'), h = datetime_diff('hour', datetime(2026-11-01T05:10:00Z), datetime(2026-11-01T03:50:00Z)),"
+        + " i = datetime_diff('day', datetime(2026-11-02T00:00:01Z), datetime(2026-11-01T23:59:59Z)),"
+        + " j = datetime_part('month', datetime(2026-11-01)), k = getyear(datetime(2026-11-01)),"
+        + " l = dayofweek(datetime(2026-11-01)), m = startofweek(datetime(2026-11-04T10:00:00Z)),"
+        + " n = startofmonth(datetime(2026-11-04T10:00:00Z)), o = endofday(datetime(2026-11-04T10:00:00Z)),"
+        + " p = array_slice(dynamic([1,2,3,4]), 1, -2), q = strcat_array(array_concat(dynamic(['a']), dynamic(['b'])), '+'),"
+        + " r = tostring(bag_merge(dynamic({'a':1}), dynamic({'a':2,'b':3})))");
+    assertThat(got.get(0)).containsExactly("42", "a<1>b<22>", "abcxx", "xxabc", "ab-ab-ab", "cba", 2L, 2L, 1L, 11L,
+        2026L, Duration.ZERO, Instant.parse("2026-11-01T00:00:00Z"), Instant.parse("2026-11-01T00:00:00Z"),
+        Instant.parse("2026-11-04T23:59:59.9999999Z"), List.of(2L, 3L), "a+b", "{\"a\":1,\"b\":3}");
+  }
+
+  @Test
   void extentTagsAreADynamicArray() {
     InMemoryCatalog.Table t = catalog.table("Tagged", col("x", KqlType.LONG));
     t.rows.add(new StoredRow(new Object[] {1L}, T0, List.of("ingest-by:batch-1", "drop-by:x")));
