@@ -166,6 +166,19 @@ class KqlEngineCoreTest {
   }
 
   @Test
+  void moreStringPredicates() {
+    assertThat(rows("DeviceProcessEvents | where FileName has_any ('cmd', 'nothing') | count")).containsExactly(List.of(5L));
+    assertThat(rows("DeviceProcessEvents | where FileName has_all ('PowerShell', 'exe') | count"))
+        .containsExactly(List.of(5L));
+    assertThat(rows("DeviceProcessEvents | where FileName matches regex @'^[a-z]+\\.exe$' | count"))
+        .containsExactly(List.of(5L));
+    assertThat(rows("DeviceProcessEvents | where FileName startswith_cs 'power' | count")).containsExactly(List.of(0L));
+    assertThat(rows("DeviceProcessEvents | where FileName hasprefix 'power' | count")).containsExactly(List.of(5L));
+    assertThat(rows("DeviceProcessEvents | where FileName !has 'cmd' | count")).containsExactly(List.of(5L));
+    assertThat(rows("DeviceProcessEvents | where FileName has_cs 'CMD' | count")).containsExactly(List.of(0L));
+  }
+
+  @Test
   void extendsProjectsAndRenames() {
     QueryResult r = run("DeviceProcessEvents | where ReportId == 1 | extend Doubled = ReportId * 2, "
         + "Next = Doubled + 1 | project-rename Id = ReportId | project-away Timestamp, File*");
