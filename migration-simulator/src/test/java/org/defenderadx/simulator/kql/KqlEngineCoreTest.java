@@ -190,6 +190,13 @@ class KqlEngineCoreTest {
   }
 
   @Test
+  void extendOfAnExistingNameMovesTheColumnToTheEnd() {
+    QueryResult r = run("print a = 1, b = 2, c = 3 | extend a = a * 10, d = a + 1, h = tostring(pack_all())");
+    assertThat(names(r)).containsExactly("b", "c", "a", "d", "h");
+    assertThat(r.toList().get(0)).containsExactly(2L, 3L, 10L, 11L, "{\"b\":2,\"c\":3,\"a\":10,\"d\":11}");
+  }
+
+  @Test
   void sortsWithKustoDefaultsAndTakesTop() {
     assertThat(rows("DeviceProcessEvents | order by ReportId | take 2 | project ReportId"))
         .containsExactly(List.of(9L), List.of(8L));

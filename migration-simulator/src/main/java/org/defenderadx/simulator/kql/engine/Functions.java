@@ -73,8 +73,8 @@ final class Functions {
           Map<String, Object> bag = new LinkedHashMap<>();
           for (int k = 0; k < cols.size(); k++) {
             Object v = c.value(k);
-            if (skip && (v == null || "".equals(v))) {
-              continue;
+            if (skip && (v == null || "".equals(v)) || cols.get(k).name().startsWith("\u0000")) {
+              continue; // a column that extend replaced is not part of the row any more
             }
             bag.put(cols.get(k).name(), Values.toDynamic(v));
           }
