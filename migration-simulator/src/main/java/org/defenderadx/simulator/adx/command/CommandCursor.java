@@ -139,18 +139,12 @@ final class CommandCursor {
     return false;
   }
 
-  /** Reads any Kusto string literal and returns its value; adjacent literals are concatenated, as in KQL. */
+  /** Reads one Kusto string literal of any form and returns its value. */
   String readString() {
-    StringBuilder sb = new StringBuilder();
-    sb.append(readOneString());
-    while (peekString()) {
-      sb.append(readOneString());
-    }
-    return sb.toString();
-  }
-
-  private String readOneString() {
     skipWs();
+    if (pos >= text.length()) {
+      throw new CommandException("Syntax error: expected a string literal at the end of the command");
+    }
     if (text.startsWith("```", pos)) {
       int end = text.indexOf("```", pos + 3);
       if (end < 0) {
