@@ -262,7 +262,7 @@ public final class DataManagementService implements AutoCloseable {
       try {
         Optional<AdxFaults.IngestionFault> fault = faults.nextIngestionFault(m.table());
         if (fault.isPresent() && fault.get().outcome() == AdxFaults.IngestionOutcome.FAILED) {
-          outcomes.add(new BlobOutcome(h, Status.Failed, "General_InjectedFailure", fault.get().reason(), true));
+          outcomes.add(new BlobOutcome(h, Status.Failed, "General_BadRequest", fault.get().reason(), true));
           continue;
         }
         Optional<String> existingTag = alreadyIngestedBy(db, m);
@@ -282,7 +282,7 @@ public final class DataManagementService implements AutoCloseable {
           details = fault.get().reason();
         }
         if (parsed.goodRecords() == 0 && parsed.badRecords() > 0) {
-          outcomes.add(new BlobOutcome(h, Status.Failed, "BadRequest_NoRecordsOrWrongFormat",
+          outcomes.add(new BlobOutcome(h, Status.Failed, "BadRequest_UnexpectedCharacterInInputStream",
               "No record of the blob could be parsed as " + m.format() + ": " + parsed.firstError(), true));
           continue;
         }
@@ -293,7 +293,7 @@ public final class DataManagementService implements AutoCloseable {
         good.add(parsed);
         goodItems.add(h);
         outcomes.add(new BlobOutcome(h, details == null ? Status.Succeeded : Status.PartiallySucceeded,
-            details == null ? null : "BadRequest_PartialIngestion", details, true));
+            details == null ? null : "BadRequest_UnexpectedCharacterInInputStream", details, true));
       } catch (IngestionFailure f) {
         outcomes.add(new BlobOutcome(h, Status.Failed, f.errorCode(), f.getMessage(), f.permanent()));
       } catch (RuntimeException e) {
@@ -376,8 +376,10 @@ public final class DataManagementService implements AutoCloseable {
           .addProperty("OperationId", operationId)
           .addProperty("ActivityId", activityId)
           .addProperty("OriginatesFromUpdatePolicy", false)
-          .addProperty("Details", o.details() == null ? "" : o.details())
-          .addProperty("FailureStatus", success ? "" : o.permanent() ? "Permanent" : "Transient");
+          .addProperty("Details", o.details() == null ? "" : o.details());
+      if (!success) {
+        e.addProperty("FailureStatus", o.permanent() ? "Permanent" : "Transient");
+      }
       if (o.errorCode() != null) {
         e.addProperty("ErrorCode", o.errorCode());
       }
@@ -413,10 +415,14 @@ public final class DataManagementService implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
-    loop.shutdownNow();
+    loop.shutdown();
     try {
-      loop.awaitTermination(10, TimeUnit.SECONDS);
+      // Let a tick in flight finish its storage calls rather than interrupting them half-way.
+      if (!loop.awaitTermination(30, TimeUnit.SECONDS)) {
+        loop.shutdownNow();
+      }
     } catch (InterruptedException e) {
+      loop.shutdownNow();
       Thread.currentThread().interrupt();
     }
   }

@@ -27,7 +27,7 @@ public final class DataFormatParser {
     return switch (f) {
       case "json", "multijson", "singlejson" -> "json";
       case "csv", "tsv", "tsve", "psv", "scsv", "sohsv", "txt" -> "csv";
-      default -> throw new IngestionFailure("BadRequest_UnsupportedFormat",
+      default -> throw new IngestionFailure("BadRequest_FormatNotSupported",
           "Data format '" + format + "' is not supported by the ADX stand-in", true);
     };
   }
@@ -193,7 +193,7 @@ public final class DataFormatParser {
         for (int k = 0; k < sources.length; k++) {
           int idx = indexOf(sources[k].column());
           if (idx < 0) {
-            throw new IngestionFailure("BadRequest_MappingColumnNotFound", "Mapping '" + mapping.name()
+            throw new IngestionFailure("BadRequest_InconsistentMapping", "Mapping '" + mapping.name()
                 + "' refers to column '" + sources[k].column() + "', which the table does not have", true);
           }
           targetIndex[k] = idx;

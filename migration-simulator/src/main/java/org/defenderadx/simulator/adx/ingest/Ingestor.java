@@ -50,7 +50,7 @@ public final class Ingestor {
 
   public ParsedData parse(Database db, String tableName, byte[] uncompressed, String format, String mappingReference,
                           String inlineMapping, boolean ignoreFirstRecord) {
-    Table table = db.findTable(tableName).orElseThrow(() -> new IngestionFailure("BadRequest_EntityNotFound",
+    Table table = db.findTable(tableName).orElseThrow(() -> new IngestionFailure("BadRequest_TableNotExist",
         "Table '" + tableName + "' could not be found in database '" + db.name() + "'", true));
     IngestionMapping mapping = resolveMapping(db, table, format, mappingReference, inlineMapping);
     return DataFormatParser.parse(uncompressed, format, mapping, table.columns(), table.digestOnly(),
