@@ -143,8 +143,8 @@ public final class KustoResponses {
     g.writeStartObject();
     g.writeObjectFieldStart("error");
     g.writeStringField("code", e.code());
-    g.writeStringField("message", e.status() == 429 ? "Request is throttled." : "Request is invalid and cannot be "
-        + "executed.");
+    g.writeStringField("message", e.status() == 429 ? "Request is throttled."
+        : e.status() >= 500 ? "Service is unavailable or failed." : "Request is invalid and cannot be executed.");
     g.writeStringField("@type", e.type());
     g.writeStringField("@message", e.getMessage());
     g.writeObjectFieldStart("@context");
