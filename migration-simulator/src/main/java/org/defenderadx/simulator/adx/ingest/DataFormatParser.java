@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.defenderadx.simulator.adx.store.DynamicJson;
 import org.defenderadx.simulator.adx.store.IngestionMapping;
 import org.defenderadx.simulator.adx.store.KustoValues;
 import org.defenderadx.simulator.kql.Column;
@@ -110,6 +111,9 @@ public final class DataFormatParser {
       }
       int end = base + (int) p.currentLocation().getByteOffset();
       reached[0] = end - base;
+      if (rows.keepsRawRecord()) {
+        tree = new DynamicJson(java.util.Arrays.copyOfRange(data, start, end));
+      }
       rows.addJson(tree, RowDigest.of(data, start, end));
     }
     return data.length;
@@ -218,7 +222,12 @@ public final class DataFormatParser {
     }
 
     boolean needsTree() {
-      return !digestOnly;
+      return !digestOnly && rootDynamicOnly < 0;
+    }
+
+    /** The whole record goes to one dynamic column: keep its text, parse it only when read. */
+    boolean keepsRawRecord() {
+      return !digestOnly && rootDynamicOnly >= 0;
     }
 
     @SuppressWarnings("unchecked")

@@ -134,6 +134,8 @@ public final class KustoValues {
       g.writeString(formatDateTime(i));
     } else if (v instanceof Duration d) {
       g.writeString(formatTimespan(d));
+    } else if (v instanceof DynamicJson d) {
+      g.writeRawValue(d.text());
     } else {
       g.writeString(v.toString());
     }
@@ -156,6 +158,9 @@ public final class KustoValues {
   public static Object fromJson(Object v, KqlType type) {
     if (v == null) {
       return null;
+    }
+    if (v instanceof DynamicJson d) {
+      v = d.tree();
     }
     if (type == KqlType.DYNAMIC) {
       return v;

@@ -130,7 +130,7 @@ public final class Table implements TableSource {
           }
           Extent e = snapshot.get(extentIndex);
           if (hint.contains(e.createdOn())) {
-            current = e.rows() != null ? e.rows().iterator() : placeholderRows(e);
+            current = e.rows() != null ? materialised(e.rows().iterator()) : placeholderRows(e);
           }
         }
         return true;
@@ -142,6 +142,32 @@ public final class Table implements TableSource {
           throw new NoSuchElementException();
         }
         return current.next();
+      }
+    };
+  }
+
+  /** Rows with their {@link DynamicJson} cells parsed into trees, as the engine expects dynamic values. */
+  private static Iterator<StoredRow> materialised(Iterator<StoredRow> rows) {
+    return new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return rows.hasNext();
+      }
+
+      @Override
+      public StoredRow next() {
+        StoredRow r = rows.next();
+        Object[] v = r.values();
+        Object[] parsed = null;
+        for (int i = 0; i < v.length; i++) {
+          if (v[i] instanceof DynamicJson d) {
+            if (parsed == null) {
+              parsed = v.clone();
+            }
+            parsed[i] = d.tree();
+          }
+        }
+        return parsed == null ? r : new StoredRow(parsed, r.ingestionTime(), r.extentTags());
       }
     };
   }
