@@ -418,7 +418,7 @@ public final class DataManagementService implements AutoCloseable {
     loop.shutdown();
     try {
       // Let a tick in flight finish its storage calls rather than interrupting them half-way.
-      if (!loop.awaitTermination(30, TimeUnit.SECONDS)) {
+      if (!loop.awaitTermination(10, TimeUnit.SECONDS)) {
         loop.shutdownNow();
       }
     } catch (InterruptedException e) {

@@ -19,6 +19,11 @@ import com.azure.storage.queue.QueueClient;
 import com.azure.storage.queue.QueueMessageEncoding;
 import com.azure.storage.queue.QueueServiceClient;
 import com.azure.storage.queue.QueueServiceClientBuilder;
+import com.azure.core.http.policy.FixedDelayOptions;
+import com.azure.core.http.policy.RetryOptions;
+import com.azure.storage.common.policy.RequestRetryOptions;
+import com.azure.storage.common.policy.RetryPolicyType;
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.UUID;
 import org.defenderadx.simulator.adx.azurite.AzuriteEndpoints;
@@ -38,6 +43,10 @@ public final class StorageBackend implements IngestionEndpoints {
   public static final String SUCCESS_QUEUE = "successfulingestions";
   public static final String STATUS_TABLE = "ingestionsstatus";
 
+  // Azurite is local: a few quick retries, so a stopped Azurite does not hold the loop (or a shutdown) for minutes.
+  private static final RequestRetryOptions RETRIES =
+      new RequestRetryOptions(RetryPolicyType.FIXED, 3, 30, 200L, 200L, null);
+
   private final AzuriteEndpoints endpoints;
   private final HttpClient http;
   private final BlobServiceClient blobs;
@@ -51,9 +60,12 @@ public final class StorageBackend implements IngestionEndpoints {
     this.endpoints = endpoints;
     this.http = new JdkHttpClientBuilder().build();
     String cs = endpoints.connectionString();
-    this.blobs = new BlobServiceClientBuilder().connectionString(cs).httpClient(http).buildClient();
-    this.queues = new QueueServiceClientBuilder().connectionString(cs).httpClient(http).buildClient();
-    this.tables = new TableServiceClientBuilder().connectionString(cs).httpClient(http).buildClient();
+    this.blobs = new BlobServiceClientBuilder().connectionString(cs).httpClient(http).retryOptions(RETRIES)
+        .buildClient();
+    this.queues = new QueueServiceClientBuilder().connectionString(cs).httpClient(http).retryOptions(RETRIES)
+        .buildClient();
+    this.tables = new TableServiceClientBuilder().connectionString(cs).httpClient(http)
+        .retryOptions(new RetryOptions(new FixedDelayOptions(2, Duration.ofMillis(200)))).buildClient();
   }
 
   /** Creates the container, queues and status table if they are not there yet. */
@@ -108,7 +120,7 @@ public final class StorageBackend implements IngestionEndpoints {
   /** A queue client that base64-encodes what it sends, as the real service's notification queues carry. */
   public QueueClient base64Queue(String name) {
     return new QueueServiceClientBuilder().connectionString(endpoints.connectionString()).httpClient(http)
-        .messageEncoding(QueueMessageEncoding.BASE64).buildClient().getQueueClient(name);
+        .retryOptions(RETRIES).messageEncoding(QueueMessageEncoding.BASE64).buildClient().getQueueClient(name);
   }
 
   public TableClient table(String name) {
@@ -117,7 +129,7 @@ public final class StorageBackend implements IngestionEndpoints {
 
   /** A client for a blob URL that carries its own SAS, as queued messages do. */
   public BlobClient blob(String urlWithSas) {
-    return new BlobClientBuilder().endpoint(urlWithSas).httpClient(http).buildClient();
+    return new BlobClientBuilder().endpoint(urlWithSas).httpClient(http).retryOptions(RETRIES).buildClient();
   }
 
   /** Downloads a blob by its SAS-bearing URL (streaming ingestion from a blob uses this too). */
