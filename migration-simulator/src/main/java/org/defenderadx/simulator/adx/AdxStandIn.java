@@ -49,7 +49,7 @@ public final class AdxStandIn {
     this.commands = new CommandExecutor(cluster, ingestor, engine, clock, () -> storage);
     this.dataManagement = storage == null ? null : new DataManagementService(storage, cluster, ingestor, clock, faults,
         new DataManagementService.Options(options.pollInterval(), options.batchingTime(), options.batchingMaxItems(),
-            options.batchingMaxRawBytes(), java.time.Duration.ofSeconds(60)));
+            options.batchingMaxRawBytes(), options.queueVisibilityTimeout()));
   }
 
   /** Starts the stand-in (and, with Azurite, its data-management loop); completes once it listens. */

@@ -19,6 +19,7 @@ public final class AdxStandInOptions {
   private Duration batchingTime = Duration.ofMinutes(5);
   private int batchingMaxItems = 500;
   private long batchingMaxRawBytes = 1024L * 1024 * 1024;
+  private Duration queueVisibilityTimeout = Duration.ofSeconds(60);
   private long queryRecordLimit = 500_000;
   private long streamingMaxBytes = 4L * 1024 * 1024;
 
@@ -64,6 +65,20 @@ public final class AdxStandInOptions {
     this.batchingMaxItems = maxItems;
     this.batchingMaxRawBytes = maxRawBytes;
     return this;
+  }
+
+  /**
+   * How long a received ingestion message stays invisible in the queue (renewed while its batch waits). A stand-in
+   * that stops before ingesting leaves the message there, and the next one on the same Azurite ingests it once this
+   * has passed; keep it short in crash tests.
+   */
+  public AdxStandInOptions queueVisibilityTimeout(Duration timeout) {
+    this.queueVisibilityTimeout = timeout;
+    return this;
+  }
+
+  public Duration queueVisibilityTimeout() {
+    return queueVisibilityTimeout;
   }
 
   public AdxStandInOptions queryRecordLimit(long limit) {

@@ -556,8 +556,11 @@ public final class CommandExecutor {
 
   private TabularResult show(String dbName, CommandCursor c) {
     c.expectWord(".show");
-    Database db = cluster.database(dbName);
     String what = CommandCursor.lower(c.readWord());
+    if (what.equals("ingestion") || what.equals("version") || what.equals("databases")) {
+      return showClusterLevel(dbName, what, c);
+    }
+    Database db = cluster.database(dbName);
     switch (what) {
       case "tables":
         if (c.acceptWord("details")) {
@@ -626,14 +629,6 @@ public final class CommandExecutor {
         return TabularResult.of("DatabaseName", KqlType.STRING, "PersistentStorage", KqlType.STRING, "Version",
             KqlType.STRING).row(target.name(), "", "v1").build();
       }
-      case "databases": {
-        TabularResult.Builder b = TabularResult.of("DatabaseName", KqlType.STRING, "PersistentStorage",
-            KqlType.STRING, "Version", KqlType.STRING, "IsCurrent", KqlType.BOOL);
-        for (Database d : cluster.databases()) {
-          b.row(d.name(), "", "v1", d.name().equals(dbName));
-        }
-        return b.build();
-      }
       case "functions":
         return functionResult(db.functions().stream().filter(f -> !f.materialized()).toList());
       case "function": {
@@ -651,6 +646,22 @@ public final class CommandExecutor {
             .orElseThrow(() -> new CommandException("Materialized view '" + name + "' could not be found in database '"
                 + dbName + "'"));
         return materializedViewResult(db, List.of(e));
+      }
+      default:
+        throw unknown(c.text());
+    }
+  }
+
+  /** The {@code .show} commands that do not need a database (so none is created for NetDefaultDb). */
+  private TabularResult showClusterLevel(String dbName, String what, CommandCursor c) {
+    switch (what) {
+      case "databases": {
+        TabularResult.Builder b = TabularResult.of("DatabaseName", KqlType.STRING, "PersistentStorage",
+            KqlType.STRING, "Version", KqlType.STRING, "IsCurrent", KqlType.BOOL);
+        for (Database d : cluster.databases()) {
+          b.row(d.name(), "", "v1", d.name().equals(dbName));
+        }
+        return b.build();
       }
       case "ingestion": {
         String next = CommandCursor.lower(c.readWord());
