@@ -43,8 +43,8 @@ public final class AdxStandIn {
     this.clock = options.clock();
     this.faults = new AdxFaults();
     this.cluster = new Cluster(options.dataDirectory(), options.digestOnly());
-    Ingestor ingestor = new Ingestor(clock);
     KqlEngine engine = new KqlEngine();
+    Ingestor ingestor = new Ingestor(clock, engine);
     this.storage = options.azurite() == null ? null : new StorageBackend(options.azurite());
     this.commands = new CommandExecutor(cluster, ingestor, engine, clock, () -> storage);
     this.dataManagement = storage == null ? null : new DataManagementService(storage, cluster, ingestor, clock, faults,
@@ -72,7 +72,8 @@ public final class AdxStandIn {
     Function<String, byte[]> downloader = storage == null ? url -> {
       throw new IllegalStateException("Streaming ingestion from a blob needs Azurite");
     } : storage::download;
-    KustoRestApi api = new KustoRestApi(vertx, cluster, commands, new KqlEngine(), new Ingestor(clock), faults, clock,
+    KqlEngine engine = new KqlEngine();
+    KustoRestApi api = new KustoRestApi(vertx, cluster, commands, engine, new Ingestor(clock, engine), faults, clock,
         new KustoRestApi.Limits(options.queryRecordLimit(), options.streamingMaxBytes()), downloader);
     return storageReady.compose(v -> vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1")
             .setPort(options.port()).setCompressionSupported(false))

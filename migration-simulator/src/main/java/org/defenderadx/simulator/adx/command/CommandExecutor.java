@@ -18,7 +18,7 @@ import java.util.function.Supplier;
 import org.defenderadx.simulator.adx.ingest.IngestionFailure;
 import org.defenderadx.simulator.adx.ingest.Ingestor;
 import org.defenderadx.simulator.adx.ingest.ParsedData;
-import org.defenderadx.simulator.adx.ingest.RowDigest;
+import org.defenderadx.simulator.adx.ingest.QueryRows;
 import org.defenderadx.simulator.adx.store.Cluster;
 import org.defenderadx.simulator.adx.store.Database;
 import org.defenderadx.simulator.adx.store.Extent;
@@ -936,68 +936,10 @@ public final class CommandExecutor {
     if (verb.equals(".set-or-replace")) {
       db.dropExtents(table, e -> true);
     }
-    List<Column> target = t.columns();
-    int[] sourceIndex = mapColumns(r.columns(), target, table);
-    List<Object[]> rows = new ArrayList<>(resultRows.size());
-    long[] digests = new long[resultRows.size()];
-    for (int i = 0; i < resultRows.size(); i++) {
-      Object[] src = resultRows.get(i);
-      Object[] row = new Object[target.size()];
-      for (int k = 0; k < row.length; k++) {
-        row[k] = sourceIndex[k] < 0 ? null : coerce(src[sourceIndex[k]], target.get(k).type());
-      }
-      rows.add(row);
-      byte[] text = KustoValues.toJsonText(java.util.Arrays.asList(row)).getBytes(StandardCharsets.UTF_8);
-      digests[i] = RowDigest.of(text, 0, text.length);
-    }
-    Extent e = rows.isEmpty() ? null
-        : db.appendRows(table, t.digestOnly() ? List.of() : rows, digests, tags(props),
-            KustoValues.truncateToTicks(clock.instant()), 0);
+    QueryRows rows = QueryRows.toTable(r.columns(), resultRows, t.columns(), table);
+    Extent e = rows.rows().isEmpty() ? null
+        : ingestor.appendWithPolicies(db, table, rows.rows(), rows.digests(), tags(props), 0);
     return ingestResult(e, false);
-  }
-
-  /** Query columns go to table columns of the same name; when no name matches, by position. */
-  private static int[] mapColumns(List<Column> source, List<Column> target, String table) {
-    int[] idx = new int[target.size()];
-    boolean anyByName = false;
-    for (int k = 0; k < target.size(); k++) {
-      idx[k] = -1;
-      for (int s = 0; s < source.size(); s++) {
-        if (source.get(s).name().equals(target.get(k).name())) {
-          idx[k] = s;
-          anyByName = true;
-        }
-      }
-    }
-    if (!anyByName) {
-      if (source.size() > target.size()) {
-        throw new CommandException("The query returns " + source.size() + " columns but table '" + table
-            + "' has " + target.size());
-      }
-      for (int k = 0; k < target.size(); k++) {
-        idx[k] = k < source.size() ? k : -1;
-      }
-    }
-    return idx;
-  }
-
-  private static Object coerce(Object v, KqlType type) {
-    if (v == null) {
-      return null;
-    }
-    if (type == KqlType.DYNAMIC) {
-      return v instanceof Instant || v instanceof Duration || v instanceof UUID || v instanceof java.math.BigDecimal
-          ? KustoValues.parseJson(KustoValues.toJsonText(v)) : v;
-    }
-    if (type == KqlType.STRING && !(v instanceof String)) {
-      return v instanceof Map || v instanceof List ? KustoValues.toJsonText(v)
-          : v instanceof Instant i ? KustoValues.formatDateTime(i) : v.toString();
-    }
-    if (v instanceof String s) {
-      return KustoValues.parseText(s, type);
-    }
-    return KustoValues.fromJson(v instanceof Instant || v instanceof Duration || v instanceof UUID ? v.toString() : v,
-        type);
   }
 
   private static boolean alreadyIngested(Database db, String table, Map<String, String> props) {

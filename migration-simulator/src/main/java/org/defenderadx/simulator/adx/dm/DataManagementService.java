@@ -307,10 +307,13 @@ public final class DataManagementService implements AutoCloseable {
         ingestor.append(db, b.table, good, tags);
         blobsIngested.addAndGet(goodItems.size());
       } catch (RuntimeException e) {
+        // Nothing of the batch was appended (a transactional update policy failed, or the table is gone).
+        String code = e instanceof IngestionFailure f ? f.errorCode() : "General_RetryAttemptsExceeded";
+        boolean permanent = !(e instanceof IngestionFailure f) || f.permanent();
         List<BlobOutcome> failed = new ArrayList<>();
         for (BlobOutcome o : outcomes) {
           failed.add(o.status() == Status.Succeeded || o.status() == Status.PartiallySucceeded
-              ? new BlobOutcome(o.held(), Status.Failed, "General_RetryAttemptsExceeded", e.getMessage(), true) : o);
+              ? new BlobOutcome(o.held(), Status.Failed, code, e.getMessage(), permanent) : o);
         }
         outcomes = failed;
       }

@@ -4,6 +4,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.GZIPInputStream;
@@ -12,6 +13,8 @@ import org.defenderadx.simulator.adx.store.Extent;
 import org.defenderadx.simulator.adx.store.IngestionMapping;
 import org.defenderadx.simulator.adx.store.KustoValues;
 import org.defenderadx.simulator.adx.store.Table;
+import org.defenderadx.simulator.kql.KqlEngine;
+import org.defenderadx.simulator.kql.StoredRow;
 
 /**
  * Shared by streaming ingestion, the data-management loop and {@code .ingest inline}: resolves the mapping,
@@ -19,9 +22,17 @@ import org.defenderadx.simulator.adx.store.Table;
  */
 public final class Ingestor {
   private final Clock clock;
+  private final UpdatePolicies updatePolicies;
 
+  /** Without update policies (they need the query engine). */
   public Ingestor(Clock clock) {
+    this(clock, null);
+  }
+
+  /** With update policies run through the engine on every append. */
+  public Ingestor(Clock clock, KqlEngine engine) {
     this.clock = clock;
+    this.updatePolicies = engine == null ? null : new UpdatePolicies(engine);
   }
 
   /**
@@ -76,7 +87,33 @@ public final class Ingestor {
       System.arraycopy(p.digests(), 0, digests, at, p.digests().length);
       at += p.digests().length;
     }
-    return db.appendRows(tableName, rows, digests, tags, KustoValues.truncateToTicks(clock.instant()), bytes);
+    return appendWithPolicies(db, tableName, rows, digests, tags, bytes);
+  }
+
+  /**
+   * Appends rows (in the table's column order) as one extent, then what the update policies sourcing from the table
+   * make of them, each target as its own extent. A failing transactional policy appends nothing.
+   */
+  public Extent appendWithPolicies(Database db, String tableName, List<Object[]> rows, long[] digests,
+                                   List<String> tags, long originalSize) {
+    Instant now = KustoValues.truncateToTicks(clock.instant());
+    Table table = db.tableNamed(tableName);
+    List<UpdatePolicies.TargetRows> targets = List.of();
+    if (updatePolicies != null && !table.digestOnly() && !rows.isEmpty()) {
+      List<StoredRow> stored = new ArrayList<>(rows.size());
+      List<String> tagList = List.copyOf(tags);
+      for (Object[] r : rows) {
+        stored.add(new StoredRow(r, now, tagList));
+      }
+      targets = updatePolicies.plan(db, tableName, stored, tagList, now);
+    }
+    Extent e = db.appendRows(tableName, table.digestOnly() ? List.of() : rows, digests, tags, now, originalSize);
+    for (UpdatePolicies.TargetRows t : targets) {
+      if (!t.rows().rows().isEmpty()) {
+        db.appendRows(t.table(), t.rows().rows(), t.rows().digests(), t.tags(), now, 0);
+      }
+    }
+    return e;
   }
 
   /** Gunzips when the bytes carry the gzip magic number, whatever the name or header said. */

@@ -147,7 +147,7 @@ public final class Table implements TableSource {
   }
 
   /** Rows with their {@link DynamicJson} cells parsed into trees, as the engine expects dynamic values. */
-  private static Iterator<StoredRow> materialised(Iterator<StoredRow> rows) {
+  public static Iterator<StoredRow> materialised(Iterator<StoredRow> rows) {
     return new Iterator<>() {
       @Override
       public boolean hasNext() {
