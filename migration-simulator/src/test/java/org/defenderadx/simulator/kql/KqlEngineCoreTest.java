@@ -283,6 +283,7 @@ class KqlEngineCoreTest {
     assertThat(names(r)).containsExactly("Timestamp", "DeviceId", "ReportId", "FileName", "Extra");
     assertThat(r.toList()).hasSize(2);
     assertThat(rows("Other | union (DeviceProcessEvents | take 1) | count")).containsExactly(List.of(2L));
+    assertThat(rows("union kind=outer isfuzzy=true Other, DeviceProcessEvents | count")).containsExactly(List.of(11L));
     assertThat(rows("union withsource=T Other, DeviceProcessEvents | summarize count() by T | order by T asc"))
         .containsExactly(List.of("DeviceProcessEvents", 10L), List.of("Other", 1L));
   }
@@ -396,6 +397,16 @@ class KqlEngineCoreTest {
     InMemoryCatalog.Table t = catalog.table("Drift", col("a", KqlType.LONG), col("b", KqlType.STRING));
     t.add(T0, 1L);
     assertThat(rows("Drift | project a, b")).containsExactly(List.of(1L, ""));
+  }
+
+  @Test
+  void normalisesValuesASourceHandsOverInOtherJavaTypes() {
+    InMemoryCatalog.Table t = catalog.table("Loose", col("i", KqlType.INT), col("r", KqlType.REAL),
+        col("t", KqlType.DATETIME), col("d", KqlType.DYNAMIC));
+    t.add(T0, 5L, 2, Instant.parse("2026-11-01T00:00:00.123456789Z"), java.util.Map.of("k", 1));
+    QueryResult r = run("Loose | extend s = tostring(d)");
+    assertThat(r.toList().get(0)).containsExactly(5, 2.0, Instant.parse("2026-11-01T00:00:00.1234567Z"),
+        java.util.Map.of("k", 1), "{\"k\":1}");
   }
 
   @Test

@@ -9,11 +9,33 @@ public final class Exec {
   private final QueryContext context;
   private final QueryStats stats;
   private final Instant now;
+  private final Exec root;
 
   public Exec(QueryContext context, QueryStats stats) {
     this.context = context;
     this.stats = stats;
     this.now = Temporal.toTicks(context.now() != null ? context.now() : Instant.now());
+    this.root = this;
+  }
+
+  private Exec(Exec parent) {
+    this.context = parent.context;
+    this.stats = new QueryStats();
+    this.now = parent.now;
+    this.root = parent.root;
+  }
+
+  /**
+   * The same execution with cost counters that go nowhere: for an internal second read of an input that the
+   * query model charges once (the two-pass windowed sort).
+   */
+  Exec quiet() {
+    return new Exec(this);
+  }
+
+  /** The execution this one belongs to; values computed once per query are kept per root. */
+  Exec root() {
+    return root;
   }
 
   public QueryContext context() {

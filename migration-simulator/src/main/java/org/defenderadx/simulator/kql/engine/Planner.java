@@ -39,14 +39,84 @@ public final class Planner {
   }
 
   private Plan planQuery(Ast.Query query, Env env) {
+    bindLets(query, env);
+    return tabular(query.body(), env);
+  }
+
+  private void bindLets(Ast.Query query, Env env) {
     for (Ast.Let let : query.lets()) {
-      if (isTabular(let.value(), env)) {
+      if (let.value() instanceof Ast.Lambda lambda) {
+        env.bind(let.name(), new FunctionValue(let.name(), lambda, env));
+      } else if (isTabular(let.value(), env)) {
         env.bind(let.name(), tabular(let.value(), env));
       } else {
-        env.bind(let.name(), Scalar.memo(compile(let.value(), new Scope(List.of(), env, "let"))));
+        Scalar value = compile(let.value(), new Scope(List.of(), env, "let"));
+        // constants are computed once; inside a function body a let may depend on row-valued arguments
+        env.bind(let.name(), value.rowIndependent() ? Scalar.memo(value) : value);
       }
     }
-    return tabular(query.body(), env);
+  }
+
+  /** A let-bound user function with the scope it was defined in. */
+  record FunctionValue(String name, Ast.Lambda lambda, Env definedIn) {
+  }
+
+  private boolean returnsTable(FunctionValue f) {
+    Env env = new Env(f.definedIn());
+    for (Ast.Param p : f.lambda().params()) {
+      env.bind(p.name(), p.type() == null ? new Plans.Constant(List.of(), exec -> List.of())
+          : Scalar.constant(p.type(), null));
+    }
+    try {
+      bindLets(f.lambda().body(), env);
+      return isTabular(f.lambda().body().body(), env);
+    } catch (KqlException e) {
+      return false;
+    }
+  }
+
+  /** Binds the arguments of a call to a user function; scalar arguments may depend on the caller's row. */
+  private Env bindArguments(FunctionValue f, Ast.Call call, Scope caller) {
+    List<Ast.Param> params = f.lambda().params();
+    if (call.args().size() > params.size()) {
+      throw new KqlException(KqlException.Kind.SYNTAX, "Function '" + f.name() + "' expects " + params.size()
+          + " argument(s) but got " + call.args().size() + " (position " + call.pos() + ")");
+    }
+    Env env = new Env(f.definedIn());
+    for (int k = 0; k < params.size(); k++) {
+      Ast.Param p = params.get(k);
+      Expr arg = k < call.args().size() ? call.args().get(k) : p.defaultValue();
+      if (arg == null) {
+        throw new KqlException(KqlException.Kind.SYNTAX, "Function '" + f.name() + "' is missing argument '"
+            + p.name() + "' (position " + call.pos() + ")");
+      }
+      if (p.type() == null) {
+        env.bind(p.name(), tabular(arg, caller.env()));
+      } else {
+        Scalar value = compile(arg, k < call.args().size() ? caller : new Scope(List.of(), f.definedIn(), "let"));
+        KqlType t = p.type();
+        env.bind(p.name(), value.type() == t ? value
+            : Scalar.of(t, value.rowIndependent(), c -> Values.coerce(value.eval(c), t)));
+      }
+    }
+    return env;
+  }
+
+  private Scalar invokeScalar(FunctionValue f, Ast.Call call, Scope caller) {
+    Env env = bindArguments(f, call, caller);
+    bindLets(f.lambda().body(), env);
+    return compile(f.lambda().body().body(), new Scope(List.of(), env, caller.operator()));
+  }
+
+  private Plan invokeTabular(FunctionValue f, Ast.Call call, Env callerEnv) {
+    if (!expanding.add("let:" + f.name())) {
+      throw new KqlException(KqlException.Kind.UNSUPPORTED, "Function '" + f.name() + "' calls itself");
+    }
+    try {
+      return planQuery(f.lambda().body(), bindArguments(f, call, new Scope(List.of(), callerEnv, "invoke")));
+    } finally {
+      expanding.remove("let:" + f.name());
+    }
   }
 
   // ---- tabular expressions ----
@@ -59,11 +129,14 @@ public final class Planner {
     if (e instanceof Ast.Name n) {
       Object b = env.lookup(n.name());
       if (b != null) {
-        return b instanceof Plan;
+        return b instanceof Plan || b instanceof FunctionValue f && returnsTable(f);
       }
       return catalog.table(n.name()).isPresent() || catalog.function(n.name()).isPresent();
     }
     if (e instanceof Ast.Call c) {
+      if (env.lookup(c.name()) instanceof FunctionValue f) {
+        return returnsTable(f);
+      }
       if (c.name().equals("materialize") && c.args().size() == 1) {
         return true;
       }
@@ -78,6 +151,9 @@ public final class Planner {
     }
     if (e instanceof Ast.Name n) {
       return named(n.name(), env);
+    }
+    if (e instanceof Ast.Call c && env.lookup(c.name()) instanceof FunctionValue f) {
+      return invokeTabular(f, c, env);
     }
     if (e instanceof Ast.Call c && c.name().equals("materialize") && c.args().size() == 1) {
       return tabular(c.args().get(0), env);
@@ -109,13 +185,16 @@ public final class Planner {
       return new Plans.Range(r.column(), compile(r.from(), s), compile(r.to(), s), compile(r.step(), s));
     }
     throw new KqlException(KqlException.Kind.SYNTAX,
-        "Syntax error: a tabular expression is expected at position " + e.pos());
+        "A tabular expression is expected at position " + e.pos());
   }
 
   private Plan named(String name, Env env) {
     Object b = env.lookup(name);
     if (b instanceof Plan p) {
       return p;
+    }
+    if (b instanceof FunctionValue f) {
+      return invokeTabular(f, new Ast.Call(name, List.of(), 0), env);
     }
     if (b instanceof Scalar) {
       throw new KqlException(KqlException.Kind.TYPE_MISMATCH,
@@ -185,7 +264,7 @@ public final class Planner {
     }
     int width = cols.size();
     if (d.values().size() % width != 0) {
-      throw new KqlException(KqlException.Kind.SYNTAX, "Syntax error: datatable has " + d.values().size()
+      throw new KqlException(KqlException.Kind.SYNTAX, "Datatable has " + d.values().size()
           + " values, not a multiple of its " + width + " columns (position " + d.pos() + ")");
     }
     Scope s = new Scope(List.of(), env, "datatable");
@@ -255,8 +334,13 @@ public final class Planner {
           plan = sort.withLimit(constant(t.count(), env, "take"));
           i++;
         } else {
-          Scalar limit = rowNumberWindowLimit(ops, i + 1, env);
-          plan = limit != null ? sort.withLimit(limit) : sort;
+          RowNumberWindow w = rowNumberWindow(ops, i + 1, env);
+          if (w != null) {
+            plan = sort.withWindow(w.upper(), w.skip(), w.column()); // numbers the rows itself
+            i++;
+          } else {
+            plan = sort;
+          }
         }
       } else if (op instanceof Ast.Top t) {
         plan = sort(plan, t.keys(), env, "top").withLimit(constant(t.count(), env, "top"));
@@ -422,11 +506,16 @@ public final class Planner {
     return e instanceof Ast.Call c && c.name().equals("ingestion_time") && c.args().isEmpty();
   }
 
+  /** A row_number() window after a sort: keep ranks skip+1 .. upper, numbered into {@code column}. */
+  private record RowNumberWindow(String column, Scalar upper, Scalar skip) {
+  }
+
   /**
    * Recognises {@code | serialize rn = row_number() | where rn between (a .. b)} (or {@code extend}, or
-   * {@code rn <= b}) right after a sort: only the first b sorted rows can pass, so the sort keeps just those.
+   * {@code rn <= b}, {@code rn >= a and rn < b}) right after a sort: only ranks a..b can pass the filter, so the
+   * sort returns just those, already numbered. The filter itself still runs.
    */
-  private Scalar rowNumberWindowLimit(List<Op> ops, int at, Env env) {
+  private RowNumberWindow rowNumberWindow(List<Op> ops, int at, Env env) {
     if (at + 1 >= ops.size()) {
       return null;
     }
@@ -445,16 +534,23 @@ public final class Planner {
     if (!(ops.get(at + 1) instanceof Ast.Where w)) {
       return null;
     }
-    return upperBound(w.predicate(), cols.get(0).name(), env);
+    String rn = cols.get(0).name();
+    Scalar upper = bound(w.predicate(), rn, env, true);
+    return upper == null ? null : new RowNumberWindow(rn, upper, bound(w.predicate(), rn, env, false));
   }
 
-  private Scalar upperBound(Expr e, String rn, Env env) {
+  /**
+   * From a conjunction, a constant upper bound on rn ({@code upper}), or the number of leading ranks it
+   * excludes (lower bound minus one); null when there is none.
+   */
+  private Scalar bound(Expr e, String rn, Env env, boolean upper) {
     if (e instanceof Ast.Binary b && b.op().equals("and")) {
-      Scalar l = upperBound(b.left(), rn, env);
-      return l != null ? l : upperBound(b.right(), rn, env);
+      Scalar l = bound(b.left(), rn, env, upper);
+      return l != null ? l : bound(b.right(), rn, env, upper);
     }
     if (e instanceof Ast.Between b && !b.negated() && isName(b.value(), rn)) {
-      return tryConstant(b.high(), env);
+      Scalar v = tryConstant(upper ? b.high() : b.low(), env);
+      return v == null ? null : upper ? v : shifted(v, -1);
     }
     if (e instanceof Ast.Binary b && isName(b.left(), rn)) {
       Scalar v = tryConstant(b.right(), env);
@@ -462,19 +558,28 @@ public final class Planner {
         return null;
       }
       switch (b.op()) {
-        case "<=":
         case "==":
-          return v;
+          return upper ? v : shifted(v, -1);
+        case "<=":
+          return upper ? v : null;
         case "<":
-          return Scalar.of(KqlType.LONG, true, c -> {
-            Long n = Values.toLong(v.eval(c));
-            return n == null ? null : n - 1;
-          });
+          return upper ? shifted(v, -1) : null;
+        case ">=":
+          return upper ? null : shifted(v, -1);
+        case ">":
+          return upper ? null : v;
         default:
           return null;
       }
     }
     return null;
+  }
+
+  private static Scalar shifted(Scalar v, long delta) {
+    return Scalar.of(KqlType.LONG, true, c -> {
+      Long n = Values.toLong(v.eval(c));
+      return n == null ? null : n + delta;
+    });
   }
 
   private static boolean isName(Expr e, String name) {
@@ -801,10 +906,13 @@ public final class Planner {
       });
     }
     if (e instanceof Ast.Call c) {
+      if (s.env().lookup(c.name()) instanceof FunctionValue f) {
+        return invokeScalar(f, c, s);
+      }
       return functions.compile(c, s);
     }
     if (e instanceof Ast.Star) {
-      throw new KqlException(KqlException.Kind.SYNTAX, "Syntax error: '*' is not expected at position " + e.pos());
+      throw new KqlException(KqlException.Kind.SYNTAX, "'*' is not expected at position " + e.pos());
     }
     throw new KqlException(KqlException.Kind.TYPE_MISMATCH, "'" + s.operator()
         + "' operator: a tabular expression cannot be used as a scalar (position " + e.pos() + ")");
@@ -826,7 +934,7 @@ public final class Planner {
         Object v = Temporal.parse(text);
         if (v == null) {
           throw new KqlException(KqlException.Kind.SYNTAX,
-              "Syntax error: invalid datetime literal '" + r.text() + "' at position " + r.pos());
+              "Invalid datetime literal '" + r.text() + "' at position " + r.pos());
         }
         return Scalar.constant(KqlType.DATETIME, v);
       }
@@ -838,7 +946,7 @@ public final class Planner {
         Object v = Temporal.parseDuration(text);
         if (v == null) {
           throw new KqlException(KqlException.Kind.SYNTAX,
-              "Syntax error: invalid timespan literal '" + r.text() + "' at position " + r.pos());
+              "Invalid timespan literal '" + r.text() + "' at position " + r.pos());
         }
         return Scalar.constant(KqlType.TIMESPAN, v);
       }
@@ -847,7 +955,7 @@ public final class Planner {
           return Scalar.constant(KqlType.GUID, isNull ? null : UUID.fromString(text.trim()));
         } catch (IllegalArgumentException ex) {
           throw new KqlException(KqlException.Kind.SYNTAX,
-              "Syntax error: invalid guid literal '" + r.text() + "' at position " + r.pos());
+              "Invalid guid literal '" + r.text() + "' at position " + r.pos());
         }
       case "dynamic":
         return Scalar.constant(KqlType.DYNAMIC, Json.parse(r.text()));
@@ -864,6 +972,10 @@ public final class Planner {
     Object b = s.env().lookup(n.name());
     if (b instanceof Scalar sc) {
       return sc;
+    }
+    if (b instanceof FunctionValue) {
+      throw new KqlException(KqlException.Kind.TYPE_MISMATCH, "'" + s.operator() + "' operator: '" + n.name()
+          + "' is a function; call it as " + n.name() + "(...)");
     }
     if (b instanceof Plan) {
       throw new KqlException(KqlException.Kind.TYPE_MISMATCH, "'" + s.operator() + "' operator: '" + n.name()

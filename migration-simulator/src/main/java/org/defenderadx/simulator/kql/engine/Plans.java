@@ -103,6 +103,7 @@ final class Plans {
     public Iterator<Row> open(Exec exec) {
       Iterator<StoredRow> it = source.scan(hint(exec));
       int width = columns.size();
+      KqlType[] types = columns.stream().map(Column::type).toArray(KqlType[]::new);
       return new Lazy<>() {
         @Override
         Row advance() {
@@ -112,7 +113,13 @@ final class Plans {
           StoredRow r = it.next();
           exec.stats().addScanned(1);
           Object[] v = r.values().length == width ? r.values().clone() : Arrays.copyOf(r.values(), width);
-          return new Row(v, r.ingestionTime(), r.extentTags());
+          for (int k = 0; k < width; k++) {
+            if (v[k] != null && !Values.holds(types[k], v[k])) {
+              v[k] = Values.coerce(v[k], types[k]); // tolerate sources that hand over e.g. a Long for an int
+            }
+          }
+          return new Row(v, r.ingestionTime() == null ? null : Temporal.toTicks(r.ingestionTime()),
+              r.extentTags());
         }
       };
     }
@@ -318,39 +325,71 @@ final class Plans {
   }
 
   /**
-   * order by / top. With a limit (a following take, top, or a row_number() window) it keeps only the best
-   * {@code limit} rows in a bounded heap instead of materialising the whole input.
+   * order by / top, optionally fused with what follows it.
+   *
+   * <p>With a {@code limit} (a following take or top, or the upper bound of a row_number() window) only the best
+   * {@code limit} rows are kept. With a window ({@code skip} and {@code rankSlot}, from
+   * {@code | serialize rn = row_number() | where rn between (a .. b)}) only ranks a..b are returned, each with
+   * its rank in the rn column, as the row_number() it replaces would have numbered them. A deep window over a
+   * large input is found in two passes: first by sort keys alone, then by reading the input again for just the
+   * rows of the window, so memory holds keys, not rows.
    */
   static final class Sort implements Plan {
+    /** Windows with an upper bound at least this large use the two-pass method. */
+    static final long TWO_PASS_MIN_LIMIT = 20_000;
+
     final Plan in;
     final List<SortKey> keys;
     final Scalar limit;
+    final Scalar skip;
+    final int rankSlot;
+    final List<Column> columns;
 
     Sort(Plan in, List<SortKey> keys, Scalar limit) {
+      this(in, keys, limit, null, -1, in.columns());
+    }
+
+    private Sort(Plan in, List<SortKey> keys, Scalar limit, Scalar skip, int rankSlot, List<Column> columns) {
       this.in = in;
       this.keys = keys;
       this.limit = limit;
+      this.skip = skip;
+      this.rankSlot = rankSlot;
+      this.columns = columns;
     }
 
     Sort withLimit(Scalar newLimit) {
-      return new Sort(in, keys, newLimit);
+      return new Sort(in, keys, newLimit, skip, rankSlot, columns);
+    }
+
+    /** Returns only ranks {@code skip+1 .. limit}, numbering them into column {@code rankColumn}. */
+    Sort withWindow(Scalar newLimit, Scalar newSkip, String rankColumn) {
+      List<Column> cols = new ArrayList<>(in.columns());
+      int slot = -1;
+      for (int k = 0; k < cols.size(); k++) {
+        if (cols.get(k).name().equals(rankColumn)) {
+          slot = k;
+        }
+      }
+      if (slot >= 0) {
+        cols.set(slot, new Column(rankColumn, KqlType.LONG));
+      } else {
+        slot = cols.size();
+        cols.add(new Column(rankColumn, KqlType.LONG));
+      }
+      return new Sort(in, keys, newLimit, newSkip, slot, List.copyOf(cols));
     }
 
     @Override
     public List<Column> columns() {
-      return in.columns();
+      return columns;
     }
 
     private record Keyed(Object[] key, long seq, Row row) {
     }
 
-    @Override
-    public Iterator<Row> open(Exec exec) {
-      long max = limit == null ? Long.MAX_VALUE : longOf(limit, exec);
-      if (max <= 0) {
-        return Collections.emptyIterator();
-      }
-      Comparator<Keyed> order = (a, b) -> {
+    private Comparator<Keyed> order() {
+      return (a, b) -> {
         for (int k = 0; k < keys.size(); k++) {
           SortKey sk = keys.get(k);
           int c = Values.compareForSort(a.key[k], b.key[k], sk.ascending(), sk.nullsFirst());
@@ -360,44 +399,121 @@ final class Plans {
         }
         return Long.compare(a.seq, b.seq); // ties keep input order, so paging is deterministic
       };
-      Iterator<Row> it = in.open(exec);
+    }
+
+    @Override
+    public Iterator<Row> open(Exec exec) {
+      long max = limit == null ? Long.MAX_VALUE : longOf(limit, exec);
+      long first = skip == null ? 0 : Math.max(0, longOf(skip, exec));
+      if (max <= 0 || first >= max) {
+        return Collections.emptyIterator();
+      }
+      List<Keyed> best;
+      if (rankSlot >= 0 && max >= TWO_PASS_MIN_LIMIT && max - first <= max / 2) {
+        best = twoPass(exec, max, first);
+      } else {
+        Best all = bestOf(in.open(exec), exec, max, true);
+        exec.stats().addSorted(all.inputRows());
+        best = all.rows().subList((int) Math.min(first, all.rows().size()), all.rows().size());
+      }
+      long firstRank = first + 1;
+      List<Row> out = new ArrayList<>(best.size());
+      for (int k = 0; k < best.size(); k++) {
+        Row r = best.get(k).row();
+        if (rankSlot >= 0) {
+          Object[] v = Arrays.copyOf(r.values(), columns.size());
+          v[rankSlot] = firstRank + k;
+          r = r.withValues(v);
+        }
+        out.add(r);
+      }
+      return out.iterator();
+    }
+
+    private record Best(List<Keyed> rows, long inputRows) {
+    }
+
+    /** The best {@code max} rows in order; rows are kept only when {@code keepRows}. */
+    private Best bestOf(Iterator<Row> it, Exec exec, long max, boolean keepRows) {
+      Comparator<Keyed> order = order();
       RowCtx c = new RowCtx(exec);
       long seq = 0;
-      List<Keyed> sorted;
-      if (max < Integer.MAX_VALUE / 4) {
-        // Bounded: keep at most 2*max candidates; when full, sort and drop all but the best max. TimSort makes
-        // this near-linear on the usual pre-ordered inputs, and memory stays proportional to the limit.
-        int cap = (int) Math.max(2 * max, 1024);
-        sorted = new ArrayList<>();
-        while (it.hasNext()) {
-          sorted.add(keyed(c, it.next(), seq++));
-          if (sorted.size() >= cap) {
-            sorted.sort(order);
-            sorted.subList((int) max, sorted.size()).clear();
-          }
-        }
-      } else {
-        sorted = new ArrayList<>();
-        while (it.hasNext()) {
-          sorted.add(keyed(c, it.next(), seq++));
+      List<Keyed> sorted = new ArrayList<>();
+      // Keep at most 2*max candidates; when full, sort and drop all but the best max. TimSort makes this
+      // near-linear on the usual pre-ordered inputs, and memory stays proportional to the limit.
+      long cap = max < Integer.MAX_VALUE / 4 ? Math.max(2 * max, 1024) : Long.MAX_VALUE;
+      while (it.hasNext()) {
+        Row r = it.next();
+        sorted.add(new Keyed(key(c, r, seq), seq, keepRows ? r : null));
+        seq++;
+        if (sorted.size() >= cap) {
+          sorted.sort(order);
+          sorted.subList((int) max, sorted.size()).clear();
         }
       }
-      exec.stats().addSorted(seq);
       sorted.sort(order);
       if (sorted.size() > max) {
         sorted.subList((int) max, sorted.size()).clear();
       }
-      return sorted.stream().map(Keyed::row).iterator();
+      return new Best(sorted, seq);
     }
 
-    private Keyed keyed(RowCtx c, Row r, long seq) {
+    private List<Keyed> twoPass(Exec exec, long max, long first) {
+      Best keysOnly = bestOf(in.open(exec), exec, max, false);
+      exec.stats().addSorted(keysOnly.inputRows());
+      List<Keyed> ranked = keysOnly.rows();
+      List<Keyed> window = ranked.subList((int) Math.min(first, ranked.size()), ranked.size());
+      Map<Long, Integer> position = new java.util.HashMap<>();
+      for (int k = 0; k < window.size(); k++) {
+        position.put(window.get(k).seq(), k);
+      }
+      Keyed[] picked = new Keyed[window.size()];
+      Exec again = exec.quiet(); // the query model charges the input once
+      Iterator<Row> it = in.open(again);
+      RowCtx c = new RowCtx(again);
+      long seq = 0;
+      int found = 0;
+      while (it.hasNext() && found < picked.length) {
+        Row r = it.next();
+        Integer at = position.get(seq);
+        if (at != null) {
+          Object[] key = key(c, r, seq);
+          if (!sameKey(key, window.get(at).key())) {
+            return rereadInOnePass(exec, max, first); // the input changed between the passes
+          }
+          picked[at] = new Keyed(key, seq, r);
+          found++;
+        }
+        seq++;
+      }
+      if (found != picked.length) {
+        return rereadInOnePass(exec, max, first);
+      }
+      return Arrays.asList(picked);
+    }
+
+    private List<Keyed> rereadInOnePass(Exec exec, long max, long first) {
+      List<Keyed> best = bestOf(in.open(exec.quiet()), exec, max, true).rows();
+      return best.subList((int) Math.min(first, best.size()), best.size());
+    }
+
+    private static boolean sameKey(Object[] a, Object[] b) {
+      for (int k = 0; k < a.length; k++) {
+        if (Values.compareForSort(a[k], b[k], true, true) != 0) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    private Object[] key(RowCtx c, Row r, long seq) {
       c.row = r;
       c.rowNumber = seq + 1;
       Object[] key = new Object[keys.size()];
       for (int k = 0; k < key.length; k++) {
         key[k] = keys.get(k).expr().eval(c);
       }
-      return new Keyed(key, seq, r);
+      return key;
     }
   }
 

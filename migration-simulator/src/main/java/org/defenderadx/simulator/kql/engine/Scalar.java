@@ -51,9 +51,9 @@ public interface Scalar {
 
       @Override
       public synchronized Object eval(RowCtx ctx) {
-        if (evaluatedFor != ctx.exec) {
+        if (evaluatedFor != ctx.exec.root()) {
           value = inner.eval(ctx.exec.constantContext());
-          evaluatedFor = ctx.exec;
+          evaluatedFor = ctx.exec.root();
         }
         return value;
       }

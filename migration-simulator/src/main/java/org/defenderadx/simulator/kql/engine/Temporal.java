@@ -43,67 +43,41 @@ public final class Temporal {
     return sb.append(s);
   }
 
+  private static final java.util.regex.Pattern ISO = java.util.regex.Pattern.compile(
+      "(\\d{4})-(\\d{1,2})-(\\d{1,2})(?:[Tt ](\\d{1,2}):(\\d{1,2})(?::(\\d{1,2})(?:\\.(\\d{1,9}))?)?)?"
+          + "\\s*(Z|z|[+-]\\d{2}:?\\d{2})?");
+
   /**
    * Parses the ISO forms Kusto accepts: {@code 2026-11-01}, {@code 2026-11-01 10:00}, {@code 2026-11-01T10:00:00Z},
-   * up to 7 fractional digits, optional {@code Z} or {@code +hh:mm} offset. Returns null when not a datetime.
+   * one- or two-digit fields, up to 7 significant fractional digits (more are truncated), optional {@code Z} or
+   * {@code +hh:mm} offset; RFC 1123 as a fallback. Returns null when the text is not a datetime.
    */
   public static Instant parse(String text) {
     String s = text.trim();
-    if (s.isEmpty()) {
-      return null;
+    java.util.regex.Matcher m = ISO.matcher(s);
+    if (!m.matches()) {
+      return s.isEmpty() ? null : fallback(s);
     }
     try {
-      if (s.length() == 10) {
-        return LocalDate.parse(s).atStartOfDay().toInstant(ZoneOffset.UTC);
-      }
-      if (s.length() < 16 || s.charAt(4) != '-' || s.charAt(7) != '-') {
-        return fallback(s);
-      }
-      LocalDate date = LocalDate.parse(s.substring(0, 10));
-      char sep = s.charAt(10);
-      if (sep != 'T' && sep != ' ' && sep != 't') {
-        return fallback(s);
-      }
-      int k = 11;
-      int hour = Integer.parseInt(s.substring(k, k + 2));
-      int minute = Integer.parseInt(s.substring(k + 3, k + 5));
-      if (s.charAt(k + 2) != ':') {
-        return fallback(s);
-      }
-      k += 5;
-      int second = 0;
-      long fracTicks = 0;
-      if (k < s.length() && s.charAt(k) == ':') {
-        second = Integer.parseInt(s.substring(k + 1, k + 3));
-        k += 3;
-        if (k < s.length() && s.charAt(k) == '.') {
-          k++;
-          int start = k;
-          while (k < s.length() && Character.isDigit(s.charAt(k))) {
-            k++;
-          }
-          String frac = s.substring(start, k);
-          if (frac.isEmpty()) {
-            return null;
-          }
-          frac = frac.length() > 7 ? frac.substring(0, 7) : (frac + "0000000").substring(0, 7);
-          fracTicks = Long.parseLong(frac);
-        }
-      }
-      int offsetSeconds = 0;
-      String rest = s.substring(k).trim();
-      if (rest.equalsIgnoreCase("z") || rest.isEmpty()) {
-        offsetSeconds = 0;
-      } else if (rest.startsWith("+") || rest.startsWith("-")) {
-        ZoneOffset off = ZoneOffset.of(rest);
-        offsetSeconds = off.getTotalSeconds();
-      } else {
-        return null;
-      }
-      long epoch = date.toEpochDay() * 86400L + hour * 3600L + minute * 60L + second - offsetSeconds;
+      LocalDate date = LocalDate.of(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)),
+          Integer.parseInt(m.group(3)));
+      int hour = m.group(4) == null ? 0 : Integer.parseInt(m.group(4));
+      int minute = m.group(5) == null ? 0 : Integer.parseInt(m.group(5));
+      int second = m.group(6) == null ? 0 : Integer.parseInt(m.group(6));
       if (hour > 23 || minute > 59 || second > 59) {
         return null;
       }
+      long fracTicks = 0;
+      if (m.group(7) != null) {
+        fracTicks = Long.parseLong((m.group(7) + "000000000").substring(0, 7));
+      }
+      int offsetSeconds = 0;
+      String zone = m.group(8);
+      if (zone != null && !zone.equalsIgnoreCase("z")) {
+        String z = zone.contains(":") ? zone : zone.substring(0, 3) + ":" + zone.substring(3);
+        offsetSeconds = ZoneOffset.of(z).getTotalSeconds();
+      }
+      long epoch = date.toEpochDay() * 86400L + hour * 3600L + minute * 60L + second - offsetSeconds;
       return Instant.ofEpochSecond(epoch, fracTicks * 100);
     } catch (RuntimeException e) {
       return null;

@@ -8,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.defenderadx.simulator.kql.KqlException;
 import org.defenderadx.simulator.kql.KqlType;
 import org.defenderadx.simulator.kql.syntax.TimeUnits;
 
@@ -39,6 +38,23 @@ public final class Values {
       return KqlType.GUID;
     }
     return KqlType.DYNAMIC;
+  }
+
+  /** True when the value already has the Java representation of the type. */
+  public static boolean holds(KqlType t, Object v) {
+    switch (t) {
+      case BOOL: return v instanceof Boolean;
+      case INT: return v instanceof Integer;
+      case LONG: return v instanceof Long;
+      case REAL: return v instanceof Double;
+      case DECIMAL: return v instanceof BigDecimal;
+      case STRING: return v instanceof String;
+      case DATETIME: return v instanceof Instant t2 && t2.getNano() % 100 == 0;
+      case TIMESPAN: return v instanceof Duration;
+      case GUID: return v instanceof UUID;
+      default: return v instanceof Map || v instanceof List || v instanceof String || v instanceof Long
+          || v instanceof Double || v instanceof Boolean;
+    }
   }
 
   public static boolean isNumeric(KqlType t) {
@@ -96,8 +112,8 @@ public final class Values {
   public static Long toLong(Object v) {
     if (v instanceof Long l) {
       return l;
-    } else if (v instanceof Integer i) {
-      return (long) i;
+    } else if (v instanceof Integer || v instanceof Short || v instanceof Byte) {
+      return ((Number) v).longValue();
     } else if (v instanceof Double d) {
       return d.isNaN() || d.isInfinite() ? null : (long) (double) d;
     } else if (v instanceof BigDecimal b) {
@@ -129,7 +145,7 @@ public final class Values {
   public static Double toReal(Object v) {
     if (v instanceof Double d) {
       return d;
-    } else if (v instanceof Long || v instanceof Integer || v instanceof BigDecimal) {
+    } else if (v instanceof Number) {
       return ((Number) v).doubleValue();
     } else if (v instanceof Boolean b) {
       return b ? 1.0 : 0.0;
@@ -180,6 +196,12 @@ public final class Values {
   public static Instant toDatetime(Object v) {
     if (v instanceof Instant t) {
       return Temporal.toTicks(t);
+    } else if (v instanceof java.util.Date d) {
+      return d.toInstant();
+    } else if (v instanceof java.time.OffsetDateTime o) {
+      return Temporal.toTicks(o.toInstant());
+    } else if (v instanceof java.time.ZonedDateTime z) {
+      return Temporal.toTicks(z.toInstant());
     } else if (v instanceof String s) {
       return Temporal.parse(s);
     } else if (v instanceof Long l) {
@@ -219,8 +241,17 @@ public final class Values {
       l.forEach(x -> copy.add(toDynamic(x)));
       return copy;
     }
-    throw new KqlException(KqlException.Kind.RUNTIME, "cannot hold a " + v.getClass().getSimpleName()
-        + " in a dynamic value");
+    if (v instanceof Number n) {
+      double d = n.doubleValue();
+      return d == Math.rint(d) && !(v instanceof Float) ? (Object) n.longValue() : (Object) d;
+    }
+    if (v instanceof java.util.Date d) {
+      return toText(d.toInstant());
+    }
+    if (v instanceof java.time.temporal.TemporalAccessor ta && ta.isSupported(java.time.temporal.ChronoField.INSTANT_SECONDS)) {
+      return toText(Instant.from(ta));
+    }
+    return v.toString();
   }
 
   /** Kusto's {@code tostring()}: null becomes the empty string; dynamic bags and arrays become JSON. */

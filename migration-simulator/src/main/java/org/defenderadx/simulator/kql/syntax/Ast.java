@@ -16,7 +16,7 @@ public final class Ast {
   }
 
   public sealed interface Expr permits Literal, RawLiteral, Name, Member, Index, Call, Unary, Binary, In, Between,
-      Star, Pipe, Print, Datatable, Union, Range {
+      Star, Pipe, Print, Datatable, Union, Range, Lambda {
     int pos();
   }
 
@@ -75,6 +75,14 @@ public final class Ast {
   }
 
   public record Range(String column, Expr from, Expr to, Expr step, int pos) implements Expr {
+  }
+
+  /** {@code (a:long, T:(*)) { [lets;] body }}, bound by a let. */
+  public record Lambda(List<Param> params, Query body, int pos) implements Expr {
+  }
+
+  /** A function parameter; {@code type} is null for a tabular parameter. */
+  public record Param(String name, KqlType type, Expr defaultValue) {
   }
 
   public record ColumnDecl(String name, KqlType type) {

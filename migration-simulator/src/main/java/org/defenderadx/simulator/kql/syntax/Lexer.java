@@ -296,6 +296,7 @@ public final class Lexer {
   }
 
   static KqlException syntax(int pos, String what) {
-    return new KqlException(KqlException.Kind.SYNTAX, "Syntax error: " + what + " at position " + pos);
+    return new KqlException(KqlException.Kind.SYNTAX,
+        Character.toUpperCase(what.charAt(0)) + what.substring(1) + " at position " + pos);
   }
 }

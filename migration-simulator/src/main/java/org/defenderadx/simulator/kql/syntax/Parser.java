@@ -33,13 +33,22 @@ public final class Parser {
   }
 
   private Ast.Query query() {
+    Ast.Query q = block(false);
+    if (peek().kind() != Kind.EOF) {
+      throw error(peek(), "expected ';' or end of query");
+    }
+    return q;
+  }
+
+  /** Statements up to the end of the query, or up to the closing brace of a function body. */
+  private Ast.Query block(boolean braces) {
     List<Ast.Let> lets = new ArrayList<>();
     Expr body = null;
     while (true) {
       while (peek().isOp(";")) {
         p++;
       }
-      if (peek().kind() == Kind.EOF) {
+      if (peek().kind() == Kind.EOF || braces && peek().isOp("}")) {
         break;
       }
       Token t = peek();
@@ -47,7 +56,7 @@ public final class Parser {
         p++;
         String name = identifier("a name after 'let'");
         expectOp("=");
-        Expr value = pipeExpr();
+        Expr value = isLambdaStart() ? lambda() : pipeExpr();
         if (body == null) {
           lets.add(new Ast.Let(name, value, t.pos()));
         }
@@ -61,14 +70,53 @@ public final class Parser {
           body = e; // Kusto returns one table per statement; the first is the primary result
         }
       }
-      if (peek().kind() != Kind.EOF && !peek().isOp(";")) {
+      if (peek().kind() != Kind.EOF && !peek().isOp(";") && !(braces && peek().isOp("}"))) {
         throw error(peek(), "expected ';' or end of query");
       }
     }
     if (body == null) {
-      throw new KqlException(KqlException.Kind.SYNTAX, "Syntax error: the query has no tabular expression to return");
+      throw new KqlException(KqlException.Kind.SYNTAX, "The query has no tabular expression to return");
     }
     return new Ast.Query(lets, body);
+  }
+
+  private boolean isLambdaStart() {
+    return peek().isOp("(") && (peekAt(1).isOp(")") && peekAt(2).isOp("{")
+        || peekAt(1).kind() == Kind.IDENT && peekAt(2).isOp(":"));
+  }
+
+  private Expr lambda() {
+    Token start = next();
+    List<Ast.Param> params = new ArrayList<>();
+    if (!peek().isOp(")")) {
+      do {
+        String name = identifier("a parameter name");
+        expectOp(":");
+        KqlType type = null;
+        if (peek().isOp("(")) {
+          int depth = 0;
+          do { // a tabular parameter's schema, such as (*) or (x:long); any table is accepted
+            if (peek().isOp("(")) {
+              depth++;
+            } else if (peek().isOp(")")) {
+              depth--;
+            } else if (peek().kind() == Kind.EOF) {
+              throw error(peek(), "expected ')'");
+            }
+            p++;
+          } while (depth > 0);
+        } else {
+          type = typeName();
+        }
+        Expr def = acceptOp("=") ? expr() : null;
+        params.add(new Ast.Param(name, type, def));
+      } while (acceptOp(","));
+    }
+    expectOp(")");
+    expectOp("{");
+    Ast.Query body = block(true);
+    expectOp("}");
+    return new Ast.Lambda(params, body, start.pos());
   }
 
   // ---- tabular ----
@@ -122,12 +170,20 @@ public final class Parser {
     return expr();
   }
 
+  /** Reads union's parameters (kind=, isfuzzy=, withsource=); returns the withsource column or null. */
   private String withSource() {
-    if (peek().isWord("withsource") && peekAt(1).isOp("=")) {
-      p += 2;
-      return identifier("a column name after withsource=");
+    String column = null;
+    while (peek().kind() == Kind.IDENT && peekAt(1).isOp("=")
+        && Set.of("withsource", "kind", "isfuzzy").contains(peek().text())) {
+      String key = next().text();
+      p++;
+      if (key.equals("withsource")) {
+        column = identifier("a column name after withsource=");
+      } else {
+        next(); // kind=inner|outer and isfuzzy=true|false do not change results over known tables
+      }
     }
-    return null;
+    return column;
   }
 
   private List<Expr> unionTables() {
@@ -303,7 +359,7 @@ public final class Parser {
           throw error(t, "join conditions compare $left.Column with $right.Column");
         }
       } else {
-        throw new KqlException(KqlException.Kind.SYNTAX, "Syntax error: unsupported join condition at position "
+        throw new KqlException(KqlException.Kind.SYNTAX, "Unsupported join condition at position "
             + c.pos());
       }
     } while (acceptOp(","));
@@ -656,6 +712,6 @@ public final class Parser {
   private static KqlException error(Token t, String what) {
     String found = t.kind() == Kind.EOF ? "end of query" : "'" + t.text() + "'";
     return new KqlException(KqlException.Kind.SYNTAX,
-        "Syntax error: " + what + ", found " + found + " at position " + t.pos());
+        Character.toUpperCase(what.charAt(0)) + what.substring(1) + ", found " + found + " at position " + t.pos());
   }
 }
