@@ -13,7 +13,8 @@ import java.util.List;
 
 /**
  * Applies a {@code .kql} script file through the real Kusto SDK, the way an operator would: a file that is one
- * {@code .execute database script <|} is sent whole (and any command the script reports as Failed fails the call);
+ * {@code .execute database script <|} (after any leading comment lines) is sent whole, and any command the script
+ * reports as not Completed fails the call;
  * otherwise the file is split into commands at blank lines (lines starting with {@code //} are comments) and each
  * command is sent on its own, in order.
  *
@@ -55,9 +56,13 @@ public final class KqlScriptRunner {
 
   /** The commands a script file consists of, as {@link #apply} sends them. */
   public static List<String> commands(String scriptText) {
-    String trimmed = scriptText.strip();
-    if (isDatabaseScript(trimmed)) {
-      return List.of(trimmed);
+    String withoutLeadingComments = scriptText.strip();
+    while (withoutLeadingComments.startsWith("//")) {
+      int nl = withoutLeadingComments.indexOf('\n');
+      withoutLeadingComments = nl < 0 ? "" : withoutLeadingComments.substring(nl + 1).strip();
+    }
+    if (isDatabaseScript(withoutLeadingComments)) {
+      return List.of(withoutLeadingComments);
     }
     List<String> commands = new ArrayList<>();
     StringBuilder cur = new StringBuilder();

@@ -146,6 +146,18 @@ class ManagementCommandsTest {
   }
 
   @Test
+  void keywordFormsOfPoliciesAreStoredAsJson() throws Exception {
+    client.executeMgmt("db", ".create table T (Name:string)");
+    client.executeMgmt("db", ".alter-merge table T policy retention softdelete = 3650d recoverability = enabled");
+    client.executeMgmt("db", ".alter table T policy caching hot = 31d");
+    client.executeMgmt("db", ".alter table T policy streamingingestion enable");
+    Table t = adx.database("db").tableNamed("T");
+    assertThat(t.policy("retention")).hasValue("{\"SoftDeletePeriod\":\"3650.00:00:00\",\"Recoverability\":\"Enabled\"}");
+    assertThat(t.policy("caching")).hasValue("{\"DataHotSpan\":\"31.00:00:00\"}");
+    assertThat(t.policy("streamingingestion")).hasValue("{\"IsEnabled\":true}");
+  }
+
+  @Test
   void functionsViewsAndMaterializedViewsAreStoredAndDropped() throws Exception {
     client.executeMgmt("db", ".create table T (Name:string)");
     client.executeMgmt("db", ".create-or-alter function with (view=true, folder='Views') Latest() { T | take 1 }");

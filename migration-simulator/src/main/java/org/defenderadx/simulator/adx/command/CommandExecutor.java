@@ -155,7 +155,7 @@ public final class CommandExecutor {
         Database target = cluster.database(name);
         c.expectWord("policy");
         String policy = c.readWord();
-        String json = c.readString();
+        String json = c.peekString() ? c.readString() : shorthandPolicy(policy, c);
         target.putDatabasePolicy(policy, mergePolicy(verb, target.policy(policy), json));
         return policyResultBuilder().row(policy, name, target.policy(policy).orElse(""), "", "Database").build();
       }
@@ -330,14 +330,46 @@ public final class CommandExecutor {
 
   private TabularResult alterTablePolicy(Database db, String table, String verb, CommandCursor c) {
     String policy = c.readWord();
-    if (!c.peekString()) {
-      throw new CommandException("Policy '" + policy + "' on table '" + table + "': expected the policy as a string "
-          + "literal (for example @'{...}')");
-    }
-    String json = c.readString();
+    String json = c.peekString() ? c.readString() : shorthandPolicy(policy, c);
     Table t = db.tableNamed(table);
     db.putTablePolicy(table, policy, mergePolicy(verb, t.policy(policy), json));
     return policyResultBuilder().row(policy, db.name() + "." + table, t.policy(policy).orElse(""), "", "Table").build();
+  }
+
+  /**
+   * The keyword forms of common policies, as JSON: {@code retention softdelete = 3650d recoverability = enabled},
+   * {@code caching hot = 31d}, {@code streamingingestion enable|disable}.
+   */
+  private static String shorthandPolicy(String policy, CommandCursor c) {
+    Map<String, Object> json = new LinkedHashMap<>();
+    String p = CommandCursor.lower(policy);
+    while (!c.atEnd()) {
+      String key = CommandCursor.lower(c.readWord());
+      if (key.isEmpty()) {
+        throw new CommandException("Policy '" + policy + "': cannot read '" + c.snippet() + "'");
+      }
+      if (!c.acceptSymbol("=")) {
+        switch (key) {
+          case "enable" -> json.put("IsEnabled", true);
+          case "disable" -> json.put("IsEnabled", false);
+          default -> throw new CommandException("Policy '" + policy + "': unknown keyword '" + key + "'");
+        }
+        continue;
+      }
+      String value = c.peekString() ? c.readString() : c.readWord();
+      switch (p + "." + key) {
+        case "retention.softdelete" -> json.put("SoftDeletePeriod",
+            KustoValues.formatTimespan(KustoValues.parseTimespan(value)));
+        case "retention.recoverability" -> json.put("Recoverability", capitalise(CommandCursor.lower(value)));
+        case "caching.hot" -> json.put("DataHotSpan", KustoValues.formatTimespan(KustoValues.parseTimespan(value)));
+        default -> json.put(key, value);
+      }
+    }
+    if (json.isEmpty()) {
+      throw new CommandException("Policy '" + policy + "': expected the policy as a string literal (@'{...}') or "
+          + "in keyword form");
+    }
+    return KustoValues.toJsonText(json);
   }
 
   @SuppressWarnings("unchecked")
