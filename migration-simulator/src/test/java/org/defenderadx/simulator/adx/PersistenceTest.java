@@ -49,6 +49,11 @@ class PersistenceTest {
         + "a,2025-01-01T00:00:00Z,\"{\"\"k\"\":[1,2]}\",7\n");
     client.executeMgmt("db", ".ingest inline into table T <|\nb,,,\n");
     client.executeMgmt("db", ".create-or-alter function with (view=true) V() { T | take 1 }");
+    client.executeMgmt("db", ".create table Raw (Records:dynamic)");
+    client.executeMgmt("db", ".create-or-alter table Raw ingestion json mapping 'DynamicJsonMap' "
+        + "'[{\"column\":\"Records\",\"Properties\":{\"Path\":\"$\"}}]'");
+    client.executeMgmt("db", ".ingest inline into table Raw with (format='multijson', "
+        + "ingestionMappingReference='DynamicJsonMap') <|\n{\"x\":{\"y\":[1,\"ü\"]}}\n{\"z\":null}");
     client.executeMgmt("db", ".alter table T policy ingestionbatching @'{\"MaximumNumberOfItems\":3}'");
     client.executeMgmt("db", ".drop extents ('" + first.database("db").tableNamed("T").extents().get(1).id()
         + "') from T");
@@ -69,6 +74,9 @@ class PersistenceTest {
       assertThat(t.mapping("json", "M")).isPresent();
       assertThat(t.policy("ingestionbatching")).hasValue("{\"MaximumNumberOfItems\":3}");
       assertThat(second.database("db").function("V")).isPresent();
+      assertThat(second.database("db").tableNamed("Raw").rowsAsMaps()).extracting(m -> m.get("Records"))
+          .containsExactly(Map.of("x", Map.of("y", java.util.List.of(1L, "ü"))),
+              java.util.Collections.singletonMap("z", null));
       assertThat(Files.list(dir)).extracting(p -> p.getFileName().toString()).containsExactly("db.journal");
     } finally {
       second.stop().await();
