@@ -253,7 +253,7 @@ public final class CommandExecutor {
   }
 
   private TabularResult createFunction(Database db, String verb, CommandCursor c) {
-    boolean ifNotExists = c.acceptWord("ifnotexists");
+    boolean ifNotExists = (c.acceptWord("ifnotexists") || c.acceptWord("if_not_exists"));
     Map<String, String> props = c.readWithProperties();
     String name = c.readName();
     String params = c.readBalanced('(', ')').strip();
@@ -290,7 +290,7 @@ public final class CommandExecutor {
 
   private TabularResult createMaterializedView(Database db, String verb, CommandCursor c) {
     c.acceptWord("async");
-    boolean ifNotExists = c.acceptWord("ifnotexists");
+    boolean ifNotExists = (c.acceptWord("ifnotexists") || c.acceptWord("if_not_exists"));
     Map<String, String> props = c.readWithProperties();
     String name = c.readName();
     c.expectWord("on");
@@ -425,7 +425,7 @@ public final class CommandExecutor {
           }
           return mappingResult(db, db.tableNamed(table), db.tableNamed(table).mappings());
         }
-        boolean ifExists = c.acceptWord("ifexists");
+        boolean ifExists = (c.acceptWord("ifexists") || c.acceptWord("if_exists"));
         if (!db.dropTable(table) && !ifExists) {
           throw new CommandException("Table '" + table + "' could not be found in database '" + dbName + "'");
         }
@@ -433,7 +433,7 @@ public final class CommandExecutor {
       }
       case "tables": {
         List<String> names = c.readStringList();
-        boolean ifExists = c.acceptWord("ifexists");
+        boolean ifExists = (c.acceptWord("ifexists") || c.acceptWord("if_exists"));
         for (String n : names) {
           if (!db.dropTable(n) && !ifExists) {
             throw new CommandException("Table '" + n + "' could not be found in database '" + dbName + "'");
@@ -444,7 +444,7 @@ public final class CommandExecutor {
       case "function":
       case "materialized-view": {
         String name = c.readName();
-        boolean ifExists = c.acceptWord("ifexists");
+        boolean ifExists = (c.acceptWord("ifexists") || c.acceptWord("if_exists"));
         Optional<Database.FunctionEntry> e = db.functionEntry(name);
         boolean wantMaterialized = what.equals("materialized-view");
         if (e.isEmpty() || e.get().materialized() != wantMaterialized) {
