@@ -131,6 +131,19 @@ class QueuedIngestionTest {
   }
 
   @Test
+  void ingestionResourcesPointAtAzuriteWithSasAndBothSpellingsWork() throws Exception {
+    List<String> types = KustoClients.column(client.executeMgmt(".get ingestion resources"), "ResourceTypeName");
+    assertThat(types).containsExactlyInAnyOrder("SecuredReadyForAggregationQueue", "FailedIngestionsQueue",
+        "SuccessfulIngestionsQueue", "TempStorage", "IngestionsStatusTable");
+    assertThat(KustoClients.column(client.executeMgmt(".show ingestion resources"), "StorageRoot"))
+        .allSatisfy(url -> assertThat(url).startsWith("http://127.0.0.1:").contains("/devstoreaccount1/")
+            .contains("?").contains("sig="));
+    assertThat(KustoClients.column(client.executeMgmt(".get kusto identity token"), "AuthorizationContext"))
+        .singleElement().satisfies(token -> assertThat(token).isNotBlank());
+    assertThat(adx.database(DB).name()).isEqualTo(DB);
+  }
+
+  @Test
   void queuedBlobWaitsForTheBatchingTimeThenSucceedsAndIsDeleted() throws Exception {
     // GIVEN
     IngestionResult r = ingest("{\"DeviceId\":\"d1\",\"n\":1}\n{\"DeviceId\":\"d2\",\"n\":2}\n"

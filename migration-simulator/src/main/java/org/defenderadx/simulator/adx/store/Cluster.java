@@ -99,12 +99,14 @@ public final class Cluster implements AutoCloseable {
         String line;
         while ((line = r.readLine()) != null) {
           if (!line.isBlank()) {
+            Object entry;
             try {
-              replay(db, (Map<String, Object>) cast(KustoValues.parseJson(line)));
+              entry = KustoValues.parseJson(line);
             } catch (IllegalArgumentException torn) {
               // A line cut short by a crash is the last one; everything before it is intact.
               break;
             }
+            replay(db, cast(entry));
           }
         }
       } catch (IOException e) {
