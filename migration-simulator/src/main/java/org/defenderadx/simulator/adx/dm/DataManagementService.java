@@ -85,6 +85,7 @@ public final class DataManagementService implements AutoCloseable {
   private final ScheduledExecutorService loop;
   private final Map<String, Batch> open = new LinkedHashMap<>();
   private final List<Batch> sealed = new ArrayList<>();
+  private final Map<String, Held> held = new java.util.HashMap<>();
   private final AtomicLong blobsIngested = new AtomicLong();
   private final AtomicLong bytesIngested = new AtomicLong();
   private volatile boolean closed;
@@ -171,6 +172,14 @@ public final class DataManagementService implements AutoCloseable {
   }
 
   private synchronized void enqueue(Held h) {
+    Held already = held.get(h.messageId());
+    if (already != null) {
+      // Its visibility lapsed while a long batch was being ingested: same message, new receipt.
+      already.popReceipt()[0] = h.popReceipt()[0];
+      already.renewedNanos()[0] = h.renewedNanos()[0];
+      return;
+    }
+    held.put(h.messageId(), h);
     IngestionMessage m = h.message();
     Instant now = clock.instant();
     boolean alone = m.flushImmediately() || !m.ingestIfNotExists().isEmpty() || m.hasIngestByTag();
@@ -356,6 +365,9 @@ public final class DataManagementService implements AutoCloseable {
       storage.queue(StorageBackend.READY_QUEUE).deleteMessage(o.held().messageId(), o.held().popReceipt()[0]);
     } catch (RuntimeException e) {
       LOG.debug("Could not delete ingestion message {}: {}", o.held().messageId(), e.getMessage());
+    }
+    synchronized (this) {
+      held.remove(o.held().messageId());
     }
   }
 
