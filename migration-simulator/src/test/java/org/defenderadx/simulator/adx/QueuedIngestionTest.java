@@ -280,6 +280,50 @@ class QueuedIngestionTest {
     assertThat(readAll(StorageBackend.SUCCESS_QUEUE).get(0)).contains("\"Database\":\"db\"").contains("SucceededOn");
   }
 
+  @Test
+  void measuresTheEndToEndRateOfGzippedMultiJsonBlobs() throws Exception {
+    // Measured and printed, not asserted on: SDK upload to Azurite, queue, download, gunzip, parse, append, status.
+    String record = "{\"DeviceId\":\"%d\",\"DeviceName\":\"host-%d.contoso.local\",\"SoftwareName\":\"product_%d\","
+        + "\"CveId\":\"CVE-2024-%d\",\"Timestamp\":\"2025-01-01T00:00:%02d.%07dZ\",\"Tags\":[\"t%d\"]}\n";
+    int blobs = 6;
+    int perBlob = 20_000;
+    List<byte[]> gzipped = new ArrayList<>();
+    long jsonBytes = 0;
+    for (int b = 0; b < blobs; b++) {
+      StringBuilder sb = new StringBuilder();
+      for (int i = 0; i < perBlob; i++) {
+        int n = b * perBlob + i;
+        sb.append(String.format(java.util.Locale.ROOT, record, n, n % 5000, n % 1200, 10000 + n, n % 60, n, n % 11));
+      }
+      byte[] json = sb.toString().getBytes(StandardCharsets.UTF_8);
+      jsonBytes += json.length;
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+      try (java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(out)) {
+        gz.write(json);
+      }
+      gzipped.add(out.toByteArray());
+    }
+    long start = System.nanoTime();
+    List<IngestionResult> results = new ArrayList<>();
+    for (int b = 0; b < blobs; b++) {
+      IngestionProperties p = rawProperties();
+      p.setIngestByTags(List.of("rate-" + b));
+      p.setIngestIfNotExists(List.of("rate-" + b));
+      results.add(queued.ingestFromStream(new StreamSourceInfo(new ByteArrayInputStream(gzipped.get(b)), false,
+          java.util.UUID.randomUUID(), com.microsoft.azure.kusto.ingest.source.CompressionType.gz), p));
+    }
+    double queuedAfter = (System.nanoTime() - start) / 1e9;
+    awaitTrue(() -> raw().rowCount() == (long) blobs * perBlob);
+    double seconds = (System.nanoTime() - start) / 1e9;
+    for (IngestionResult r : results) {
+      assertThat(awaitFinalStatus(r).getStatus()).isEqualTo("Succeeded");
+    }
+    System.out.printf(java.util.Locale.ROOT, "ADX stand-in queued ingestion end to end (cold JVM, SDK upload to "
+        + "Azurite included): %d blobs, %.1f MB of JSON queued in %.2f s, all rows in the table after %.2f s = %.0f MB/s "
+        + "of JSON%n", blobs, jsonBytes / 1e6, queuedAfter, seconds, jsonBytes / 1e6 / seconds);
+    assertThat(raw().rowCount()).isEqualTo((long) blobs * perBlob);
+  }
+
   private static List<String> readAll(String queue) {
     QueueClient c = new QueueClientBuilder().connectionString(azurite.connectionString()).queueName(queue)
         .messageEncoding(QueueMessageEncoding.BASE64).buildClient();
