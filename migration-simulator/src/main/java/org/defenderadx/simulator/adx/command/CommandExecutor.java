@@ -930,15 +930,18 @@ public final class CommandExecutor {
     db.tableNamed(table);
     String format = props.getOrDefault("format", "csv");
     List<String> tags = tags(props);
-    if (alreadyIngested(db, table, props)) {
-      return ingestResult(null, false);
-    }
     try {
       ParsedData parsed = ingestor.parse(db, table, data.getBytes(StandardCharsets.UTF_8), format,
           props.get("ingestionMappingReference"), props.get("ingestionMapping"),
           "true".equalsIgnoreCase(props.get("ignoreFirstRecord")));
-      Extent e = ingestor.append(db, table, List.of(parsed), tags);
-      return ingestResult(e, parsed.badRecords() > 0);
+      // The tag check and the append are one step, so two concurrent sends of one tag ingest once.
+      synchronized (db) {
+        if (alreadyIngested(db, table, props)) {
+          return ingestResult(null, false);
+        }
+        Extent e = ingestor.append(db, table, List.of(parsed), tags);
+        return ingestResult(e, parsed.badRecords() > 0);
+      }
     } catch (IngestionFailure f) {
       throw new CommandException(f.getMessage());
     }
@@ -954,11 +957,18 @@ public final class CommandExecutor {
     if (db.findTable(table).isEmpty() && (verb.equals(".append"))) {
       db.tableNamed(table);
     }
-    if (alreadyIngested(db, table, props)) {
-      return ingestResult(null, false);
-    }
     QueryResult r = engine.execute(query, new QueryContext(db, clock.instant()));
     List<Object[]> resultRows = r.toList();
+    synchronized (db) {
+      if (alreadyIngested(db, table, props)) {
+        return ingestResult(null, false);
+      }
+      return appendQueryResult(db, verb, table, props, r, resultRows);
+    }
+  }
+
+  private TabularResult appendQueryResult(Database db, String verb, String table, Map<String, String> props,
+                                          QueryResult r, List<Object[]> resultRows) {
     Table t = db.findTable(table).orElse(null);
     if (t == null) {
       t = db.createTable(table, r.columns(), props.get("folder"), props.get("docstring"), false);

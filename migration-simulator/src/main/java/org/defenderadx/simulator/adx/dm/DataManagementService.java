@@ -276,9 +276,7 @@ public final class DataManagementService implements AutoCloseable {
         }
         Optional<String> existingTag = alreadyIngestedBy(db, m);
         if (existingTag.isPresent()) {
-          outcomes.add(new BlobOutcome(h, Status.Skipped, "Skipped_IngestByTagAlreadyExists",
-              "Skipped: an extent of table '" + m.table() + "' already has the tag 'ingest-by:" + existingTag.get()
-              + "' named by ingestIfNotExists", true));
+          outcomes.add(skipped(h, existingTag.get()));
           continue;
         }
         byte[] plain = Ingestor.decompressIfGzip(storage.download(m.blobPath()));
@@ -313,8 +311,17 @@ public final class DataManagementService implements AutoCloseable {
     if (!good.isEmpty()) {
       try {
         List<String> tags = goodItems.get(0).message().tags();
-        ingestor.append(db, b.table, good, tags);
-        blobsIngested.addAndGet(goodItems.size());
+        // Checked again with the append, under the database's lock, against a concurrent command ingestion.
+        synchronized (db) {
+          Optional<String> tag = goodItems.size() == 1 ? alreadyIngestedBy(db, goodItems.get(0).message())
+              : Optional.empty();
+          if (tag.isPresent()) {
+            outcomes.replaceAll(o -> o.held() == goodItems.get(0) ? skipped(o.held(), tag.get()) : o);
+          } else {
+            ingestor.append(db, b.table, good, tags);
+            blobsIngested.addAndGet(goodItems.size());
+          }
+        }
       } catch (RuntimeException e) {
         // Nothing of the batch was appended (a transactional update policy failed, or the table is gone).
         String code = e instanceof IngestionFailure f ? f.errorCode() : "General_RetryAttemptsExceeded";
@@ -330,6 +337,11 @@ public final class DataManagementService implements AutoCloseable {
     for (BlobOutcome o : outcomes) {
       finish(o);
     }
+  }
+
+  private static BlobOutcome skipped(Held h, String tag) {
+    return new BlobOutcome(h, Status.Skipped, "Skipped_IngestByTagAlreadyExists", "Skipped: an extent of table '"
+        + h.message().table() + "' already has the tag 'ingest-by:" + tag + "' named by ingestIfNotExists", true);
   }
 
   private static Optional<String> alreadyIngestedBy(Database db, IngestionMessage m) {
