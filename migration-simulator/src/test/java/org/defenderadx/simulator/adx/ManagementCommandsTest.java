@@ -122,6 +122,26 @@ class ManagementCommandsTest {
   }
 
   @Test
+  void concurrentSendsWithTheSameIngestByTagIngestOnce() throws Exception {
+    client.executeMgmt("db", ".create table T (Name:string)");
+    String ingest = ".ingest inline into table T with (tags='[\"ingest-by:w9\"]', ingestIfNotExists='[\"w9\"]') <|\nx\ny\n";
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(6);
+    try {
+      List<java.util.concurrent.Future<?>> sends = new java.util.ArrayList<>();
+      for (int i = 0; i < 12; i++) {
+        sends.add(pool.submit(() -> client.executeMgmt("db", ingest)));
+      }
+      for (java.util.concurrent.Future<?> f : sends) {
+        f.get(30, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(adx.database("db").tableNamed("T").extents()).hasSize(1);
+    assertThat(adx.database("db").tableNamed("T").rowCount()).isEqualTo(2);
+  }
+
+  @Test
   void dropExtentsRemovesTheNamedExtentOnly() throws Exception {
     client.executeMgmt("db", ".create table T (Name:string)");
     client.executeMgmt("db", ".ingest inline into table T <|\nfirst\n");
