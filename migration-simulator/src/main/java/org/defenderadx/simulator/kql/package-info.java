@@ -12,14 +12,16 @@
  *
  * <p>Supported surface (beyond it the engine throws {@link org.defenderadx.simulator.kql.KqlException}):
  * <ul>
- *   <li>Statements: {@code let} scalar and tabular, several statements separated by {@code ;}, {@code //}
+ *   <li>Statements: {@code let} scalar and tabular, let-bound functions {@code let f = (x:long, T:(*)) { ... }}
+ *       (scalar or tabular bodies, default arguments), several statements separated by {@code ;}, {@code //}
  *       comments, {@code set} statements (ignored). Stored functions are used as {@code Name} or {@code Name()}.
  *   <li>Sources: tables, stored functions, {@code datatable}, {@code print}, {@code union [withsource=C]},
  *       {@code range}, {@code materialize()}.
  *   <li>Operators: where/filter, extend, project, project-away, project-keep, project-rename, project-reorder,
  *       order/sort by (asc/desc, nulls first/last; Kusto defaults), serialize, take/limit, top, count,
  *       summarize (count, countif, sum, avg, min, max, any/take_any, dcount/count_distinct, make_set, make_list,
- *       arg_max/arg_min with {@code *} or columns, and expressions over aggregates), distinct, getschema, union,
+ *       make_bag, percentile, stdev, variance, the {@code *if} forms, arg_max/arg_min with {@code *} or columns,
+ *       and expressions over aggregates), distinct, getschema, union [kind=, isfuzzy=, withsource=],
  *       join (innerunique, inner, leftouter, rightouter, fullouter, leftanti, rightanti, leftsemi, rightsemi),
  *       mv-expand, as.
  *   <li>Scalars: literals of every type (datetime 7-digit, timespan units and {@code d.hh:mm:ss}, dynamic JSON,
@@ -31,9 +33,11 @@
  * </ul>
  *
  * <p>Cost model: {@code where}, {@code extend}, {@code project} and {@code take} stream over
- * {@link org.defenderadx.simulator.kql.TableSource#scan}; a leading filter on {@code ingestion_time()} becomes
- * the scan hint; {@code take} stops the scan; sorts materialise, except that a sort followed by take, top or a
- * {@code row_number()} window keeps only as many rows as the window's upper bound. A let-bound table used twice
- * is scanned twice.
+ * {@link org.defenderadx.simulator.kql.TableSource#scan}; a filter on {@code ingestion_time()} with constant
+ * bounds becomes the scan hint (also through extend/project/where that do not number rows); {@code take} stops
+ * the scan; sorts materialise, except that a sort followed by take or top keeps only that many rows, and a sort
+ * followed by {@code serialize rn = row_number() | where rn between (a .. b)} returns ranks a..b directly (deep
+ * windows over 20,000+ rows rank by keys first and reread only the page, charging the input once). A let-bound
+ * table used twice is scanned twice.
  */
 package org.defenderadx.simulator.kql;

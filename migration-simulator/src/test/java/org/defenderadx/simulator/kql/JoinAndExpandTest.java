@@ -79,6 +79,17 @@ class JoinAndExpandTest {
   }
 
   @Test
+  void conditionalAndStatisticalAggregates() {
+    QueryResult r = run("range x from 1 to 10 step 1 | extend g = x % 2"
+        + " | summarize sumif(x, x > 5), maxif(x, x < 5), dcountif(g, x > 8), make_list_if(x, x <= 2),"
+        + " p50 = percentile(x, 50), sd = round(stdev(x), 4), v = variance(x), b = make_bag(bag_pack(tostring(g), x))");
+    assertThat(r.columns().stream().map(Column::name).collect(Collectors.toList())).containsExactly("sumif_x",
+        "maxif_x", "dcountif_g", "list_x", "p50", "sd", "v", "b");
+    assertThat(r.toList().get(0)).containsExactly(40L, 4L, 2L, List.of(1L, 2L), 5L, 3.0277,
+        55.0 / 6.0, java.util.Map.of("1", 1L, "0", 2L));
+  }
+
+  @Test
   void summarizeByWithoutAggregatesIsDistinctKeys() {
     assertThat(rows(L + "L | summarize by Key | count")).containsExactly(List.of(4L));
   }

@@ -67,6 +67,27 @@ class KqlEngineCoreTest {
   }
 
   @Test
+  void emptyWindowReturnsNoRowsAndNeverRunsTheCount() {
+    QueryResult r = run("let __lo = datetime(2030-01-01T00:00:00.0000000Z);\n"
+        + "let __hi = datetime(2030-01-01T01:00:00.0000000Z);\n"
+        + "let __w = DeviceProcessEvents\n| where ingestion_time() >= __lo and ingestion_time() < __hi;\n"
+        + "let __total = toscalar(__w | count);\n__w\n| extend __SourceIngestionTime = ingestion_time(),"
+        + " __WindowTotal = __total");
+    assertThat(r.toList()).isEmpty();
+    assertThat(r.columns()).hasSize(6);
+    assertThat(events.scans).isEqualTo(1);
+  }
+
+  @Test
+  void fingerprintOfAnEmptyTableIsZeroAndNull() {
+    catalog.table("Empty", col("a", KqlType.STRING));
+    List<Object[]> got = run("print Count = toscalar(Empty | count), MaxIngestion = toscalar(Empty"
+        + " | summarize max(ingestion_time()))").toList();
+    assertThat(got).hasSize(1);
+    assertThat(got.get(0)).containsExactly(0L, null);
+  }
+
+  @Test
   void windowOnAConfiguredColumnIsHalfOpen() {
     List<List<Object>> got = rows("let __lo = datetime(2026-11-01T00:20:00.0000000Z);"
         + "let __hi = datetime(2026-11-01T01:00:00.0000000Z);"
@@ -145,6 +166,19 @@ class KqlEngineCoreTest {
   }
 
   @Test
+  void moreStringPredicates() {
+    assertThat(rows("DeviceProcessEvents | where FileName has_any ('cmd', 'nothing') | count")).containsExactly(List.of(5L));
+    assertThat(rows("DeviceProcessEvents | where FileName has_all ('PowerShell', 'exe') | count"))
+        .containsExactly(List.of(5L));
+    assertThat(rows("DeviceProcessEvents | where FileName matches regex @'^[a-z]+\\.exe$' | count"))
+        .containsExactly(List.of(5L));
+    assertThat(rows("DeviceProcessEvents | where FileName startswith_cs 'power' | count")).containsExactly(List.of(0L));
+    assertThat(rows("DeviceProcessEvents | where FileName hasprefix 'power' | count")).containsExactly(List.of(5L));
+    assertThat(rows("DeviceProcessEvents | where FileName !has 'cmd' | count")).containsExactly(List.of(5L));
+    assertThat(rows("DeviceProcessEvents | where FileName has_cs 'CMD' | count")).containsExactly(List.of(0L));
+  }
+
+  @Test
   void extendsProjectsAndRenames() {
     QueryResult r = run("DeviceProcessEvents | where ReportId == 1 | extend Doubled = ReportId * 2, "
         + "Next = Doubled + 1 | project-rename Id = ReportId | project-away Timestamp, File*");
@@ -153,6 +187,13 @@ class KqlEngineCoreTest {
     QueryResult p = run("DeviceProcessEvents | take 1 | project Id = ReportId, DeviceId, Label = strcat(DeviceId, '/', ReportId)");
     assertThat(names(p)).containsExactly("Id", "DeviceId", "Label");
     assertThat(p.toList().get(0)).containsExactly(0L, "dev-0", "dev-0/0");
+  }
+
+  @Test
+  void extendOfAnExistingNameMovesTheColumnToTheEnd() {
+    QueryResult r = run("print a = 1, b = 2, c = 3 | extend a = a * 10, d = a + 1, h = tostring(pack_all())");
+    assertThat(names(r)).containsExactly("b", "c", "a", "d", "h");
+    assertThat(r.toList().get(0)).containsExactly(2L, 3L, 10L, 11L, "{\"b\":2,\"c\":3,\"a\":10,\"d\":11}");
   }
 
   @Test
@@ -382,6 +423,22 @@ class KqlEngineCoreTest {
         Instant.parse("2026-11-01T01:00:00Z"), 42L, 7, 1.5, true, T0, "2026-11-01 02:03:04.5000000", 3L,
         "{\"k\":1,\"v\":\"x\"}", "{\"k\":\"2026-11-01T00:00:00.0000000Z\"}",
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", 1L);
+  }
+
+  @Test
+  void stringAndDateFunctions() {
+    List<List<Object>> got = rows("print a = extract('id=([0-9]+)', 1, 'x id=42 y'), b = replace_regex('a1b22', @'(\\d+)', @'<\\1>'),"
+        + " c = trim_start('x+', 'xxabcxx'), d = trim_end('x+', 'xxabcxx'), e = strrep('ab', 3, '-'), f = reverse('abc'),"
+        + " g = countof('aXbXc', 'X'), h = datetime_diff('hour', datetime(2026-11-01T05:10:00Z), datetime(2026-11-01T03:50:00Z)),"
+        + " i = datetime_diff('day', datetime(2026-11-02T00:00:01Z), datetime(2026-11-01T23:59:59Z)),"
+        + " j = datetime_part('month', datetime(2026-11-01)), k = getyear(datetime(2026-11-01)),"
+        + " l = dayofweek(datetime(2026-11-01)), m = startofweek(datetime(2026-11-04T10:00:00Z)),"
+        + " n = startofmonth(datetime(2026-11-04T10:00:00Z)), o = endofday(datetime(2026-11-04T10:00:00Z)),"
+        + " p = array_slice(dynamic([1,2,3,4]), 1, -2), q = strcat_array(array_concat(dynamic(['a']), dynamic(['b'])), '+'),"
+        + " r = tostring(bag_merge(dynamic({'a':1}), dynamic({'a':2,'b':3})))");
+    assertThat(got.get(0)).containsExactly("42", "a<1>b<22>", "abcxx", "xxabc", "ab-ab-ab", "cba", 2L, 2L, 1L, 11L,
+        2026L, Duration.ZERO, Instant.parse("2026-11-01T00:00:00Z"), Instant.parse("2026-11-01T00:00:00Z"),
+        Instant.parse("2026-11-04T23:59:59.9999999Z"), List.of(2L, 3L), "a+b", "{\"a\":1,\"b\":3}");
   }
 
   @Test

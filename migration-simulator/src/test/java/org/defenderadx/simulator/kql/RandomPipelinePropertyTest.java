@@ -51,6 +51,7 @@ class RandomPipelinePropertyTest {
   @Test
   void randomPipelinesAgreeWithBruteForceReference() {
     int cases = 0;
+    Map<String, Integer> coverage = new LinkedHashMap<>();
     for (long seed = 1; seed <= 1000; seed++) {
       Random rnd = new Random(seed);
       Rel table = randomTable(rnd);
@@ -64,9 +65,15 @@ class RandomPipelinePropertyTest {
       Rel expected = table;
       int ops = 1 + rnd.nextInt(4);
       for (int k = 0; k < ops; k++) {
-        expected = randomOperator(rnd, expected, kql);
+        expected = randomOperator(rnd, expected, kql, table);
       }
       String query = kql.toString();
+      for (String op : List.of("| where", "| extend", "| project ", "| order by", "| sort by", "| take", "| top",
+          "| summarize", "| distinct", "| join", "row_number()", "| count")) {
+        if (query.contains(op)) {
+          coverage.merge(op, 1, Integer::sum);
+        }
+      }
       QueryResult result;
       try {
         result = new KqlEngine().execute(query, new QueryContext(catalog, BASE));
@@ -81,6 +88,8 @@ class RandomPipelinePropertyTest {
       cases++;
     }
     assertThat(cases).isEqualTo(1000);
+    assertThat(coverage).as("every operator is generated often").hasSize(12)
+        .allSatisfy((op, n) -> assertThat(n).as(op).isGreaterThan(30));
   }
 
   // ---- random data ----
@@ -131,8 +140,10 @@ class RandomPipelinePropertyTest {
 
   // ---- random operators: each appends KQL text and returns the reference result ----
 
-  private static Rel randomOperator(Random rnd, Rel in, StringBuilder kql) {
-    switch (rnd.nextInt(11)) {
+  private static Rel randomOperator(Random rnd, Rel in, StringBuilder kql, Rel base) {
+    switch (rnd.nextInt(12)) {
+      case 11:
+        return join(rnd, in, kql, base);
       case 8:
         return rowNumberPage(rnd, in, kql);
       case 9:
@@ -167,6 +178,82 @@ class RandomPipelinePropertyTest {
       default:
         return distinct(rnd, in, kql);
     }
+  }
+
+  /**
+   * {@code join kind=K (T | project JkN = a, JvN = b) on $left.c == $right.JkN}, against the base table, with
+   * Kusto's join kinds; null keys match nothing.
+   */
+  private static Rel join(Random rnd, Rel in, StringBuilder kql, Rel base) {
+    int lc = rnd.nextInt(in.names().size());
+    KqlType keyType = in.types().get(lc);
+    List<Integer> sameType = IntStream.range(0, base.types().size()).filter(k -> base.types().get(k) == keyType)
+        .boxed().collect(Collectors.toList());
+    if (sameType.isEmpty()) {
+      return in;
+    }
+    int rk = sameType.get(rnd.nextInt(sameType.size()));
+    int rv = rnd.nextInt(base.names().size());
+    String jk = "Jk" + in.names().size();
+    String jv = "Jv" + in.names().size();
+    String kind = new String[] {"inner", "innerunique", "leftouter", "leftsemi", "leftanti"}[rnd.nextInt(5)];
+    kql.append("\n| join kind=").append(kind).append(" (T | project ").append(jk).append(" = ")
+        .append(base.names().get(rk)).append(", ").append(jv).append(" = ").append(base.names().get(rv))
+        .append(") on $left.").append(in.names().get(lc)).append(" == $right.").append(jk);
+    List<Object[]> right = base.rows().stream().map(r -> new Object[] {r[rk], r[rv]}).collect(Collectors.toList());
+    boolean leftOnly = kind.equals("leftsemi") || kind.equals("leftanti");
+    List<String> names = new ArrayList<>(in.names());
+    List<KqlType> types = new ArrayList<>(in.types());
+    if (!leftOnly) {
+      names.add(jk);
+      names.add(jv);
+      types.add(keyType);
+      types.add(base.types().get(rv));
+    }
+    List<Object[]> rows = new ArrayList<>();
+    List<Object> seenKeys = new ArrayList<>();
+    for (Object[] l : in.rows()) {
+      Object key = l[lc];
+      List<Object[]> matches = key == null ? List.of() : right.stream()
+          .filter(r -> r[0] != null && compareValues(r[0], key) == 0).collect(Collectors.toList());
+      switch (kind) {
+        case "leftsemi":
+          if (!matches.isEmpty()) {
+            rows.add(l);
+          }
+          break;
+        case "leftanti":
+          if (matches.isEmpty()) {
+            rows.add(l);
+          }
+          break;
+        case "innerunique":
+          if (key == null || seenKeys.stream().anyMatch(k -> compareValues(k, key) == 0)) {
+            break;
+          }
+          seenKeys.add(key);
+          matches.forEach(m -> rows.add(concat(l, m)));
+          break;
+        case "leftouter":
+          if (matches.isEmpty()) {
+            Object none = base.types().get(rv) == KqlType.STRING ? "" : null;
+            rows.add(concat(l, new Object[] {keyType == KqlType.STRING ? "" : null, none}));
+          } else {
+            matches.forEach(m -> rows.add(concat(l, m)));
+          }
+          break;
+        default:
+          matches.forEach(m -> rows.add(concat(l, m)));
+          break;
+      }
+    }
+    return new Rel(names, types, rows);
+  }
+
+  private static Object[] concat(Object[] a, Object[] b) {
+    Object[] out = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
   }
 
   /** The seed script's paging shape: optional sort, then number the rows and keep a window of them. */

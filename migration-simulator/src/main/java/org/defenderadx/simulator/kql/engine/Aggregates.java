@@ -24,7 +24,33 @@ final class Aggregates {
     }
     String fn = call.name();
     List<Ast.Expr> raw = call.args();
+    if (CONDITIONAL.containsKey(fn)) {
+      return conditional(planner, call, a.name(), scope, keyNames);
+    }
     switch (fn) {
+      case "make_bag": {
+        need(call, 1, 2);
+        Scalar x = planner.compile(raw.get(0), scope);
+        return single(a.name(), "bag_" + argName(raw.get(0)), KqlType.DYNAMIC, () -> new BagMerge(x));
+      }
+      case "percentile": {
+        need(call, 2, 2);
+        Scalar x = planner.compile(raw.get(0), scope);
+        Double pct = raw.get(1) instanceof Ast.Literal l ? Values.toReal(l.value()) : null;
+        if (pct == null) {
+          throw new KqlException(KqlException.Kind.TYPE_MISMATCH, "percentile() expects a constant percentage");
+        }
+        String suffix = Values.formatReal(pct).replace('.', '_');
+        return single(a.name(), "percentile_" + argName(raw.get(0)) + "_" + suffix, x.type(),
+            () -> new Percentile(x, pct));
+      }
+      case "stdev":
+      case "variance": {
+        need(call, 1, 1);
+        Scalar x = planner.compile(raw.get(0), scope);
+        boolean sd = fn.equals("stdev");
+        return single(a.name(), fn + "_" + argName(raw.get(0)), KqlType.REAL, () -> new Spread(x, sd));
+      }
       case "count":
         return single(a.name(), "count_", KqlType.LONG, () -> new Counter(null));
       case "countif": {
@@ -80,7 +106,12 @@ final class Aggregates {
   }
 
   private static final Set<String> AGGREGATES = Set.of("count", "countif", "sum", "avg", "min", "max", "any",
-      "take_any", "dcount", "count_distinct", "make_set", "make_list", "arg_max", "arg_min");
+      "take_any", "dcount", "count_distinct", "make_set", "make_list", "arg_max", "arg_min", "sumif", "avgif",
+      "minif", "maxif", "dcountif", "make_set_if", "make_list_if", "make_bag", "percentile", "stdev", "variance");
+
+  /** The conditional forms: the last argument is a predicate, the rest go to the base aggregate. */
+  private static final java.util.Map<String, String> CONDITIONAL = java.util.Map.of("sumif", "sum", "avgif", "avg",
+      "minif", "min", "maxif", "max", "dcountif", "dcount", "make_set_if", "make_set", "make_list_if", "make_list");
 
   /**
    * An expression over aggregates, such as {@code max(T) - min(T)} or {@code tostring(make_set(x))}: each
@@ -170,6 +201,50 @@ final class Aggregates {
           b.negated(), b.pos());
     }
     return e;
+  }
+
+  private static Plans.AggregateSpec conditional(Planner planner, Ast.Call call, String given, Scope scope,
+      Set<String> keyNames) {
+    if (call.args().size() < 2) {
+      throw new KqlException(KqlException.Kind.SYNTAX, "'" + call.name() + "' expects an expression and a predicate"
+          + " (position " + call.pos() + ")");
+    }
+    String base = CONDITIONAL.get(call.name());
+    List<Ast.Expr> args = call.args().subList(0, call.args().size() - 1);
+    Scalar predicate = planner.compile(call.args().get(call.args().size() - 1), scope);
+    Plans.AggregateSpec inner = compile(planner, new Ast.Assignment(given, new Ast.Call(base, args, call.pos())),
+        scope, keyNames);
+    List<Column> outs;
+    if (given != null) {
+      outs = inner.outputs();
+    } else {
+      String prefix = base.startsWith("make_") ? (base.equals("make_set") ? "set_" : "list_") : call.name() + "_";
+      outs = List.of(new Column(prefix + argName(args.get(0)), inner.outputs().get(0).type()));
+    }
+    return new Plans.AggregateSpec() {
+      @Override
+      public List<Column> outputs() {
+        return outs;
+      }
+
+      @Override
+      public Plans.Accumulator newAccumulator() {
+        Plans.Accumulator acc = inner.newAccumulator();
+        return new Plans.Accumulator() {
+          @Override
+          public void add(RowCtx c) {
+            if (Boolean.TRUE.equals(predicate.eval(c))) {
+              acc.add(c);
+            }
+          }
+
+          @Override
+          public void result(Object[] out, int offset) {
+            acc.result(out, offset);
+          }
+        };
+      }
+    };
   }
 
   private static String argName(Ast.Expr e) {
@@ -410,6 +485,91 @@ final class Aggregates {
       } else {
         out[offset] = distinct ? new ArrayList<>(seen) : new ArrayList<>(list);
       }
+    }
+  }
+
+  /** make_bag: merges property bags; a later value for a key does not replace the first. */
+  private static final class BagMerge implements Plans.Accumulator {
+    private final Scalar x;
+    private final java.util.Map<String, Object> bag = new java.util.LinkedHashMap<>();
+
+    BagMerge(Scalar x) {
+      this.x = x;
+    }
+
+    @Override
+    public void add(RowCtx c) {
+      if (x.eval(c) instanceof java.util.Map<?, ?> m) {
+        m.forEach((k, v) -> bag.putIfAbsent(String.valueOf(k), Values.toDynamic(v)));
+      }
+    }
+
+    @Override
+    public void result(Object[] out, int offset) {
+      out[offset] = new java.util.LinkedHashMap<>(bag);
+    }
+  }
+
+  /** Exact percentile by nearest rank (Kusto estimates; exact is within its error). */
+  private static final class Percentile implements Plans.Accumulator {
+    private final Scalar x;
+    private final double pct;
+    private final List<Object> values = new ArrayList<>();
+
+    Percentile(Scalar x, double pct) {
+      this.x = x;
+      this.pct = pct;
+    }
+
+    @Override
+    public void add(RowCtx c) {
+      Object v = x.eval(c);
+      if (v != null) {
+        values.add(v);
+      }
+    }
+
+    @Override
+    public void result(Object[] out, int offset) {
+      if (values.isEmpty()) {
+        out[offset] = null;
+        return;
+      }
+      values.sort(Values::compare);
+      int rank = (int) Math.ceil(pct / 100.0 * values.size());
+      out[offset] = values.get(Math.min(values.size() - 1, Math.max(0, rank - 1)));
+    }
+  }
+
+  /** Sample standard deviation or variance (n - 1), as Kusto's stdev() and variance(). */
+  private static final class Spread implements Plans.Accumulator {
+    private final Scalar x;
+    private final boolean stdev;
+    private long n;
+    private double mean;
+    private double m2;
+
+    Spread(Scalar x, boolean stdev) {
+      this.x = x;
+      this.stdev = stdev;
+    }
+
+    @Override
+    public void add(RowCtx c) {
+      Double v = Values.toReal(x.eval(c));
+      if (v == null) {
+        return;
+      }
+      n++;
+      double d = v - mean; // Welford's update, stable for long inputs
+      mean += d / n;
+      m2 += d * (v - mean);
+    }
+
+    @Override
+    public void result(Object[] out, int offset) {
+      double var = n > 1 ? m2 / (n - 1) : 0.0;
+      out[offset] = n == 0 ? null : stdev ? Math.sqrt(var) : var;
     }
   }
 

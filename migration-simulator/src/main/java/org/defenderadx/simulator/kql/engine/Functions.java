@@ -33,7 +33,9 @@ final class Functions {
       "floor", "bin", "round", "ceiling", "hash", "hash_xxhash64", "hash_sha256", "hash_md5", "toscalar", "pack_all",
       "pack", "bag_pack", "pack_array", "array_length", "format_datetime", "row_number", "not", "startofday",
       "startofhour", "max_of", "min_of", "gettype", "bag_keys", "materialize", "datetime_add", "unixtime_seconds_todatetime",
-      "unixtime_milliseconds_todatetime", "tohex", "set_has_element", "array_index_of", "sqrt", "log", "exp", "pow");
+      "unixtime_milliseconds_todatetime", "tohex", "set_has_element", "array_index_of", "extract", "replace_regex", "trim_start", "trim_end", "strrep",
+      "reverse", "countof", "datetime_diff", "datetime_part", "getyear", "getmonth", "dayofweek", "startofweek",
+      "startofmonth", "startofyear", "endofday", "array_concat", "array_slice", "bag_merge", "strcat_array", "sqrt", "log", "exp", "pow");
 
   private final Planner planner;
 
@@ -64,18 +66,15 @@ final class Functions {
       }
       case "pack_all": {
         List<Column> cols = s.columns();
-        boolean ignoreNullEmpty = false;
-        if (!rawArgs.isEmpty()) {
-          Object flag = planner.compile(rawArgs.get(0), s).eval(null);
-          ignoreNullEmpty = Boolean.TRUE.equals(flag);
-        }
-        boolean skip = ignoreNullEmpty;
+        arity(call, 0, 1);
+        // pack_all(true) leaves out null and empty values; the flag must be a literal
+        boolean skip = !rawArgs.isEmpty() && rawArgs.get(0) instanceof Ast.Literal l && Boolean.TRUE.equals(l.value());
         return Scalar.of(KqlType.DYNAMIC, false, c -> {
           Map<String, Object> bag = new LinkedHashMap<>();
           for (int k = 0; k < cols.size(); k++) {
             Object v = c.value(k);
-            if (skip && (v == null || "".equals(v))) {
-              continue;
+            if (skip && (v == null || "".equals(v)) || cols.get(k).name().startsWith("\u0000")) {
+              continue; // a column that extend replaced is not part of the row any more
             }
             bag.put(cols.get(k).name(), Values.toDynamic(v));
           }
@@ -420,6 +419,155 @@ final class Functions {
           return index ? (Object) (-1L) : Boolean.FALSE;
         });
       }
+      case "extract": {
+        arity(call, 3, 3);
+        return Scalar.of(KqlType.STRING, constant, c -> {
+          Object re = args.get(0).eval(c);
+          Long group = Values.toLong(args.get(1).eval(c));
+          java.util.regex.Matcher m = regex(re).matcher(Values.toText(args.get(2).eval(c)));
+          return group != null && m.find() && group <= m.groupCount() && m.group(group.intValue()) != null
+              ? m.group(group.intValue()) : "";
+        });
+      }
+      case "replace_regex":
+        arity(call, 3, 3);
+        return Scalar.of(KqlType.STRING, constant, c -> regex(args.get(1).eval(c))
+            .matcher(Values.toText(args.get(0).eval(c)))
+            .replaceAll(Values.toText(args.get(2).eval(c)).replaceAll("\\\\(\\d)", "\\$$1")));
+      case "trim_start":
+      case "trim_end": {
+        arity(call, 2, 2);
+        boolean start = name.equals("trim_start");
+        return Scalar.of(KqlType.STRING, constant, c -> {
+          String re = Values.toText(args.get(0).eval(c));
+          return Values.toText(args.get(1).eval(c)).replaceAll(start ? "^(" + re + ")+" : "(" + re + ")+$", "");
+        });
+      }
+      case "strrep":
+        arity(call, 2, 3);
+        return Scalar.of(KqlType.STRING, constant, c -> {
+          Long n = Values.toLong(args.get(1).eval(c));
+          String delim = args.size() > 2 ? Values.toText(args.get(2).eval(c)) : "";
+          return n == null || n <= 0 ? "" : String.join(delim,
+              java.util.Collections.nCopies(n.intValue(), Values.toText(args.get(0).eval(c))));
+        });
+      case "reverse":
+        arity(call, 1, 1);
+        return unary(args, KqlType.STRING, v -> new StringBuilder(Values.toText(v)).reverse().toString());
+      case "countof":
+        arity(call, 2, 3);
+        return Scalar.of(KqlType.LONG, constant, c -> {
+          String text = Values.toText(args.get(0).eval(c));
+          String needle = Values.toText(args.get(1).eval(c));
+          boolean isRegex = args.size() > 2 && "regex".equals(Values.toText(args.get(2).eval(c)));
+          long n = 0;
+          if (isRegex) {
+            java.util.regex.Matcher m = regex(needle).matcher(text);
+            while (m.find()) {
+              n++;
+            }
+          } else if (!needle.isEmpty()) {
+            for (int i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + needle.length())) {
+              n++;
+            }
+          }
+          return n;
+        });
+      case "datetime_diff":
+        arity(call, 3, 3);
+        return Scalar.of(KqlType.LONG, constant, c -> {
+          String part = Values.toText(args.get(0).eval(c)).toLowerCase(Locale.ROOT);
+          Instant a = Values.toDatetime(args.get(1).eval(c));
+          Instant b = Values.toDatetime(args.get(2).eval(c));
+          return a == null || b == null ? null : datetimeDiff(part, a, b);
+        });
+      case "datetime_part":
+        arity(call, 2, 2);
+        return Scalar.of(KqlType.LONG, constant, c -> {
+          Instant t = Values.toDatetime(args.get(1).eval(c));
+          return t == null ? null : datetimePart(Values.toText(args.get(0).eval(c)).toLowerCase(Locale.ROOT), t);
+        });
+      case "getyear":
+      case "getmonth":
+        arity(call, 1, 1);
+        return unary(args, KqlType.LONG, v -> {
+          Instant t = Values.toDatetime(v);
+          return t == null ? null : datetimePart(name.equals("getyear") ? "year" : "month", t);
+        });
+      case "dayofweek":
+        arity(call, 1, 1);
+        return unary(args, KqlType.TIMESPAN, v -> {
+          Instant t = Values.toDatetime(v);
+          return t == null ? null : Duration.ofDays(utc(t).getDayOfWeek().getValue() % 7); // Sunday is 0
+        });
+      case "startofweek":
+      case "startofmonth":
+      case "startofyear":
+      case "endofday":
+        arity(call, 1, 1);
+        return unary(args, KqlType.DATETIME, v -> {
+          Instant t = Values.toDatetime(v);
+          if (t == null) {
+            return null;
+          }
+          java.time.LocalDate d = utc(t).toLocalDate();
+          switch (name) {
+            case "startofweek":
+              return d.minusDays(d.getDayOfWeek().getValue() % 7).atStartOfDay().toInstant(java.time.ZoneOffset.UTC);
+            case "startofmonth":
+              return d.withDayOfMonth(1).atStartOfDay().toInstant(java.time.ZoneOffset.UTC);
+            case "startofyear":
+              return d.withDayOfYear(1).atStartOfDay().toInstant(java.time.ZoneOffset.UTC);
+            default:
+              return d.plusDays(1).atStartOfDay().toInstant(java.time.ZoneOffset.UTC).minusNanos(100);
+          }
+        });
+      case "array_concat":
+        return Scalar.of(KqlType.DYNAMIC, constant, c -> {
+          List<Object> out = new ArrayList<>();
+          for (Scalar a : args) {
+            if (!(a.eval(c) instanceof List<?> l)) {
+              return null;
+            }
+            out.addAll(l);
+          }
+          return out;
+        });
+      case "array_slice":
+        arity(call, 3, 3);
+        return Scalar.of(KqlType.DYNAMIC, constant, c -> {
+          Object arr = args.get(0).eval(c);
+          Long from = Values.toLong(args.get(1).eval(c));
+          Long to = Values.toLong(args.get(2).eval(c));
+          if (!(arr instanceof List<?> l) || from == null || to == null) {
+            return null;
+          }
+          int n = l.size();
+          int a = (int) Math.max(0, from < 0 ? from + n : from);
+          int b = (int) Math.min(n - 1, to < 0 ? to + n : to);
+          return a > b ? new ArrayList<>() : new ArrayList<Object>(l.subList(a, b + 1));
+        });
+      case "bag_merge":
+        return Scalar.of(KqlType.DYNAMIC, constant, c -> {
+          Map<String, Object> out = new LinkedHashMap<>();
+          for (Scalar a : args) {
+            if (a.eval(c) instanceof Map<?, ?> m) {
+              m.forEach((k, v) -> out.putIfAbsent(String.valueOf(k), v));
+            }
+          }
+          return out;
+        });
+      case "strcat_array":
+        arity(call, 2, 2);
+        return Scalar.of(KqlType.STRING, constant, c -> {
+          Object arr = args.get(0).eval(c);
+          if (!(arr instanceof List<?> l)) {
+            return "";
+          }
+          List<String> parts = new ArrayList<>();
+          l.forEach(x -> parts.add(Values.toText(x)));
+          return String.join(Values.toText(args.get(1).eval(c)), parts);
+        });
       case "bag_keys":
         arity(call, 1, 1);
         return unary(args, KqlType.DYNAMIC, v -> v instanceof Map<?, ?> m ? new ArrayList<Object>(m.keySet()) : null);
@@ -469,6 +617,62 @@ final class Functions {
       default:
         throw new KqlException(KqlException.Kind.UNKNOWN_FUNCTION, "'" + s.operator()
             + "' operator: Unknown function: '" + name + "'");
+    }
+  }
+
+  private static java.util.regex.Pattern regex(Object re) {
+    try {
+      return java.util.regex.Pattern.compile(Values.toText(re));
+    } catch (java.util.regex.PatternSyntaxException e) {
+      throw new KqlException(KqlException.Kind.RUNTIME, "Invalid regular expression: " + e.getDescription());
+    }
+  }
+
+  private static java.time.LocalDateTime utc(Instant t) {
+    return java.time.LocalDateTime.ofEpochSecond(t.getEpochSecond(), t.getNano(), java.time.ZoneOffset.UTC);
+  }
+
+  private static long datetimePart(String part, Instant t) {
+    java.time.LocalDateTime d = utc(t);
+    switch (part) {
+      case "year": return d.getYear();
+      case "quarter": return (d.getMonthValue() - 1) / 3 + 1;
+      case "month": return d.getMonthValue();
+      case "weekofyear":
+      case "week_of_year": return d.get(java.time.temporal.IsoFields.WEEK_OF_WEEK_BASED_YEAR);
+      case "day": return d.getDayOfMonth();
+      case "dayofyear": return d.getDayOfYear();
+      case "hour": return d.getHour();
+      case "minute": return d.getMinute();
+      case "second": return d.getSecond();
+      case "millisecond": return d.getNano() / 1_000_000;
+      case "microsecond": return d.getNano() / 1_000;
+      case "nanosecond": return d.getNano();
+      default: throw new KqlException(KqlException.Kind.RUNTIME, "Unsupported datetime part '" + part + "'");
+    }
+  }
+
+  /** Kusto's datetime_diff: the number of period boundaries crossed between b and a (a - b). */
+  private static long datetimeDiff(String part, Instant a, Instant b) {
+    java.time.LocalDateTime x = utc(a);
+    java.time.LocalDateTime y = utc(b);
+    switch (part) {
+      case "year": return x.getYear() - y.getYear();
+      case "quarter": return (x.getYear() - y.getYear()) * 4L + datetimePart("quarter", a) - datetimePart("quarter", b);
+      case "month": return (x.getYear() - y.getYear()) * 12L + x.getMonthValue() - y.getMonthValue();
+      case "week": {
+        long wa = Math.floorDiv(x.toLocalDate().toEpochDay() + 4, 7); // weeks start on Sunday; 1970-01-01 was a Thursday
+        long wb = Math.floorDiv(y.toLocalDate().toEpochDay() + 4, 7);
+        return wa - wb;
+      }
+      case "day": return x.toLocalDate().toEpochDay() - y.toLocalDate().toEpochDay();
+      default: {
+        long per = TimeUnits.ticksPerUnit(part);
+        if (per == 0) {
+          throw new KqlException(KqlException.Kind.RUNTIME, "Unsupported datetime part '" + part + "'");
+        }
+        return Math.floorDiv(Values.toLong(a), per) - Math.floorDiv(Values.toLong(b), per);
+      }
     }
   }
 

@@ -335,7 +335,7 @@ public final class Planner {
           i++;
         } else {
           RowNumberWindow w = rowNumberWindow(ops, i + 1, env);
-          if (w != null) {
+          if (w != null && indexOf(sort.columns(), w.column()) < 0) {
             plan = sort.withWindow(w.upper(), w.skip(), w.column()); // numbers the rows itself
             i++;
           } else {
@@ -586,16 +586,23 @@ public final class Planner {
     return e instanceof Ast.Name n && n.name().equals(name);
   }
 
+  /**
+   * extend (and serialize with assignments): each new value gets a slot at the end of a working row, so later
+   * expressions see earlier ones; a name that already exists is removed from its place and appended, as Kusto
+   * documents.
+   */
   private Plan extend(Plan in, List<Ast.Assignment> assignments, Env env, String operator) {
-    List<Column> cols = new ArrayList<>(in.columns());
+    List<Column> work = new ArrayList<>(in.columns());
+    List<Boolean> hidden = new ArrayList<>();
+    work.forEach(c -> hidden.add(false));
     int[] slots = new int[assignments.size()];
     Scalar[] exprs = new Scalar[assignments.size()];
     Set<String> taken = new HashSet<>();
-    cols.forEach(c -> taken.add(c.name()));
+    work.forEach(c -> taken.add(c.name()));
     int auto = 1;
     for (int k = 0; k < assignments.size(); k++) {
       Ast.Assignment a = assignments.get(k);
-      Scalar s = compile(a.expr(), new Scope(List.copyOf(cols), env, operator));
+      Scalar s = compile(a.expr(), new Scope(visible(work, hidden), env, operator));
       String name = a.name();
       if (name == null) {
         name = inferName(a.expr());
@@ -606,19 +613,35 @@ public final class Planner {
           name = "Column" + auto;
         }
       }
-      int idx = indexOf(cols, name);
-      if (idx >= 0) {
-        cols.set(idx, new Column(name, s.type()));
-      } else {
-        idx = cols.size();
-        cols.add(new Column(name, s.type()));
-        taken.add(name);
+      int old = visible(work, hidden).stream().map(Column::name).toList().indexOf(name);
+      if (old >= 0) {
+        hidden.set(old, true); // visible() keeps positions, so the index is the working-row slot
       }
-      slots[k] = idx;
+      slots[k] = work.size();
+      work.add(new Column(name, s.type()));
+      hidden.add(false);
+      taken.add(name);
       exprs[k] = s;
     }
-    return new Plans.Extend(in, List.copyOf(cols), slots, exprs,
-        assignments.stream().anyMatch(a -> numbersRows(a.expr())));
+    List<Column> out = new ArrayList<>();
+    List<Integer> outSlots = new ArrayList<>();
+    for (int k = 0; k < work.size(); k++) {
+      if (!hidden.get(k)) {
+        out.add(work.get(k));
+        outSlots.add(k);
+      }
+    }
+    return new Plans.Extend(in, List.copyOf(work), List.copyOf(out), outSlots.stream().mapToInt(i -> i).toArray(),
+        slots, exprs, assignments.stream().anyMatch(a -> numbersRows(a.expr())));
+  }
+
+  /** The working columns with replaced ones renamed out of reach (same positions, so indexes stay slots). */
+  private static List<Column> visible(List<Column> work, List<Boolean> hidden) {
+    List<Column> v = new ArrayList<>(work.size());
+    for (int k = 0; k < work.size(); k++) {
+      v.add(hidden.get(k) ? new Column("\u0000replaced", work.get(k).type()) : work.get(k));
+    }
+    return v;
   }
 
   private Plan project(Plan in, List<Ast.Assignment> assignments, Env env) {

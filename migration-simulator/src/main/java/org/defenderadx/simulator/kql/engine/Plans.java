@@ -183,26 +183,34 @@ final class Plans {
   }
 
   /**
-   * extend: the input row is widened to the output schema and each new column is computed in turn, so later
-   * expressions can use columns defined earlier in the same operator, as Kusto allows.
+   * extend: the input row is widened to a working row and each new column is computed in turn into its own
+   * slot, so later expressions can use columns defined earlier in the same operator, as Kusto allows; the
+   * output keeps the working slots in {@code outSlots} (replaced columns drop out).
    */
   static final class Extend implements Plan {
     final Plan in;
+    final List<Column> work;
     final List<Column> columns;
+    final int[] outSlots;
     final int[] slots;
     final Scalar[] exprs;
     final boolean numbersRows;
+    private final boolean identity;
 
-    Extend(Plan in, List<Column> columns, int[] slots, Scalar[] exprs, boolean numbersRows) {
+    Extend(Plan in, List<Column> work, List<Column> columns, int[] outSlots, int[] slots, Scalar[] exprs,
+        boolean numbersRows) {
       this.in = in;
+      this.work = work;
       this.columns = columns;
+      this.outSlots = outSlots;
       this.slots = slots;
       this.exprs = exprs;
       this.numbersRows = numbersRows;
+      this.identity = outSlots.length == work.size();
     }
 
     Extend withInput(Plan newIn) {
-      return new Extend(newIn, columns, slots, exprs, numbersRows);
+      return new Extend(newIn, work, columns, outSlots, slots, exprs, numbersRows);
     }
 
     @Override
@@ -214,7 +222,7 @@ final class Plans {
     public Iterator<Row> open(Exec exec) {
       Iterator<Row> it = in.open(exec);
       RowCtx c = new RowCtx(exec);
-      int width = columns.size();
+      int width = work.size();
       return new Lazy<>() {
         @Override
         Row advance() {
@@ -226,9 +234,16 @@ final class Plans {
           c.row = w;
           c.rowNumber++;
           for (int k = 0; k < exprs.length; k++) {
-            w.values()[slots[k]] = Values.coerce(exprs[k].eval(c), columns.get(slots[k]).type());
+            w.values()[slots[k]] = Values.coerce(exprs[k].eval(c), work.get(slots[k]).type());
           }
-          return w;
+          if (identity) {
+            return w;
+          }
+          Object[] out = new Object[outSlots.length];
+          for (int k = 0; k < out.length; k++) {
+            out[k] = w.values()[outSlots[k]];
+          }
+          return w.withValues(out);
         }
       };
     }

@@ -7,7 +7,6 @@ import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.Locale;
 import org.defenderadx.simulator.kql.syntax.TimeUnits;
 
 /** Kusto's textual forms of datetime and timespan values, both ways. */
@@ -215,9 +214,5 @@ public final class Temporal {
       i += n;
     }
     return sb.toString();
-  }
-
-  public static String lower(String s) {
-    return s.toLowerCase(Locale.ROOT);
   }
 }

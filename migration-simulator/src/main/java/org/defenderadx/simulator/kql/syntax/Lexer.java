@@ -73,7 +73,7 @@ public final class Lexer {
       return false;
     }
     Token t = out.get(out.size() - 1);
-    return t.kind() == Token.Kind.IDENT || t.kind() == Token.Kind.QUOTED_IDENT || t.isOp(")") || t.isOp("]");
+    return t.kind() == Token.Kind.IDENT || t.isOp(")") || t.isOp("]");
   }
 
   private static boolean isQuote(char c) {

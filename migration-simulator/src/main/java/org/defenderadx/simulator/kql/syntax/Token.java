@@ -7,11 +7,7 @@ package org.defenderadx.simulator.kql.syntax;
  */
 public record Token(Kind kind, String text, int pos) {
 
-  public enum Kind { IDENT, QUOTED_IDENT, STRING, LONG, REAL, TIMESPAN, RAW, OP, EOF }
-
-  public boolean is(Kind k, String t) {
-    return kind == k && text.equals(t);
-  }
+  public enum Kind { IDENT, STRING, LONG, REAL, TIMESPAN, RAW, OP, EOF }
 
   public boolean isOp(String t) {
     return kind == Kind.OP && text.equals(t);
