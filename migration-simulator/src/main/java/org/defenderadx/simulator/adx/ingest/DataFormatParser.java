@@ -112,7 +112,7 @@ public final class DataFormatParser {
       int end = base + (int) p.currentLocation().getByteOffset();
       reached[0] = end - base;
       if (rows.keepsRawRecord()) {
-        tree = new DynamicJson(java.util.Arrays.copyOfRange(data, start, end));
+        tree = new DynamicJson(data, start, end - start);
       }
       rows.addJson(tree, RowDigest.of(data, start, end));
     }
