@@ -74,7 +74,8 @@ public final class AdxStandIn {
     } : storage::download;
     KqlEngine engine = new KqlEngine();
     KustoRestApi api = new KustoRestApi(vertx, cluster, commands, engine, new Ingestor(clock, engine), faults, clock,
-        new KustoRestApi.Limits(options.queryRecordLimit(), options.streamingMaxBytes()), downloader);
+        new KustoRestApi.Limits(options.queryRecordLimit(), options.streamingMaxBytes(),
+            options.requireStreamingIngestionPolicy()), downloader);
     return storageReady.compose(v -> vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1")
             .setPort(options.port()).setCompressionSupported(false))
         .requestHandler(api.router()).listen())

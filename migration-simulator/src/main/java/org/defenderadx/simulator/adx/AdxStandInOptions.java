@@ -22,6 +22,7 @@ public final class AdxStandInOptions {
   private Duration queueVisibilityTimeout = Duration.ofSeconds(60);
   private long queryRecordLimit = 500_000;
   private long streamingMaxBytes = 4L * 1024 * 1024;
+  private boolean requireStreamingIngestionPolicy;
 
   /** Listening port on 127.0.0.1; 0 (the default) picks a free one. */
   public AdxStandInOptions port(int port) {
@@ -89,6 +90,19 @@ public final class AdxStandInOptions {
   public AdxStandInOptions streamingMaxBytes(long limit) {
     this.streamingMaxBytes = limit;
     return this;
+  }
+
+  /**
+   * Reject streaming ingestion (400, permanent) into a table unless its or its database's
+   * {@code streamingingestion} policy is enabled, as ADX does. Off by default.
+   */
+  public AdxStandInOptions requireStreamingIngestionPolicy(boolean require) {
+    this.requireStreamingIngestionPolicy = require;
+    return this;
+  }
+
+  public boolean requireStreamingIngestionPolicy() {
+    return requireStreamingIngestionPolicy;
   }
 
   public int port() {

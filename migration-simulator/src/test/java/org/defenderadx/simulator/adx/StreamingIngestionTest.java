@@ -128,6 +128,26 @@ class StreamingIngestionTest {
   }
 
   @Test
+  void withThePolicyRequiredOnlyTablesWithStreamingEnabledAcceptStreams() throws Exception {
+    AdxStandIn strict = AdxStandIn.start(vertx, new AdxStandInOptions().requireStreamingIngestionPolicy(true)).await();
+    try (StreamingIngestClient client = IngestClientFactory.createStreamingIngestClient(
+        KustoClients.connection(strict))) {
+      Client mgmt = KustoClients.client(strict);
+      mgmt.executeMgmt("db", ".create table Raw (Records:dynamic)");
+      mgmt.executeMgmt("db", ".create-or-alter table Raw ingestion json mapping 'DynamicJsonMap' "
+          + "'[{\"column\":\"Records\",\"Properties\":{\"Path\":\"$\"}}]'");
+      assertThatThrownBy(() -> client.ingestFromStream(source("{\"a\":1}"), props("Raw", "DynamicJsonMap")))
+          .isInstanceOfSatisfying(IngestionServiceException.class, e -> assertThat(permanent(e)).isTrue())
+          .hasStackTraceContaining("Streaming ingestion policy is not enabled");
+      mgmt.executeMgmt("db", ".alter table Raw policy streamingingestion enable");
+      client.ingestFromStream(source("{\"a\":1}"), props("Raw", "DynamicJsonMap"));
+      assertThat(strict.database("db").tableNamed("Raw").rowCount()).isEqualTo(1);
+    } finally {
+      strict.stop().await();
+    }
+  }
+
+  @Test
   void streamedRowsHaveNoExtentTags() throws Exception {
     streaming.ingestFromStream(source("{\"a\":1}"), props("Raw", "DynamicJsonMap"));
     assertThat(adx.database("db").tableNamed("Raw").extents()).singleElement()

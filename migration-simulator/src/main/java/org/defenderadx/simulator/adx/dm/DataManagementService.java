@@ -2,7 +2,6 @@ package org.defenderadx.simulator.adx.dm;
 
 import com.azure.core.util.Context;
 import com.azure.data.tables.models.TableEntity;
-import com.azure.data.tables.models.TableEntityUpdateMode;
 import com.azure.storage.queue.QueueClient;
 import com.azure.storage.queue.models.QueueMessageItem;
 import com.azure.storage.queue.models.UpdateMessageResult;
@@ -410,7 +409,7 @@ public final class DataManagementService implements AutoCloseable {
       if (o.errorCode() != null) {
         e.addProperty("ErrorCode", o.errorCode());
       }
-      storage.table(se.tableName()).updateEntity(e, TableEntityUpdateMode.MERGE);
+      storage.table(se.tableName()).upsertEntity(e); // merges, and creates the entity if the client did not
     }
     if (toQueue) {
       Map<String, Object> n = new LinkedHashMap<>();

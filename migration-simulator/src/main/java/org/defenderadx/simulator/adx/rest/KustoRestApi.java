@@ -45,7 +45,7 @@ public final class KustoRestApi {
       Pattern.compile("^\\s*declare\\s+query_parameters\\s*\\(([^)]*)\\)\\s*;", Pattern.CASE_INSENSITIVE);
 
   /** Limits the REST surface enforces. */
-  public record Limits(long queryRecordLimit, long streamingMaxBytes) {
+  public record Limits(long queryRecordLimit, long streamingMaxBytes, boolean requireStreamingIngestionPolicy) {
   }
 
   private final Vertx vertx;
@@ -167,6 +167,10 @@ public final class KustoRestApi {
     Buffer raw = ctx.body().buffer() == null ? Buffer.buffer() : ctx.body().buffer();
     Future<Buffer> f = vertx.executeBlocking(() -> {
       Database database = cluster.database(db);
+      if (limits.requireStreamingIngestionPolicy() && !streamingEnabled(database, table)) {
+        throw AdxError.badRequest("Kusto.DataNode.Exceptions.StreamingIngestionPolicyNotEnabledException",
+            "Streaming ingestion policy is not enabled for table '" + table + "' in database '" + db + "'");
+      }
       if (DataFormatParser.isJson(format) && (mapping == null || mapping.isBlank())) {
         throw AdxError.badRequest("Kusto.DataNode.Exceptions.StreamingIngestionRequestException",
             "Streaming ingestion of format '" + format + "' requires a pre-created ingestion mapping (mappingName)");
@@ -196,6 +200,12 @@ public final class KustoRestApi {
           (long) parsed.badRecords()).build()));
     }, false);
     respond(ctx, f, "streaming ingestion into " + db + "." + table);
+  }
+
+  private static boolean streamingEnabled(Database db, String table) {
+    Optional<String> policy = db.findTable(table).flatMap(t -> t.policy("streamingingestion"))
+        .or(() -> db.policy("streamingingestion"));
+    return policy.map(p -> p.replace(" ", "").contains("\"IsEnabled\":true")).orElse(false);
   }
 
   // ------------------------------------------------------------------ plumbing
