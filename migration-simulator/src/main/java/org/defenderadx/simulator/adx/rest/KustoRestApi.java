@@ -118,8 +118,10 @@ public final class KustoRestApi {
       String query = bindParameters(csl, props.getJsonObject("Parameters", new JsonObject()));
       QueryResult r = engine.execute(query, new QueryContext(db, clock.instant()));
       JsonObject options = props.getJsonObject("Options", new JsonObject());
-      long limit = Boolean.TRUE.equals(options.getValue("notruncation")) ? Long.MAX_VALUE
-          : options.getValue("truncationmaxrecords") instanceof Number n ? n.longValue() : limits.queryRecordLimit();
+      Object maxRecords = options.getValue("truncationmaxrecords");
+      long limit = "true".equalsIgnoreCase(String.valueOf(options.getValue("notruncation"))) ? Long.MAX_VALUE
+          : maxRecords instanceof Number n ? n.longValue()
+          : maxRecords instanceof String t && t.matches("\\d+") ? Long.parseLong(t) : limits.queryRecordLimit();
       return KustoResponses.v2(r.columns(), r.rows(), limit);
     }, false);
     respond(ctx, f, "query '" + firstLine(csl) + "'");
