@@ -35,13 +35,14 @@ public final class AdxFaults {
   }
 
   /** The fault a matching blob gets. */
-  public record IngestionFault(IngestionOutcome outcome, String reason) {
+  public record IngestionFault(IngestionOutcome outcome, String reason, boolean permanent) {
   }
 
   private record RequestRule(Endpoint endpoint, Pattern text, Kind kind, String message, AtomicInteger left) {
   }
 
-  private record IngestionRule(String table, IngestionOutcome outcome, String reason, AtomicInteger left) {
+  private record IngestionRule(String table, IngestionOutcome outcome, String reason, boolean permanent,
+                               AtomicInteger left) {
   }
 
   private final List<RequestRule> requestRules = new CopyOnWriteArrayList<>();
@@ -74,14 +75,19 @@ public final class AdxFaults {
 
   /** The next {@code times} blobs queued for the table fail with this reason (status Failed, permanent). */
   public AdxFaults failIngestion(String table, String reason, int times) {
-    ingestionRules.add(new IngestionRule(table, IngestionOutcome.FAILED, reason, new AtomicInteger(times)));
+    return failIngestion(table, reason, times, true);
+  }
+
+  /** As {@link #failIngestion(String, String, int)}, with FailureStatus Transient when {@code permanent} is false. */
+  public AdxFaults failIngestion(String table, String reason, int times, boolean permanent) {
+    ingestionRules.add(new IngestionRule(table, IngestionOutcome.FAILED, reason, permanent, new AtomicInteger(times)));
     return this;
   }
 
   /** The next {@code times} blobs queued for the table lose their second half of records (PartiallySucceeded). */
   public AdxFaults partiallySucceed(String table, int times) {
     ingestionRules.add(new IngestionRule(table, IngestionOutcome.PARTIALLY_SUCCEEDED,
-        "Some records were dropped (injected fault)", new AtomicInteger(times)));
+        "Some records were dropped (injected fault)", true, new AtomicInteger(times)));
     return this;
   }
 
@@ -116,7 +122,7 @@ public final class AdxFaults {
   public Optional<IngestionFault> nextIngestionFault(String table) {
     for (IngestionRule r : ingestionRules) {
       if ((r.table() == null || r.table().equals(table)) && r.left().getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
-        return Optional.of(new IngestionFault(r.outcome(), r.reason()));
+        return Optional.of(new IngestionFault(r.outcome(), r.reason(), r.permanent()));
       }
     }
     return Optional.empty();

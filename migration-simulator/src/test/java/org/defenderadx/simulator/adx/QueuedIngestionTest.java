@@ -209,6 +209,23 @@ class QueuedIngestionTest {
   }
 
   @Test
+  void transientInjectedFailureSaysSoAndARetryOfTheSameWindowSucceeds() throws Exception {
+    adx.faults().failIngestion("Raw", "node restarting", 1, false);
+    IngestionProperties p = rawProperties();
+    p.setIngestByTags(List.of("w-7"));
+    p.setIngestIfNotExists(List.of("w-7"));
+    IngestionStatus failed = awaitFinalStatus(ingest("{\"a\":1}\n", p));
+    assertThat(failed.getStatus()).isEqualTo("Failed");
+    assertThat(failed.failureStatus).hasToString("Transient");
+
+    IngestionProperties retry = rawProperties();
+    retry.setIngestByTags(List.of("w-7"));
+    retry.setIngestIfNotExists(List.of("w-7"));
+    assertThat(awaitFinalStatus(ingest("{\"a\":1}\n", retry)).getStatus()).isEqualTo("Succeeded");
+    assertThat(raw().rowCount()).isEqualTo(1);
+  }
+
+  @Test
   void malformedRecordsMakeAPartialSuccess() throws Exception {
     IngestionProperties p = rawProperties();
     p.setFlushImmediately(true);

@@ -270,7 +270,8 @@ public final class DataManagementService implements AutoCloseable {
       try {
         Optional<AdxFaults.IngestionFault> fault = faults.nextIngestionFault(m.table());
         if (fault.isPresent() && fault.get().outcome() == AdxFaults.IngestionOutcome.FAILED) {
-          outcomes.add(new BlobOutcome(h, Status.Failed, "General_BadRequest", fault.get().reason(), true));
+          outcomes.add(new BlobOutcome(h, Status.Failed, fault.get().permanent() ? "General_BadRequest"
+              : "General_InternalServerError", fault.get().reason(), fault.get().permanent()));
           continue;
         }
         Optional<String> existingTag = alreadyIngestedBy(db, m);
