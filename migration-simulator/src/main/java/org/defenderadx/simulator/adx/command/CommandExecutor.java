@@ -159,7 +159,6 @@ public final class CommandExecutor {
         target.putDatabasePolicy(policy, mergePolicy(verb, target.policy(policy), json));
         return policyResultBuilder().row(policy, name, target.policy(policy).orElse(""), "", "Database").build();
       }
-      case "materialized-view-policy":
       default:
         throw unknown(c.text());
     }
