@@ -1,0 +1,332 @@
+package org.defenderadx.simulator.adx.store;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Predicate;
+import java.nio.ByteBuffer;
+import org.defenderadx.simulator.kql.Catalog;
+import org.defenderadx.simulator.kql.Column;
+import org.defenderadx.simulator.kql.KqlType;
+import org.defenderadx.simulator.kql.StoredFunction;
+import org.defenderadx.simulator.kql.StoredRow;
+import org.defenderadx.simulator.kql.TableSource;
+
+/**
+ * One database of the ADX stand-in: tables, stored functions (views, and materialized views served as views),
+ * recorded principals and policies. Every mutation goes through here so it can be journaled for restarts.
+ * Names are case-sensitive, as in Kusto.
+ */
+public final class Database implements Catalog {
+
+  /** A role assignment recorded by {@code .add database ... <role> (...)}; nothing is enforced. */
+  public record Principal(String role, String principal, String notes) {
+  }
+
+  /** A stored function with the folder and doc string it was created with. */
+  public record FunctionEntry(StoredFunction function, String folder, String docString, boolean materialized,
+                              String sourceTable) {
+  }
+
+  private final String name;
+  private final boolean digestOnly;
+  private final Map<String, Table> tables = new ConcurrentHashMap<>();
+  private final Map<String, FunctionEntry> functions = new ConcurrentHashMap<>();
+  private final List<Principal> principals = new CopyOnWriteArrayList<>();
+  private final Map<String, String> policies = new ConcurrentHashMap<>();
+  private volatile Journal journal = Journal.NONE;
+
+  public Database(String name, boolean digestOnly) {
+    this.name = name;
+    this.digestOnly = digestOnly;
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public boolean digestOnly() {
+    return digestOnly;
+  }
+
+  void journalTo(Journal j) {
+    this.journal = j;
+  }
+
+  // --- Catalog
+
+  @Override
+  public Optional<TableSource> table(String tableName) {
+    return Optional.ofNullable(tables.get(tableName));
+  }
+
+  @Override
+  public Optional<StoredFunction> function(String functionName) {
+    FunctionEntry e = functions.get(functionName);
+    return e == null ? Optional.empty() : Optional.of(e.function());
+  }
+
+  // --- reads
+
+  public Optional<Table> findTable(String tableName) {
+    return Optional.ofNullable(tables.get(tableName));
+  }
+
+  /** The table, or an IllegalArgumentException naming it. */
+  public Table tableNamed(String tableName) {
+    Table t = tables.get(tableName);
+    if (t == null) {
+      throw new NoSuchEntityException("Table '" + tableName + "' could not be found in database '" + name + "'");
+    }
+    return t;
+  }
+
+  public List<Table> tables() {
+    List<Table> all = new ArrayList<>(tables.values());
+    all.sort((a, b) -> a.name().compareTo(b.name()));
+    return all;
+  }
+
+  public List<FunctionEntry> functions() {
+    List<FunctionEntry> all = new ArrayList<>(functions.values());
+    all.sort((a, b) -> a.function().name().compareTo(b.function().name()));
+    return all;
+  }
+
+  public Optional<FunctionEntry> functionEntry(String functionName) {
+    return Optional.ofNullable(functions.get(functionName));
+  }
+
+  public List<Principal> principals() {
+    return List.copyOf(principals);
+  }
+
+  public Map<String, String> policies() {
+    return Map.copyOf(policies);
+  }
+
+  public Optional<String> policy(String policyName) {
+    return Optional.ofNullable(policies.get(policyName.toLowerCase(Locale.ROOT)));
+  }
+
+  // --- mutations
+
+  /**
+   * Creates a table, or with {@code merge} adds the missing columns at the end of an existing one (so an upgraded
+   * table's column order can differ from a fresh one's, as in Kusto). A plain create of an existing table is a no-op.
+   */
+  public synchronized Table createTable(String tableName, List<Column> columns, String folder, String docString,
+                                        boolean merge) {
+    if (functions.containsKey(tableName)) {
+      throw new IllegalArgumentException("A function or view named '" + tableName + "' already exists in database '"
+          + name + "'");
+    }
+    Table t = tables.get(tableName);
+    if (t == null) {
+      t = new Table(tableName, columns, folder, docString, digestOnly);
+      tables.put(tableName, t);
+    } else if (merge) {
+      t.mergeColumns(columns, folder, docString);
+    } else {
+      return t;
+    }
+    journal.record(Map.of("op", "table", "table", tableName, "columns", encodeColumns(columns),
+        "folder", folder == null ? "" : folder, "docString", docString == null ? "" : docString, "merge", merge));
+    return t;
+  }
+
+  /** {@code .alter table T (...)}: replaces the schema; rows keep their positions. */
+  public synchronized void alterTableColumns(String tableName, List<Column> columns) {
+    tableNamed(tableName).replaceColumns(columns);
+    journal.record(Map.of("op", "alterColumns", "table", tableName, "columns", encodeColumns(columns)));
+  }
+
+  public synchronized boolean dropTable(String tableName) {
+    boolean dropped = tables.remove(tableName) != null;
+    if (dropped) {
+      journal.record(Map.of("op", "dropTable", "table", tableName));
+    }
+    return dropped;
+  }
+
+  public void putMapping(String tableName, IngestionMapping mapping) {
+    tableNamed(tableName).putMapping(mapping);
+    journal.record(Map.of("op", "mapping", "table", tableName, "name", mapping.name(), "kind", mapping.kind(),
+        "text", mapping.text()));
+  }
+
+  public boolean dropMapping(String tableName, String kind, String mappingName) {
+    boolean dropped = tableNamed(tableName).dropMapping(kind, mappingName);
+    if (dropped) {
+      journal.record(Map.of("op", "dropMapping", "table", tableName, "name", mappingName, "kind", kind));
+    }
+    return dropped;
+  }
+
+  public synchronized void putFunction(FunctionEntry entry) {
+    String fn = entry.function().name();
+    if (tables.containsKey(fn)) {
+      throw new IllegalArgumentException("A table named '" + fn + "' already exists in database '" + name + "'");
+    }
+    functions.put(fn, entry);
+    Map<String, Object> ev = new LinkedHashMap<>();
+    ev.put("op", "function");
+    ev.put("name", fn);
+    ev.put("body", entry.function().body());
+    ev.put("view", entry.function().view());
+    ev.put("folder", entry.folder() == null ? "" : entry.folder());
+    ev.put("docString", entry.docString() == null ? "" : entry.docString());
+    ev.put("materialized", entry.materialized());
+    ev.put("sourceTable", entry.sourceTable() == null ? "" : entry.sourceTable());
+    journal.record(ev);
+  }
+
+  public synchronized boolean dropFunction(String functionName) {
+    boolean dropped = functions.remove(functionName) != null;
+    if (dropped) {
+      journal.record(Map.of("op", "dropFunction", "name", functionName));
+    }
+    return dropped;
+  }
+
+  public void addPrincipal(Principal p) {
+    if (!principals.contains(p)) {
+      principals.add(p);
+      journal.record(Map.of("op", "principal", "role", p.role(), "principal", p.principal(),
+          "notes", p.notes() == null ? "" : p.notes()));
+    }
+  }
+
+  public void putDatabasePolicy(String policyName, String json) {
+    policies.put(policyName.toLowerCase(Locale.ROOT), json);
+    journal.record(Map.of("op", "dbPolicy", "policy", policyName, "json", json));
+  }
+
+  public void putTablePolicy(String tableName, String policyName, String json) {
+    tableNamed(tableName).putPolicy(policyName, json);
+    journal.record(Map.of("op", "tablePolicy", "table", tableName, "policy", policyName, "json", json));
+  }
+
+  /** Adds an extent built from rows in the table's current column order. */
+  public Extent appendRows(String tableName, List<Object[]> rows, long[] digests, List<String> tags, Instant now,
+                           long originalSize) {
+    Table t = tableNamed(tableName);
+    List<String> tagList = List.copyOf(tags);
+    UUID id = UUID.randomUUID();
+    List<StoredRow> stored = null;
+    if (!t.digestOnly()) {
+      stored = new ArrayList<>(rows.size());
+      for (Object[] r : rows) {
+        stored.add(new StoredRow(r, now, tagList));
+      }
+    }
+    long count = digests.length;
+    Extent e = new Extent(id, now, tagList, stored == null ? null : List.copyOf(stored), digests, count, originalSize);
+    addExtent(tableName, e);
+    return e;
+  }
+
+  synchronized void addExtent(String tableName, Extent e) {
+    Table t = tableNamed(tableName);
+    t.addExtent(e);
+    if (journal != Journal.NONE) {
+      journal.record(encodeExtent(tableName, t.columns(), e));
+    }
+  }
+
+  public synchronized List<Extent> dropExtents(String tableName, Predicate<Extent> which) {
+    List<Extent> dropped = tableNamed(tableName).dropExtents(which);
+    if (!dropped.isEmpty()) {
+      Set<String> ids = new java.util.HashSet<>();
+      dropped.forEach(e -> ids.add(e.id().toString()));
+      journal.record(Map.of("op", "dropExtents", "table", tableName, "ids", List.copyOf(ids)));
+    }
+    return dropped;
+  }
+
+  // --- journal encoding
+
+  static List<Object> encodeColumns(List<Column> cols) {
+    List<Object> out = new ArrayList<>();
+    for (Column c : cols) {
+      out.add(List.of(c.name(), c.type().kqlName()));
+    }
+    return out;
+  }
+
+  @SuppressWarnings("unchecked")
+  static List<Column> decodeColumns(Object tree) {
+    List<Column> out = new ArrayList<>();
+    for (Object o : (List<Object>) tree) {
+      List<Object> pair = (List<Object>) o;
+      out.add(new Column((String) pair.get(0), KqlType.fromName((String) pair.get(1))));
+    }
+    return out;
+  }
+
+  private static Map<String, Object> encodeExtent(String tableName, List<Column> cols, Extent e) {
+    Map<String, Object> ev = new LinkedHashMap<>();
+    ev.put("op", "extent");
+    ev.put("table", tableName);
+    ev.put("id", e.id().toString());
+    ev.put("createdOn", KustoValues.formatDateTime(e.createdOn()));
+    ev.put("tags", e.tags());
+    ev.put("originalSize", e.originalSize());
+    ev.put("columns", encodeColumns(cols));
+    ByteBuffer buf = ByteBuffer.allocate(e.digests().length * 8);
+    for (long d : e.digests()) {
+      buf.putLong(d);
+    }
+    ev.put("digests", Base64.getEncoder().encodeToString(buf.array()));
+    if (e.rows() != null) {
+      List<Object> rows = new ArrayList<>(e.rows().size());
+      for (StoredRow r : e.rows()) {
+        List<Object> vals = new ArrayList<>(r.values().length);
+        for (int i = 0; i < r.values().length; i++) {
+          Object v = r.values()[i];
+          vals.add(v instanceof UUID || v instanceof java.math.BigDecimal ? v.toString() : v);
+        }
+        rows.add(vals);
+      }
+      ev.put("rows", rows);
+    }
+    return ev;
+  }
+
+  @SuppressWarnings("unchecked")
+  static Extent decodeExtent(Map<String, Object> ev) {
+    List<Column> cols = decodeColumns(ev.get("columns"));
+    Instant createdOn = KustoValues.parseDateTime((String) ev.get("createdOn"));
+    List<String> tags = List.copyOf((List<String>) ev.get("tags"));
+    byte[] raw = Base64.getDecoder().decode((String) ev.get("digests"));
+    ByteBuffer buf = ByteBuffer.wrap(raw);
+    long[] digests = new long[raw.length / 8];
+    for (int i = 0; i < digests.length; i++) {
+      digests[i] = buf.getLong();
+    }
+    List<StoredRow> rows = null;
+    if (ev.get("rows") != null) {
+      rows = new ArrayList<>();
+      for (Object o : (List<Object>) ev.get("rows")) {
+        List<Object> vals = (List<Object>) o;
+        Object[] typed = new Object[vals.size()];
+        for (int i = 0; i < typed.length; i++) {
+          typed[i] = KustoValues.fromJson(vals.get(i), cols.get(i).type());
+        }
+        rows.add(new StoredRow(typed, createdOn, tags));
+      }
+      rows = List.copyOf(rows);
+    }
+    return new Extent(UUID.fromString((String) ev.get("id")), createdOn, tags, rows, digests, digests.length,
+        ((Number) ev.get("originalSize")).longValue());
+  }
+}
