@@ -12,6 +12,8 @@ import io.vertx.core.WorkerExecutor;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -60,9 +62,10 @@ public final class WindowIngestion {
       props.setIngestionMapping(MAPPING, IngestionMapping.IngestionMappingKind.JSON);
       props.setReportLevel(IngestionProperties.IngestionReportLevel.FAILURES_AND_SUCCESSES);
       props.setReportMethod(IngestionProperties.IngestionReportMethod.TABLE);
-      props.setIngestByTags(List.of(tag));
-      props.setIngestIfNotExists(List.of(tag));
-      props.setAdditionalProperties(Map.of("creationTime", KustoTime.format(creationTime)));
+      // The SDK adds to these collections itself, so they must be mutable.
+      props.setIngestByTags(new ArrayList<>(List.of(tag)));
+      props.setIngestIfNotExists(new ArrayList<>(List.of(tag)));
+      props.setAdditionalProperties(new HashMap<>(Map.of("creationTime", KustoTime.format(creationTime))));
       StreamSourceInfo source = new StreamSourceInfo(new ByteArrayInputStream(gzipBlob), false, sourceId,
           CompressionType.gz);
       IngestionResult result = client.ingestFromStream(source, props);

@@ -180,7 +180,8 @@ public final class TableExporter {
           .compose(ticket -> confirm(ticket, time.now().plus(options.confirmationTimeout())))
           .onComplete(ar -> {
             if (ar.failed()) {
-              retrySend(c, id, attempt, "ingestion could not be confirmed: " + ar.cause().getMessage());
+              LOG.debug("{}: window {}: send or status failed", table.sourceTable(), c.window(), ar.cause());
+              retrySend(c, id, attempt, "ingestion could not be confirmed: " + ar.cause());
               return;
             }
             WindowIngestion.Status status = ar.result();

@@ -39,7 +39,11 @@ import org.slf4j.LoggerFactory;
 public final class WindowFetcher {
 
   private static final Logger LOG = LoggerFactory.getLogger(WindowFetcher.class);
-  /** Graph filters Timestamp by the Timespan; rows are cut on ingestion time, so ask for everything it keeps. */
+  /**
+   * Graph filters the event Timestamp by the Timespan, while windows are cut on ingestion time: a row ingested in
+   * the window may carry a Timestamp up to days older (devices report late). So the Timespan reaches this far
+   * before the window's start.
+   */
   private static final Duration TIMESPAN_BACK = Duration.ofDays(30);
 
   private final Vertx vertx;
@@ -110,7 +114,7 @@ public final class WindowFetcher {
     Instant now = time.now();
     Instant hi = window.hi().isAfter(now) ? window.hi() : now;
     String body = HuntingRequestBody.json(tenant.config().api().flavour(), query,
-        Optional.of(HuntingRequestBody.interval(now.minus(TIMESPAN_BACK), hi.plus(Duration.ofHours(1)))));
+        Optional.of(HuntingRequestBody.interval(window.lo().minus(TIMESPAN_BACK), hi.plus(Duration.ofHours(1)))));
     return client.run(tenant.config().api().huntingUrl(), auth, body, writer).compose(resp -> {
       // Only failures of the service itself count against the breaker; a 4xx or 429 is an answer.
       boolean serviceFailure = resp instanceof HuntingResponse.TransportError
