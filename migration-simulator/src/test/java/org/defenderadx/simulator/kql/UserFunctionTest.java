@@ -43,6 +43,12 @@ class UserFunctionTest {
   }
 
   @Test
+  void invokePassesThePipeAsTheFirstArgument() {
+    assertThat(rows("let above = (src:(*), floor:long) { src | where x > floor | project x };"
+        + " T | where x != 4 | invoke above(2)")).containsExactly(List.of(3L), List.of(5L));
+  }
+
+  @Test
   void wrongArgumentCountIsASyntaxError() {
     assertThatThrownBy(() -> rows("let f = (a:long) { a }; print f(1, 2)"))
         .isInstanceOfSatisfying(KqlException.class, e -> assertThat(e.kind()).isEqualTo(KqlException.Kind.SYNTAX));

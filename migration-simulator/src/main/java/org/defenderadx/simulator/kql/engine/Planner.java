@@ -108,6 +108,24 @@ public final class Planner {
     return compile(f.lambda().body().body(), new Scope(List.of(), env, caller.operator()));
   }
 
+  private Plan invoke(Plan input, Ast.Invoke inv, Env env) {
+    String name = inv.call().name();
+    if (!(env.lookup(name) instanceof FunctionValue f)) {
+      throw new KqlException(KqlException.Kind.UNKNOWN_FUNCTION, "'invoke' operator: Unknown function: '" + name + "'");
+    }
+    if (f.lambda().params().isEmpty() || f.lambda().params().get(0).type() != null) {
+      throw new KqlException(KqlException.Kind.TYPE_MISMATCH,
+          "'invoke' operator: function '" + name + "' must take a table as its first parameter");
+    }
+    // Bind the piped input under a name no query can spell, and pass it as the first argument.
+    Env withInput = new Env(env);
+    withInput.bind("\u0000invoke", input);
+    List<Expr> args = new ArrayList<>();
+    args.add(new Ast.Name("\u0000invoke", inv.pos()));
+    args.addAll(inv.call().args());
+    return invokeTabular(f, new Ast.Call(name, args, inv.pos()), withInput);
+  }
+
   private Plan invokeTabular(FunctionValue f, Ast.Call call, Env callerEnv) {
     if (!expanding.add("let:" + f.name())) {
       throw new KqlException(KqlException.Kind.UNSUPPORTED, "Function '" + f.name() + "' calls itself");
@@ -370,6 +388,8 @@ public final class Planner {
         plan = join(plan, j, env);
       } else if (op instanceof Ast.MvExpand m) {
         plan = mvExpand(plan, m, env);
+      } else if (op instanceof Ast.Invoke inv) {
+        plan = invoke(plan, inv, env);
       } else if (op instanceof Ast.ProjectReorder r) {
         plan = reorder(plan, r.patterns());
       } else {

@@ -96,7 +96,7 @@ public final class Ast {
   }
 
   public sealed interface Op permits Where, Extend, Project, ProjectAway, ProjectKeep, ProjectRename, Sort,
-      Serialize, Take, Top, Count, Summarize, Distinct, GetSchema, UnionWith, AsOp, Join, MvExpand, ProjectReorder {
+      Serialize, Take, Top, Count, Summarize, Distinct, GetSchema, UnionWith, AsOp, Join, MvExpand, ProjectReorder, Invoke {
     int pos();
   }
 
@@ -159,6 +159,10 @@ public final class Ast {
   }
 
   public record ProjectReorder(List<String> patterns, int pos) implements Op {
+  }
+
+  /** {@code invoke f(args)}: the pipe's input becomes f's first (tabular) argument. */
+  public record Invoke(Call call, int pos) implements Op {
   }
 
   /** {@code as Name}: names the result; a no-op here. */

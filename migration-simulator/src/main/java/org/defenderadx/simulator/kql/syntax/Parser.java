@@ -320,6 +320,13 @@ public final class Parser {
         }
         return new Ast.MvExpand(name, e, to, t.pos());
       }
+      case "invoke": {
+        Expr e = primaryOrParen();
+        if (!(e instanceof Ast.Call c)) {
+          throw error(t, "expected a function call after 'invoke'");
+        }
+        return new Ast.Invoke(c, t.pos());
+      }
       case "project-reorder":
         return new Ast.ProjectReorder(namePatterns(), t.pos());
       default:

@@ -1,0 +1,113 @@
+package org.defenderadx.migration.common.config;
+
+/**
+ * Every configuration key, in one place. Paths are dot-separated from the root of {@code conf/application.yaml};
+ * any of them can be overridden by an environment variable named {@code MIGRATION_} plus the path in upper snake
+ * case, list indexes included: {@code adx.database} → {@code MIGRATION_ADX_DATABASE},
+ * {@code tenants[0].api.baseUrl} → {@code MIGRATION_TENANTS_0_API_BASE_URL}.
+ */
+public final class ConfigKeys {
+  private ConfigKeys() {
+  }
+
+  public static final String ENV_PREFIX = "MIGRATION_";
+
+  public static final String TENANTS = "tenants";
+  public static final String TENANT_KEY = "key";
+  public static final String TENANT_ID = "tenantId";
+  public static final String AUTHORITY_HOST = "authorityHost";
+
+  public static final String CREDENTIAL = "credential";
+  public static final String CREDENTIAL_KIND = "kind";
+  public static final String CLIENT_ID = "clientId";
+  public static final String CLIENT_SECRET_ENV = "clientSecretEnv";
+  public static final String CLIENT_SECRET_FILE = "clientSecretFile";
+  public static final String CERTIFICATE_PATH = "certificatePath";
+  public static final String CERTIFICATE_PASSWORD_ENV = "certificatePasswordEnv";
+  public static final String CERTIFICATE_PASSWORD_FILE = "certificatePasswordFile";
+  public static final String FEDERATED_TOKEN_FILE = "federatedTokenFile";
+
+  public static final String API = "api";
+  public static final String API_FLAVOUR = "flavour";
+  public static final String API_BASE_URL = "baseUrl";
+  public static final String API_SCOPE = "scope";
+  public static final String API_CALLS_PER_MINUTE = "callsPerMinute";
+  public static final String API_CALLS_PER_HOUR = "callsPerHour";
+  public static final String API_MAX_CONCURRENT_CALLS = "maxConcurrentCalls";
+
+  public static final String ADX = "adx";
+  public static final String ADX_CLUSTER_URL = "clusterUrl";
+  public static final String ADX_INGEST_URL = "ingestUrl";
+  public static final String ADX_DATABASE = "database";
+  public static final String ADX_INGESTION_MODE = "ingestionMode";
+  public static final String ADX_BLOB_TARGET_SIZE = "blobTargetSize";
+
+  public static final String MIGRATION = "migration";
+  public static final String SETTLE_LAG = "settleLag";
+  public static final String INITIAL_LOOKBACK = "initialLookback";
+  public static final String ROW_CAP = "rowCap";
+  public static final String BYTE_CAP = "byteCap";
+  public static final String WINDOW_GRID = "windowGrid";
+  public static final String CYCLE_INTERVAL = "cycleInterval";
+  public static final String SNAPSHOT_CADENCE = "snapshotCadence";
+  public static final String HORIZON_MARGIN = "horizonMargin";
+
+  public static final String CLUSTER = "cluster";
+  public static final String CLUSTER_ENABLED = "enabled";
+  public static final String CLUSTER_NAME = "name";
+  public static final String CLUSTER_HOST = "host";
+  public static final String CLUSTER_PORT = "port";
+  public static final String CLUSTER_MEMBERS = "members";
+
+  public static final String HTTP = "http";
+  public static final String HTTP_HOST = "host";
+  public static final String HTTP_PORT = "port";
+
+  /** Every key name above, for matching environment variables to keys a file may not spell out. */
+  public static final java.util.Set<String> ALL = java.util.Set.of(
+      "adx",
+      "api",
+      "authorityHost",
+      "baseUrl",
+      "blobTargetSize",
+      "byteCap",
+      "callsPerHour",
+      "callsPerMinute",
+      "certificatePasswordEnv",
+      "certificatePasswordFile",
+      "certificatePath",
+      "clientId",
+      "clientSecretEnv",
+      "clientSecretFile",
+      "cluster",
+      "clusterUrl",
+      "credential",
+      "cycleInterval",
+      "database",
+      "enabled",
+      "federatedTokenFile",
+      "flavour",
+      "horizonMargin",
+      "host",
+      "http",
+      "ingestUrl",
+      "ingestionMode",
+      "initialLookback",
+      "key",
+      "kind",
+      "maxConcurrentCalls",
+      "members",
+      "migration",
+      "name",
+      "port",
+      "rowCap",
+      "scope",
+      "settleLag",
+      "snapshotCadence",
+      "tenantId",
+      "tenants",
+      "windowGrid");
+
+  /** Keys whose value is a list of strings; an environment variable sets them comma-separated. */
+  public static final java.util.Set<String> STRING_LISTS = java.util.Set.of(CLUSTER_MEMBERS);
+}

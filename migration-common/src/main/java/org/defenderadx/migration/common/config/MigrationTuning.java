@@ -1,0 +1,24 @@
+package org.defenderadx.migration.common.config;
+
+import java.time.Duration;
+
+/**
+ * How windows are planned and how hard the source is pushed.
+ *
+ * @param settleLag        windows close at min(our clock, the service's clock) minus this, so late commits at the
+ *                         source are not skipped
+ * @param initialLookback  where a never-loaded table starts (at most the 30-day Advanced Hunting horizon)
+ * @param rowCap           rows per result before the service truncates silently (100,000)
+ * @param byteCap          bytes per result before the service truncates or fails (50 MB on Graph)
+ * @param windowGrid       width of the base grid cell; windows are cells or halvings of cells
+ * @param cycleInterval    how often the coordinator plans new work
+ * @param snapshotCadence  how often snapshot tables are exported again
+ * @param horizonMargin    a window this close to the 30-day horizon is audited as at risk
+ */
+public record MigrationTuning(Duration settleLag, Duration initialLookback, int rowCap, long byteCap,
+                              Duration windowGrid, Duration cycleInterval, Duration snapshotCadence,
+                              Duration horizonMargin) {
+
+  /** Advanced Hunting keeps 30 days. */
+  public static final Duration HORIZON = Duration.ofDays(30);
+}

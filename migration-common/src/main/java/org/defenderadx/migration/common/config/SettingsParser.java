@@ -1,0 +1,428 @@
+package org.defenderadx.migration.common.config;
+
+import static org.defenderadx.migration.common.config.ConfigKeys.*;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import org.defenderadx.migration.common.model.ApiFlavour;
+
+/**
+ * Validates a configuration tree (maps, lists and scalars, as YAML or JSON give them) into
+ * {@link MigrationSettings}. Every problem is collected with its key path, and all of them are reported at once.
+ * Unknown keys are errors too: a misspelt key would otherwise silently fall back to a default.
+ */
+public final class SettingsParser {
+
+  private static final Pattern TENANT_KEY_PATTERN = Pattern.compile("[A-Za-z0-9_-]{0,64}");
+  private static final Pattern DATABASE_PATTERN = Pattern.compile("[A-Za-z0-9_.-]{1,260}");
+  private static final String DEFAULT_AUTHORITY = "https://login.microsoftonline.com";
+
+  private final SecretResolver secrets;
+  private final List<String> problems = new ArrayList<>();
+
+  private SettingsParser(SecretResolver secrets) {
+    this.secrets = secrets;
+  }
+
+  /** @throws ConfigException naming every bad key and why */
+  public static MigrationSettings parse(Map<String, ?> root, SecretResolver secrets) {
+    SettingsParser p = new SettingsParser(secrets);
+    MigrationSettings settings = p.settings(p.new Node("", root));
+    if (!p.problems.isEmpty()) {
+      throw new ConfigException(p.problems);
+    }
+    return settings;
+  }
+
+  private MigrationSettings settings(Node root) {
+    root.allowOnly(TENANTS, ADX, MIGRATION, CLUSTER, HTTP);
+    List<TenantConfig> tenants = tenants(root);
+    AdxConfig adx = adx(root.child(ADX, true));
+    MigrationTuning tuning = tuning(root.child(MIGRATION, false));
+    ClusterConfig cluster = cluster(root.child(CLUSTER, false));
+    HttpConfig http = http(root.child(HTTP, false));
+    return new MigrationSettings(tenants, adx, tuning, cluster, http);
+  }
+
+  private List<TenantConfig> tenants(Node root) {
+    List<Node> list = root.list(TENANTS);
+    if (list.isEmpty()) {
+      problem(root.path(TENANTS), "at least one tenant is required");
+    }
+    List<TenantConfig> tenants = new ArrayList<>();
+    Set<String> keys = new HashSet<>();
+    for (Node t : list) {
+      t.allowOnly(TENANT_KEY, TENANT_ID, AUTHORITY_HOST, CREDENTIAL, API);
+      String key = t.string(TENANT_KEY, "");
+      if (!TENANT_KEY_PATTERN.matcher(key).matches()) {
+        problem(t.path(TENANT_KEY), "'" + key + "' must be 0 to 64 letters, digits, '-' or '_' ('' is the default tenant)");
+      } else if (!keys.add(key)) {
+        problem(t.path(TENANT_KEY), "'" + key + "' is used by two tenants");
+      }
+      CredentialConfig credential = credential(t.child(CREDENTIAL, true));
+      String tenantId = t.string(TENANT_ID, null);
+      if (tenantId == null && credential.kind() != CredentialKind.NONE) {
+        problem(t.path(TENANT_ID), "is required (the Entra ID directory id)");
+      }
+      URI authority = t.uri(AUTHORITY_HOST, DEFAULT_AUTHORITY);
+      tenants.add(new TenantConfig(key, tenantId == null ? "" : tenantId, authority, credential, api(t.child(API, false))));
+    }
+    return tenants;
+  }
+
+  private ApiConfig api(Node a) {
+    a.allowOnly(API_FLAVOUR, API_BASE_URL, API_SCOPE, API_CALLS_PER_MINUTE, API_CALLS_PER_HOUR,
+        API_MAX_CONCURRENT_CALLS);
+    ApiFlavour flavour = a.parsed(API_FLAVOUR, "graph", ApiFlavour::fromConfigName, ApiFlavour.GRAPH);
+    URI base = a.uri(API_BASE_URL, flavour.defaultBaseUrl());
+    String scope = a.string(API_SCOPE, flavour.defaultScope());
+    int perMinute = a.integer(API_CALLS_PER_MINUTE, 45, 1, 100_000);
+    int perHour = a.integer(API_CALLS_PER_HOUR, 1_500, 1, 10_000_000);
+    if (perHour < perMinute) {
+      problem(a.path(API_CALLS_PER_HOUR), perHour + " is below callsPerMinute (" + perMinute + ")");
+    }
+    int concurrent = a.integer(API_MAX_CONCURRENT_CALLS, 4, 1, 64);
+    return new ApiConfig(flavour, base, scope, perMinute, perHour, concurrent);
+  }
+
+  private CredentialConfig credential(Node c) {
+    c.allowOnly(CREDENTIAL_KIND, CLIENT_ID, CLIENT_SECRET_ENV, CLIENT_SECRET_FILE, CERTIFICATE_PATH,
+        CERTIFICATE_PASSWORD_ENV, CERTIFICATE_PASSWORD_FILE, FEDERATED_TOKEN_FILE);
+    CredentialKind kind = c.parsed(CREDENTIAL_KIND, null, CredentialKind::fromConfigName, CredentialKind.NONE);
+    String clientId = c.string(CLIENT_ID, "");
+    Optional<Secret> secret = secret(c, CLIENT_SECRET_ENV, CLIENT_SECRET_FILE);
+    Optional<String> certificate = Optional.ofNullable(c.string(CERTIFICATE_PATH, null));
+    Optional<Secret> certificatePassword = secret(c, CERTIFICATE_PASSWORD_ENV, CERTIFICATE_PASSWORD_FILE);
+    Optional<String> tokenFile = Optional.ofNullable(c.string(FEDERATED_TOKEN_FILE, null));
+    switch (kind) {
+      case CLIENT_SECRET -> {
+        requireClientId(c, clientId, kind);
+        if (secret.isEmpty()) {
+          problem(c.path(CLIENT_SECRET_ENV), "client-secret needs " + CLIENT_SECRET_ENV + " (an environment variable "
+              + "name) or " + CLIENT_SECRET_FILE + " (a file path) that holds the secret; secrets are never written "
+              + "in the configuration file");
+        }
+      }
+      case CLIENT_CERTIFICATE -> {
+        requireClientId(c, clientId, kind);
+        if (certificate.isEmpty()) {
+          problem(c.path(CERTIFICATE_PATH), "client-certificate needs the path of a PEM or PFX file");
+        }
+      }
+      default -> {
+      }
+    }
+    return new CredentialConfig(kind, clientId, secret, certificate, certificatePassword, tokenFile);
+  }
+
+  private void requireClientId(Node c, String clientId, CredentialKind kind) {
+    if (clientId.isBlank()) {
+      problem(c.path(CLIENT_ID), kind.configName() + " needs the app registration's client id");
+    }
+  }
+
+  private Optional<Secret> secret(Node c, String envKey, String fileKey) {
+    String envName = c.string(envKey, null);
+    String file = c.string(fileKey, null);
+    if (envName != null && file != null) {
+      problem(c.path(envKey), "set either " + envKey + " or " + fileKey + ", not both");
+      return Optional.empty();
+    }
+    if (envName != null) {
+      Optional<String> v = secrets.env(envName);
+      if (v.isEmpty()) {
+        problem(c.path(envKey), "environment variable " + envName + " is not set");
+      }
+      return v.map(s -> Secret.of(s, "env " + envName));
+    }
+    if (file != null) {
+      Optional<String> v = secrets.file(file);
+      if (v.isEmpty()) {
+        problem(c.path(fileKey), "cannot read secret file " + file);
+      }
+      return v.map(s -> Secret.of(s, "file " + file));
+    }
+    return Optional.empty();
+  }
+
+  private AdxConfig adx(Node a) {
+    a.allowOnly(ADX_CLUSTER_URL, ADX_INGEST_URL, ADX_DATABASE, ADX_INGESTION_MODE, ADX_BLOB_TARGET_SIZE,
+        AUTHORITY_HOST, TENANT_ID, CREDENTIAL);
+    URI cluster = a.uri(ADX_CLUSTER_URL, null);
+    URI ingest = a.uri(ADX_INGEST_URL, cluster == null ? null : defaultIngestUrl(cluster).toString());
+    String database = a.string(ADX_DATABASE, null);
+    if (database == null) {
+      problem(a.path(ADX_DATABASE), "is required");
+    } else if (!DATABASE_PATTERN.matcher(database).matches()) {
+      problem(a.path(ADX_DATABASE), "'" + database + "' is not a valid database name");
+    }
+    IngestionMode mode = a.parsed(ADX_INGESTION_MODE, "queued", IngestionMode::fromConfigName, IngestionMode.QUEUED);
+    long blobTarget = a.size(ADX_BLOB_TARGET_SIZE, "100MB", 1L << 20, 4L << 30);
+    String authority = a.uri(AUTHORITY_HOST, DEFAULT_AUTHORITY).toString();
+    CredentialConfig credential = credential(a.child(CREDENTIAL, true));
+    String tenantId = a.string(TENANT_ID, "");
+    if (tenantId.isEmpty() && credential.kind() != CredentialKind.NONE
+        && credential.kind() != CredentialKind.MANAGED_IDENTITY) {
+      problem(a.path(TENANT_ID), "is required for " + credential.kind().configName());
+    }
+    return new AdxConfig(cluster, ingest, database, mode, blobTarget, authority, tenantId, credential);
+  }
+
+  /** ADX's ingestion endpoint is the cluster host with an {@code ingest-} prefix; a local stand-in serves both. */
+  static URI defaultIngestUrl(URI cluster) {
+    String host = cluster.getHost();
+    if (host == null || host.equals("localhost") || host.startsWith("ingest-") || Character.isDigit(host.charAt(0))) {
+      return cluster;
+    }
+    return URI.create(cluster.getScheme() + "://ingest-" + cluster.getRawAuthority() + (cluster.getRawPath() == null ? "" : cluster.getRawPath()));
+  }
+
+  private MigrationTuning tuning(Node m) {
+    m.allowOnly(SETTLE_LAG, INITIAL_LOOKBACK, ROW_CAP, BYTE_CAP, WINDOW_GRID, CYCLE_INTERVAL, SNAPSHOT_CADENCE,
+        HORIZON_MARGIN);
+    Duration settle = m.duration(SETTLE_LAG, "5m", Duration.ZERO, Duration.ofHours(6));
+    Duration lookback = m.duration(INITIAL_LOOKBACK, "30d", Duration.ofMinutes(1), MigrationTuning.HORIZON);
+    int rowCap = m.integer(ROW_CAP, 100_000, 10, 100_000);
+    long byteCap = m.size(BYTE_CAP, "50MB", 10_000, 124L * 1024 * 1024);
+    Duration grid = m.duration(WINDOW_GRID, "1h", Duration.ofSeconds(1), Duration.ofDays(1));
+    if (grid.toSeconds() > 0 && Duration.ofDays(1).toSeconds() % grid.toSeconds() != 0 || grid.toNanosPart() != 0) {
+      problem(m.path(WINDOW_GRID), grid + " must divide a day into whole seconds (e.g. 15m, 1h, 6h)");
+    }
+    Duration cycle = m.duration(CYCLE_INTERVAL, "1m", Duration.ofSeconds(1), Duration.ofHours(1));
+    Duration cadence = m.duration(SNAPSHOT_CADENCE, "1d", Duration.ofMinutes(1), Duration.ofDays(30));
+    Duration margin = m.duration(HORIZON_MARGIN, "2d", Duration.ZERO, Duration.ofDays(29));
+    return new MigrationTuning(settle, lookback, rowCap, byteCap, grid, cycle, cadence, margin);
+  }
+
+  private ClusterConfig cluster(Node c) {
+    c.allowOnly(CLUSTER_ENABLED, CLUSTER_NAME, CLUSTER_HOST, CLUSTER_PORT, CLUSTER_MEMBERS);
+    boolean enabled = c.bool(CLUSTER_ENABLED, false);
+    String name = c.string(CLUSTER_NAME, "defender-adx-migration");
+    String host = c.string(CLUSTER_HOST, "127.0.0.1");
+    int port = c.integer(CLUSTER_PORT, 5701, 0, 65_535);
+    List<String> members = new ArrayList<>();
+    for (Node n : c.list(CLUSTER_MEMBERS)) {
+      String member = n.scalarText();
+      if (member == null || !member.matches("[A-Za-z0-9_.\\-\\[\\]:]+(:\\d{1,5})?")) {
+        problem(n.path, "'" + member + "' is not host or host:port");
+      } else {
+        members.add(member);
+      }
+    }
+    return new ClusterConfig(enabled, name, host, port, members);
+  }
+
+  private HttpConfig http(Node h) {
+    h.allowOnly(HTTP_HOST, HTTP_PORT);
+    return new HttpConfig(h.string(HTTP_HOST, "127.0.0.1"), h.integer(HTTP_PORT, 8080, 0, 65_535));
+  }
+
+  private void problem(String path, String reason) {
+    problems.add(path + ": " + reason);
+  }
+
+  /** A position in the tree, with typed reads that record problems instead of throwing. */
+  private final class Node {
+    final String path;
+    final Map<String, ?> map;
+    final Object scalar;
+
+    Node(String path, Map<String, ?> map) {
+      this.path = path;
+      this.map = map == null ? Map.of() : map;
+      this.scalar = null;
+    }
+
+    Node(String path, Object scalar, boolean isScalar) {
+      this.path = path;
+      this.map = Map.of();
+      this.scalar = scalar;
+    }
+
+    String path(String key) {
+      return path.isEmpty() ? key : path + "." + key;
+    }
+
+    void allowOnly(String... keys) {
+      Set<String> allowed = Set.of(keys);
+      for (String k : map.keySet()) {
+        if (!allowed.contains(k)) {
+          problem(path(k), "unknown key (expected one of " + String.join(", ", keys) + ")");
+        }
+      }
+    }
+
+    Node child(String key, boolean required) {
+      Object v = map.get(key);
+      if (v == null) {
+        if (required) {
+          problem(path(key), "is required");
+        }
+        return new Node(path(key), Map.of());
+      }
+      if (!(v instanceof Map<?, ?> m)) {
+        problem(path(key), "must be a section (key: value pairs)");
+        return new Node(path(key), Map.of());
+      }
+      @SuppressWarnings("unchecked")
+      Map<String, ?> typed = (Map<String, ?>) m;
+      return new Node(path(key), typed);
+    }
+
+    List<Node> list(String key) {
+      Object v = map.get(key);
+      List<Node> nodes = new ArrayList<>();
+      if (v == null) {
+        return nodes;
+      }
+      if (!(v instanceof List<?> l)) {
+        problem(path(key), "must be a list");
+        return nodes;
+      }
+      for (int i = 0; i < l.size(); i++) {
+        Object e = l.get(i);
+        String p = path(key) + "[" + i + "]";
+        if (e instanceof Map<?, ?> m) {
+          @SuppressWarnings("unchecked")
+          Map<String, ?> typed = (Map<String, ?>) m;
+          nodes.add(new Node(p, typed));
+        } else {
+          nodes.add(new Node(p, e, true));
+        }
+      }
+      return nodes;
+    }
+
+    String scalarText() {
+      return scalar == null ? null : String.valueOf(scalar).trim();
+    }
+
+    String string(String key, String fallback) {
+      Object v = map.get(key);
+      if (v == null) {
+        return fallback;
+      }
+      if (v instanceof Map || v instanceof List) {
+        problem(path(key), "must be a single value");
+        return fallback;
+      }
+      String s = String.valueOf(v).trim();
+      return s.isEmpty() && fallback != null ? fallback : s;
+    }
+
+    <T> T parsed(String key, String fallback, Function<String, T> parser, T onError) {
+      String s = string(key, fallback);
+      if (s == null) {
+        problem(path(key), "is required");
+        return onError;
+      }
+      try {
+        return parser.apply(s);
+      } catch (IllegalArgumentException e) {
+        problem(path(key), "'" + s + "': " + e.getMessage());
+        return onError;
+      }
+    }
+
+    URI uri(String key, String fallback) {
+      String s = string(key, fallback);
+      if (s == null) {
+        problem(path(key), "is required");
+        return null;
+      }
+      try {
+        URI u = new URI(s);
+        String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
+        if (!(scheme.equals("https") || scheme.equals("http")) || u.getHost() == null) {
+          problem(path(key), "'" + s + "' must be an http(s) URL with a host");
+          return null;
+        }
+        if (scheme.equals("http") && !isLoopback(u.getHost())) {
+          problem(path(key), "'" + s + "' uses plain http; only local simulators (localhost, 127.0.0.1) may");
+          return null;
+        }
+        return u;
+      } catch (URISyntaxException e) {
+        problem(path(key), "'" + s + "' is not a URL");
+        return null;
+      }
+    }
+
+    int integer(String key, int fallback, int min, int max) {
+      String s = string(key, null);
+      if (s == null) {
+        return fallback;
+      }
+      try {
+        int v = Integer.parseInt(s.replace("_", ""));
+        if (v < min || v > max) {
+          problem(path(key), v + " is outside " + min + ".." + max);
+          return fallback;
+        }
+        return v;
+      } catch (NumberFormatException e) {
+        problem(path(key), "'" + s + "' is not a whole number");
+        return fallback;
+      }
+    }
+
+    boolean bool(String key, boolean fallback) {
+      String s = string(key, null);
+      if (s == null) {
+        return fallback;
+      }
+      return switch (s.toLowerCase(Locale.ROOT)) {
+        case "true", "yes", "on" -> true;
+        case "false", "no", "off" -> false;
+        default -> {
+          problem(path(key), "'" + s + "' is not true or false");
+          yield fallback;
+        }
+      };
+    }
+
+    Duration duration(String key, String fallback, Duration min, Duration max) {
+      String s = string(key, fallback);
+      try {
+        Duration d = ConfigValues.parseDuration(s);
+        if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+          problem(path(key), s + " is outside " + min + ".." + max);
+          return ConfigValues.parseDuration(fallback);
+        }
+        return d;
+      } catch (IllegalArgumentException e) {
+        problem(path(key), e.getMessage());
+        return ConfigValues.parseDuration(fallback);
+      }
+    }
+
+    long size(String key, String fallback, long min, long max) {
+      String s = string(key, fallback);
+      try {
+        long v = ConfigValues.parseSize(s);
+        if (v < min || v > max) {
+          problem(path(key), s + " is outside " + min + ".." + max + " bytes");
+          return ConfigValues.parseSize(fallback);
+        }
+        return v;
+      } catch (IllegalArgumentException | ArithmeticException e) {
+        problem(path(key), e.getMessage());
+        return ConfigValues.parseSize(fallback);
+      }
+    }
+  }
+
+  private static boolean isLoopback(String host) {
+    return host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]") || host.equals("::1");
+  }
+}

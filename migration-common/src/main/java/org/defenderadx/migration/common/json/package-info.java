@@ -1,0 +1,2 @@
+/** Minimal JSON quoting and reading, so this module needs no library. */
+package org.defenderadx.migration.common.json;

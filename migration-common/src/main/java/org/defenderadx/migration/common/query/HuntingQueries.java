@@ -1,0 +1,90 @@
+package org.defenderadx.migration.common.query;
+
+import java.time.Instant;
+import org.defenderadx.migration.common.kql.KqlIdentifiers;
+import org.defenderadx.migration.common.kql.KustoTime;
+import org.defenderadx.migration.common.model.WatermarkSource;
+import org.defenderadx.migration.common.window.Bucket;
+import org.defenderadx.migration.common.window.Window;
+
+/**
+ * The KQL text the migrator sends, in the shapes agreed with the simulator's engine. Every table and column name
+ * is validated before use; every time is a 7-digit {@code datetime(...)} literal. Statements are separated by
+ * single newlines and never by a blank line (in advanced hunting a blank line ends the query, dropping the
+ * {@code let}s above it).
+ */
+public final class HuntingQueries {
+  /** Added to every copied row: the source row's ingestion time. */
+  public static final String SOURCE_INGESTION_TIME = "__SourceIngestionTime";
+  /** Added to every copied row: the number of rows the window holds, counted in the same call. */
+  public static final String WINDOW_TOTAL = "__WindowTotal";
+
+  private HuntingQueries() {
+  }
+
+  /**
+   * All rows of {@code table} whose watermark lies in {@code [window.lo, window.hi)} (and in the window's hash
+   * bucket, if any), each carrying the source ingestion time and the window's total row count.
+   */
+  public static String window(String table, WatermarkSource watermark, Window window) {
+    KqlIdentifiers.requireTable(table);
+    String wm = watermark.kql();
+    return "let __lo = " + KustoTime.literal(window.lo()) + ";\n"
+        + "let __hi = " + KustoTime.literal(window.hi()) + ";\n"
+        + "let __w = " + table + "\n"
+        + "| where " + wm + " >= __lo and " + wm + " < __hi"
+        + bucketFilter(window.bucket()) + ";\n"
+        + totalAndRows("__w");
+  }
+
+  /** One hash bucket of a whole table that has no usable time column ({@link Bucket#ALL}: the whole table). */
+  public static String snapshotBucket(String table, Bucket bucket) {
+    KqlIdentifiers.requireTable(table);
+    return "let __s = " + table + bucketFilter(bucket) + ";\n" + totalAndRows("__s");
+  }
+
+  /** Row count and newest ingestion time: tells whether a snapshot table changed since the last copy. */
+  public static String snapshotFingerprint(String table) {
+    KqlIdentifiers.requireTable(table);
+    return "print Count = toscalar(" + table + " | count), MaxIngestion = toscalar(" + table
+        + " | summarize max(ingestion_time()))";
+  }
+
+  /** Rows per hour of the watermark in {@code [lo, hi)} at the source, to compare with the destination. */
+  public static String recount(String table, WatermarkSource watermark, Instant lo, Instant hi) {
+    KqlIdentifiers.requireTable(table);
+    return hourlyCount(table, watermark.kql(), lo, hi);
+  }
+
+  /**
+   * The same hourly count in ADX over the copied rows. For an ingestion-time watermark the destination keeps
+   * the source time in {@link #SOURCE_INGESTION_TIME}; for a column watermark pass that column.
+   */
+  public static String verify(String destinationTable, WatermarkSource sourceWatermark, Instant lo, Instant hi) {
+    KqlIdentifiers.requireTable(destinationTable);
+    String column = sourceWatermark.column().orElse(SOURCE_INGESTION_TIME);
+    return hourlyCount(destinationTable, column, lo, hi);
+  }
+
+  private static String hourlyCount(String table, String expr, Instant lo, Instant hi) {
+    if (!lo.isBefore(hi)) {
+      throw new IllegalArgumentException("empty range [" + lo + ", " + hi + ")");
+    }
+    return table + "\n"
+        + "| where " + expr + " >= " + KustoTime.literal(lo) + " and " + expr + " < " + KustoTime.literal(hi) + "\n"
+        + "| summarize Count = count() by Bin = bin(" + expr + ", 1h)";
+  }
+
+  private static String bucketFilter(Bucket bucket) {
+    if (bucket.isAll()) {
+      return "";
+    }
+    return "\n| where abs(hash_xxhash64(tostring(pack_all())) % " + bucket.count() + ") == " + bucket.index();
+  }
+
+  private static String totalAndRows(String set) {
+    return "let __total = toscalar(" + set + " | count);\n"
+        + set + "\n"
+        + "| extend " + SOURCE_INGESTION_TIME + " = ingestion_time(), " + WINDOW_TOTAL + " = __total";
+  }
+}

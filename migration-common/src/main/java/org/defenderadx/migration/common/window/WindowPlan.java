@@ -1,0 +1,21 @@
+package org.defenderadx.migration.common.window;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The next windows to copy, in order. {@code unreachable} is set when the stored watermark fell behind the
+ * lookback horizon: rows in that interval can no longer be read from the API and must be reported as a gap.
+ * {@code caughtUp} is true when the plan reaches the last closed cell (there is nothing more to do until the next
+ * cell closes); false when it was cut at {@code maxWindows}.
+ */
+public record WindowPlan(List<Window> windows, Optional<Gap> unreachable, boolean caughtUp) {
+  public WindowPlan {
+    windows = List.copyOf(windows);
+  }
+
+  /** {@code [from, to)} of the watermark that was skipped. */
+  public record Gap(Instant from, Instant to) {
+  }
+}

@@ -1,0 +1,35 @@
+package org.defenderadx.migration.common.window;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The time limits of planning, taken from configuration: how far back the API serves data, the safety margin
+ * kept from that edge, and how long rows take to settle after their ingestion time.
+ */
+public record WindowSchedule(Duration lookback, Duration horizonMargin, Duration settleLag) {
+  public WindowSchedule {
+    Objects.requireNonNull(lookback, "lookback");
+    Objects.requireNonNull(horizonMargin, "horizonMargin");
+    Objects.requireNonNull(settleLag, "settleLag");
+    if (lookback.isNegative() || lookback.isZero() || horizonMargin.isNegative() || settleLag.isNegative()
+        || horizonMargin.compareTo(lookback) >= 0) {
+      throw new IllegalArgumentException("need lookback > horizonMargin >= 0 and settleLag >= 0");
+    }
+  }
+
+  /** The API's documented 30 days, with the given margin and settle lag. */
+  public static WindowSchedule thirtyDays(Duration horizonMargin, Duration settleLag) {
+    return new WindowSchedule(Duration.ofDays(30), horizonMargin, settleLag);
+  }
+
+  public Instant horizonStart(Instant now) {
+    return WindowPlanner.horizonStart(now, lookback, horizonMargin);
+  }
+
+  public Instant closePoint(Instant localNow, Optional<Instant> serviceNow, Duration lateArrivalAllowance) {
+    return WindowPlanner.closePoint(localNow, serviceNow, settleLag, lateArrivalAllowance);
+  }
+}

@@ -1,0 +1,218 @@
+package org.defenderadx.migration.common.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.defenderadx.migration.common.model.ApiFlavour;
+import org.junit.jupiter.api.Test;
+
+class SettingsParserTest {
+
+  private static final String SECRET_VALUE = "s3cr3t-value-never-printed";
+
+  private final SecretResolver secrets = new SecretResolver() {
+    @Override
+    public Optional<String> env(String name) {
+      return name.equals("DEFENDER_SECRET") || name.equals("ADX_SECRET") ? Optional.of(SECRET_VALUE) : Optional.empty();
+    }
+
+    @Override
+    public Optional<String> file(String path) {
+      return path.equals("/run/secrets/x") ? Optional.of("from-file") : Optional.empty();
+    }
+  };
+
+  static Map<String, Object> minimal() {
+    Map<String, Object> credential = new LinkedHashMap<>(Map.of(
+        "kind", "client-secret", "clientId", "11111111-1111-1111-1111-111111111111", "clientSecretEnv", "DEFENDER_SECRET"));
+    Map<String, Object> tenant = new LinkedHashMap<>(Map.of(
+        "key", "", "tenantId", "22222222-2222-2222-2222-222222222222", "credential", credential));
+    Map<String, Object> adxCredential = new LinkedHashMap<>(Map.of(
+        "kind", "client-secret", "clientId", "33333333-3333-3333-3333-333333333333", "clientSecretEnv", "ADX_SECRET"));
+    Map<String, Object> adx = new LinkedHashMap<>(Map.of(
+        "clusterUrl", "https://mycluster.westeurope.kusto.windows.net", "database", "DefenderArchive",
+        "tenantId", "22222222-2222-2222-2222-222222222222", "credential", adxCredential));
+    Map<String, Object> root = new LinkedHashMap<>();
+    root.put("tenants", new ArrayList<>(List.of(tenant)));
+    root.put("adx", adx);
+    return root;
+  }
+
+  @SuppressWarnings("unchecked")
+  static Map<String, Object> section(Map<String, Object> root, String... path) {
+    Object node = root;
+    for (String p : path) {
+      if (node instanceof List<?> l) {
+        node = l.get(Integer.parseInt(p));
+      } else {
+        Map<String, Object> m = (Map<String, Object>) node;
+        node = m.computeIfAbsent(p, k -> new LinkedHashMap<String, Object>());
+      }
+    }
+    return (Map<String, Object>) node;
+  }
+
+  @Test
+  void appliesDocumentedDefaultsToAMinimalConfiguration() {
+    MigrationSettings s = SettingsParser.parse(minimal(), secrets);
+
+    TenantConfig t = s.tenants().get(0);
+    assertThat(t.api().flavour()).isEqualTo(ApiFlavour.GRAPH);
+    assertThat(t.api().huntingUrl()).hasToString("https://graph.microsoft.com/v1.0/security/runHuntingQuery");
+    assertThat(t.api().scope()).isEqualTo("https://graph.microsoft.com/.default");
+    assertThat(t.api().callsPerMinute()).isEqualTo(45);
+    assertThat(t.api().callsPerHour()).isEqualTo(1500);
+    assertThat(t.authorityHost()).hasToString("https://login.microsoftonline.com");
+    assertThat(s.adx().ingestUrl()).hasToString("https://ingest-mycluster.westeurope.kusto.windows.net");
+    assertThat(s.adx().ingestionMode()).isEqualTo(IngestionMode.QUEUED);
+    assertThat(s.migration().rowCap()).isEqualTo(100_000);
+    assertThat(s.migration().byteCap()).isEqualTo(50_000_000L);
+    assertThat(s.migration().settleLag()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(s.migration().initialLookback()).isEqualTo(Duration.ofDays(30));
+    assertThat(s.migration().windowGrid()).isEqualTo(Duration.ofHours(1));
+    assertThat(s.cluster().enabled()).isFalse();
+    assertThat(s.http().port()).isEqualTo(8080);
+  }
+
+  @Test
+  void legacyFlavoursGetTheirOwnEndpointsAndScopes() {
+    Map<String, Object> root = minimal();
+    section(root, "tenants", "0", "api").put("flavour", "MDE");
+
+    TenantConfig t = SettingsParser.parse(root, secrets).tenants().get(0);
+
+    assertThat(t.api().huntingUrl()).hasToString("https://api.securitycenter.microsoft.com/api/advancedqueries/run");
+    assertThat(t.api().scope()).isEqualTo("https://api.securitycenter.microsoft.com/.default");
+  }
+
+  @Test
+  void reportsEveryBadValueWithItsKeyPath() {
+    Map<String, Object> root = minimal();
+    section(root, "migration").put("settleLag", "five minutes");
+    section(root, "migration").put("rowCap", "200000");
+    section(root, "migration").put("windowGrid", "7m");
+    section(root, "migration").put("initialLookback", "45d");
+    section(root, "adx").put("ingestionMode", "carrier-pigeon");
+    section(root, "tenants", "0", "api").put("flavour", "sentinel");
+
+    assertThatThrownBy(() -> SettingsParser.parse(root, secrets))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+            .anySatisfy(p -> assertThat(p).startsWith("migration.settleLag: ").contains("five minutes"))
+            .anySatisfy(p -> assertThat(p).startsWith("migration.rowCap: ").contains("200000"))
+            .anySatisfy(p -> assertThat(p).startsWith("migration.windowGrid: ").contains("divide a day"))
+            .anySatisfy(p -> assertThat(p).startsWith("migration.initialLookback: "))
+            .anySatisfy(p -> assertThat(p).startsWith("adx.ingestionMode: ").contains("carrier-pigeon"))
+            .anySatisfy(p -> assertThat(p).startsWith("tenants[0].api.flavour: ").contains("sentinel"))
+            .hasSize(6));
+  }
+
+  @Test
+  void rejectsUnknownKeysSoThatTyposDoNotFallBackToDefaults() {
+    Map<String, Object> root = minimal();
+    section(root, "adx").put("databse", "Typo");
+
+    assertThatThrownBy(() -> SettingsParser.parse(root, secrets))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("adx.databse: unknown key");
+  }
+
+  @Test
+  void requiresTheSecretToBeFoundWhereTheConfigurationSays() {
+    Map<String, Object> root = minimal();
+    section(root, "tenants", "0", "credential").put("clientSecretEnv", "NOT_SET_ANYWHERE");
+
+    assertThatThrownBy(() -> SettingsParser.parse(root, secrets))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("tenants[0].credential.clientSecretEnv: environment variable NOT_SET_ANYWHERE is not set");
+  }
+
+  @Test
+  void readsSecretsFromFiles() {
+    Map<String, Object> root = minimal();
+    Map<String, Object> credential = section(root, "tenants", "0", "credential");
+    credential.remove("clientSecretEnv");
+    credential.put("clientSecretFile", "/run/secrets/x");
+
+    Secret secret = SettingsParser.parse(root, secrets).tenants().get(0).credential().clientSecret().orElseThrow();
+
+    assertThat(secret.reveal()).isEqualTo("from-file");
+    assertThat(secret.origin()).isEqualTo("file /run/secrets/x");
+  }
+
+  @Test
+  void neverPrintsSecretsInToString() {
+    MigrationSettings s = SettingsParser.parse(minimal(), secrets);
+
+    assertThat(s.toString()).doesNotContain(SECRET_VALUE).contains("Secret(env DEFENDER_SECRET)");
+    assertThat(s.tenants().get(0).credential().clientSecret().orElseThrow().reveal()).isEqualTo(SECRET_VALUE);
+  }
+
+  @Test
+  void neverPrintsResolvedSecretsInErrors() {
+    Map<String, Object> root = minimal();
+    section(root, "migration").put("rowCap", "0");
+    section(root, "adx").put("databse", "typo");
+
+    assertThatThrownBy(() -> SettingsParser.parse(root, secrets))
+        .isInstanceOf(ConfigException.class)
+        .satisfies(e -> assertThat(e.getMessage()).contains("migration.rowCap").doesNotContain(SECRET_VALUE));
+  }
+
+  @Test
+  void refusesPlainHttpExceptOnLoopback() {
+    Map<String, Object> root = minimal();
+    section(root, "tenants", "0", "api").put("baseUrl", "http://defender.example.com");
+    section(root, "adx").put("clusterUrl", "http://localhost:8082");
+
+    assertThatThrownBy(() -> SettingsParser.parse(root, secrets))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+            .containsExactly("tenants[0].api.baseUrl: 'http://defender.example.com' uses plain http; only local "
+                + "simulators (localhost, 127.0.0.1) may"));
+  }
+
+  @Test
+  void aLocalStandInServesIngestionOnTheSameUrl() {
+    Map<String, Object> root = minimal();
+    section(root, "adx").put("clusterUrl", "http://localhost:8082");
+
+    assertThat(SettingsParser.parse(root, secrets).adx().ingestUrl()).hasToString("http://localhost:8082");
+  }
+
+  @Test
+  void tenantKeysMustBeUnique() {
+    Map<String, Object> root = minimal();
+    @SuppressWarnings("unchecked")
+    List<Object> tenants = (List<Object>) root.get("tenants");
+    tenants.add(new LinkedHashMap<>(section(root, "tenants", "0")));
+
+    assertThatThrownBy(() -> SettingsParser.parse(root, secrets))
+        .hasMessageContaining("tenants[1].key: '' is used by two tenants");
+  }
+
+  @Test
+  void requiresAtLeastOneTenantAndTheAdxSection() {
+    Map<String, Object> root = new LinkedHashMap<>();
+
+    assertThatThrownBy(() -> SettingsParser.parse(root, secrets))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+            .contains("tenants: at least one tenant is required", "adx: is required"));
+  }
+
+  @Test
+  void parsesDurationAndSizeForms() {
+    assertThat(ConfigValues.parseDuration("90s")).isEqualTo(Duration.ofSeconds(90));
+    assertThat(ConfigValues.parseDuration("PT5M")).isEqualTo(Duration.ofMinutes(5));
+    assertThat(ConfigValues.parseDuration("30d")).isEqualTo(Duration.ofDays(30));
+    assertThat(ConfigValues.parseDuration("250ms")).isEqualTo(Duration.ofMillis(250));
+    assertThat(ConfigValues.parseSize("1MiB")).isEqualTo(1_048_576L);
+    assertThat(ConfigValues.parseSize("50MB")).isEqualTo(50_000_000L);
+    assertThat(ConfigValues.parseSize("1000")).isEqualTo(1000L);
+    assertThatThrownBy(() -> ConfigValues.parseSize("lots")).hasMessageContaining("'lots' is not a size");
+  }
+}

@@ -1,0 +1,25 @@
+package org.defenderadx.migration.common.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** The configuration schema the code writes is the one kql/setup.kql creates, column for column. */
+class SetupScriptSchemaTest {
+
+  @Test
+  void setupScriptCreatesExactlyTheColumnsTheCommitRowWrites() throws IOException {
+    String setup = Files.readString(Path.of("..", "kql", "setup.kql"));
+    Matcher m = Pattern.compile("\\.create-merge table MigrationConfiguration \\(([^)]*)\\)").matcher(setup);
+    assertThat(m.find()).isTrue();
+
+    String expected = MigrationConfigRow.createMergeCommand("MigrationConfiguration");
+
+    assertThat(".create-merge table MigrationConfiguration (" + m.group(1) + ")").isEqualTo(expected);
+  }
+}

@@ -1,0 +1,80 @@
+package org.defenderadx.migration.worker.adx;
+
+import io.vertx.core.Future;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.defenderadx.migration.common.model.ConfigRowException;
+import org.defenderadx.migration.common.model.MigrationConfigRow;
+import org.defenderadx.migration.common.window.WindowProgress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The migration's state in ADX: the configuration row in force per tenant and table, watermark commits (appended
+ * rows, never updates) and audit rows. Reads go through our view, or the original script's materialized view on a
+ * database that was not upgraded yet.
+ */
+public final class MigrationStateStore {
+
+  private static final Logger LOG = LoggerFactory.getLogger(MigrationStateStore.class);
+  public static final String CONFIG_TABLE = "MigrationConfiguration";
+  public static final String AUDIT_TABLE = "MigrationAuditLog";
+  /** Ours: the latest row per tenant and table, active or not (kql/setup.kql). */
+  public static final String STATE_VIEW = "VwMigrationConfigurationState";
+  /** The original script's view, which exists on databases setup.kql has not upgraded yet. */
+  public static final String ORIGINAL_VIEW = "VwLatestMigrationConfiguration";
+
+  private final AdxClient adx;
+  private final AdxRowAppender appender;
+
+  public MigrationStateStore(AdxClient adx, AdxRowAppender appender) {
+    this.adx = adx;
+    this.appender = appender;
+  }
+
+  /** A configuration row that could not be read, with the reason; the other rows are still returned. */
+  public record BadRow(String sourceTable, String reason) {
+  }
+
+  public record Rows(List<MigrationConfigRow> rows, List<BadRow> bad) {
+  }
+
+  /** The row in force for every table, read by column name. */
+  public Future<Rows> latest() {
+    return adx.query(STATE_VIEW)
+        .recover(e -> {
+          LOG.warn("{} is not readable ({}); reading {} as the original script left it. Run kql/setup.kql.",
+              STATE_VIEW, e.getMessage(), ORIGINAL_VIEW);
+          return adx.query(ORIGINAL_VIEW);
+        })
+        .map(MigrationStateStore::parse);
+  }
+
+  static Rows parse(List<Map<String, Object>> raw) {
+    List<MigrationConfigRow> rows = new ArrayList<>();
+    List<BadRow> bad = new ArrayList<>();
+    for (Map<String, Object> r : raw) {
+      try {
+        rows.add(MigrationConfigRow.fromColumns(r));
+      } catch (ConfigRowException e) {
+        bad.add(new BadRow(String.valueOf(r.get("SourceTable")), e.getMessage()));
+      }
+    }
+    return new Rows(MigrationConfigRow.latest(rows), bad);
+  }
+
+  /**
+   * Appends the row that moves {@code current}'s watermark to {@code progress}, and returns it as now in force.
+   */
+  public Future<MigrationConfigRow> commit(MigrationConfigRow current, WindowProgress progress) {
+    Map<String, Object> row = current.commitRow(progress, current.nextVersion());
+    return appender.append(CONFIG_TABLE, List.of(row)).map(v -> MigrationConfigRow.fromColumns(row));
+  }
+
+  public Future<Void> audit(List<AuditRecord> records) {
+    List<Map<String, Object>> rows = new ArrayList<>();
+    records.forEach(r -> rows.add(r.row()));
+    return appender.append(AUDIT_TABLE, rows);
+  }
+}

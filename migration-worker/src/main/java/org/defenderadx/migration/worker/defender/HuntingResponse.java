@@ -1,0 +1,31 @@
+package org.defenderadx.migration.worker.defender;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+
+/** What one Advanced Hunting call came back with. Classification into actions is the caller's. */
+public sealed interface HuntingResponse {
+
+  /** The service's clock, from its {@code Date} header, when it sent one. */
+  Optional<Instant> serviceDate();
+
+  Duration elapsed();
+
+  /** 200: the rows went into {@code blob} as they arrived. */
+  record Rows(WindowBlobWriter blob, Optional<Instant> serviceDate, Duration elapsed) implements HuntingResponse {
+  }
+
+  /** Any other status, with the start of its body (error bodies are small) and its {@code Retry-After}, if any. */
+  record HttpError(int status, String body, Optional<String> retryAfter, Optional<Instant> serviceDate,
+                   Duration elapsed) implements HuntingResponse {
+  }
+
+  /** No complete response: connection failure, timeout, or a body that broke off. */
+  record TransportError(Throwable cause, boolean timedOut, Duration elapsed) implements HuntingResponse {
+    @Override
+    public Optional<Instant> serviceDate() {
+      return Optional.empty();
+    }
+  }
+}

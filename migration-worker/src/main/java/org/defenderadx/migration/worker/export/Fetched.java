@@ -1,0 +1,29 @@
+package org.defenderadx.migration.worker.export;
+
+import java.time.Instant;
+import java.util.List;
+import org.defenderadx.migration.common.window.Window;
+
+/** How fetching a window ended. */
+public sealed interface Fetched {
+
+  FetchStats stats();
+
+  /**
+   * Every row of the window is in {@code blob} (gzip'd multi-JSON); {@code rows} may be 0, with an empty blob.
+   */
+  record Complete(Window window, byte[] blob, long rows, long uncompressedBytes, FetchStats stats) implements Fetched {
+  }
+
+  /** The result was cut (row cap, byte cap, too costly) or too large for one blob: fetch these instead, in order. */
+  record Split(Window window, List<Window> children, String reason, FetchStats stats) implements Fetched {
+  }
+
+  /** The tenant is paused (CPU quota) until {@code until}; try the window again then. */
+  record Paused(Window window, Instant until, String reason, FetchStats stats) implements Fetched {
+  }
+
+  /** The table cannot go on: the reason names the cause (a 400 from the service, a missing permission, ...). */
+  record Failed(Window window, String reason, FetchStats stats) implements Fetched {
+  }
+}

@@ -1,0 +1,264 @@
+package org.defenderadx.migration.worker.export;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.defenderadx.migration.common.kql.KustoTime;
+import org.defenderadx.migration.common.model.ConfigRowException;
+import org.defenderadx.migration.common.model.MigrationConfigRow;
+import org.defenderadx.migration.common.model.ResolvedTable;
+import org.defenderadx.migration.common.model.TableKind;
+import org.defenderadx.migration.common.time.TimeSource;
+import org.defenderadx.migration.common.window.Window;
+import org.defenderadx.migration.common.window.WindowId;
+import org.defenderadx.migration.common.window.WindowPlan;
+import org.defenderadx.migration.common.window.WindowPlanner;
+import org.defenderadx.migration.common.window.WindowProgress;
+import org.defenderadx.migration.worker.adx.AuditRecord;
+import org.defenderadx.migration.worker.adx.MigrationStateStore;
+import org.defenderadx.migration.worker.adx.WindowIngestion;
+import org.defenderadx.migration.worker.defender.Provenance;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Exports one incremental table from its committed watermark up to the close point, window by window, in order:
+ * fetch (splitting what does not fit one call), send the window's blob, wait until ADX confirms it, then commit the
+ * watermark past it and audit it. The watermark never moves past a window ADX has not confirmed, and a window is
+ * only ever sent under its own identity, so a replay after a crash cannot duplicate it.
+ */
+public final class TableExporter {
+
+  private static final Logger LOG = LoggerFactory.getLogger(TableExporter.class);
+
+  /** How the export of a table ended this time. */
+  public record Result(String sourceTable, MigrationConfigRow row, long rowsExported, int windowsCommitted,
+                       boolean caughtUp, Optional<Instant> pausedUntil, Optional<String> failure) {
+  }
+
+  /** Settings of a run. */
+  public record Options(String node, Duration statusPollInterval, Duration confirmationTimeout, int maxSendAttempts,
+                        int planBatch) {
+    public static Options defaults(String node) {
+      return new Options(node, Duration.ofSeconds(10), Duration.ofHours(2), 3, 64);
+    }
+  }
+
+  private final Vertx vertx;
+  private final WindowFetcher fetcher;
+  private final WindowIngestion ingestion;
+  private final MigrationStateStore state;
+  private final WindowPlanner planner;
+  private final TimeSource time;
+  private final Options options;
+
+  public TableExporter(Vertx vertx, WindowFetcher fetcher, WindowIngestion ingestion, MigrationStateStore state,
+                       WindowPlanner planner, TimeSource time, Options options) {
+    this.vertx = vertx;
+    this.fetcher = fetcher;
+    this.ingestion = ingestion;
+    this.state = state;
+    this.planner = planner;
+    this.time = time;
+    this.options = options;
+  }
+
+  public Future<Result> run(TenantContext tenant, MigrationConfigRow row, Instant horizonStart, Instant closePoint,
+                            String runId) {
+    ResolvedTable table;
+    try {
+      table = row.resolve();
+    } catch (ConfigRowException e) {
+      return failTable(tenant, row, runId, e.getMessage());
+    }
+    if (table.kind() == TableKind.SNAPSHOT) {
+      return failTable(tenant, row, runId, "snapshot tables are not exported by this version yet");
+    }
+    table.warnings().forEach(w -> LOG.warn("{}: {}", row.sourceTable(), w));
+    Run run = new Run(tenant, table, row, horizonStart, closePoint, runId);
+    run.planMore();
+    run.next();
+    return run.done.future();
+  }
+
+  private Future<Result> failTable(TenantContext tenant, MigrationConfigRow row, String runId, String reason) {
+    LOG.error("{} (tenant '{}'): {}", row.sourceTable(), tenant.key(), reason);
+    AuditRecord audit = new AuditRecord(row.destinationTable(), time.now(), "Failed", reason, 0, tenant.key(),
+        row.sourceTable(), runId, "", null, null, 0, 0, 0, Duration.ZERO, options.node(), Map.of());
+    return state.audit(List.of(audit)).otherwiseEmpty()
+        .map(v -> new Result(row.sourceTable(), row, 0, 0, false, Optional.empty(), Optional.of(reason)));
+  }
+
+  /** One table's run: a queue of windows, worked through in order. */
+  private final class Run {
+    final TenantContext tenant;
+    final ResolvedTable table;
+    MigrationConfigRow row;
+    final Instant horizonStart;
+    final Instant closePoint;
+    final String runId;
+    final Deque<Window> todo = new ArrayDeque<>();
+    final Promise<Result> done = Promise.promise();
+    long rows;
+    int committed;
+    boolean planExhausted;
+
+    Run(TenantContext tenant, ResolvedTable table, MigrationConfigRow row, Instant horizonStart, Instant closePoint,
+        String runId) {
+      this.tenant = tenant;
+      this.table = table;
+      this.row = row;
+      this.horizonStart = horizonStart;
+      this.closePoint = closePoint;
+      this.runId = runId;
+    }
+
+    void planMore() {
+      WindowPlan plan = planner.plan(row.progress(), horizonStart, closePoint, options.planBatch());
+      plan.unreachable().ifPresent(gap -> {
+        String why = "rows ingested between " + KustoTime.format(gap.from()) + " and " + KustoTime.format(gap.to())
+            + " aged out of the 30-day horizon before they were exported";
+        LOG.warn("{}: {}", table.sourceTable(), why);
+        state.audit(List.of(audit("AgedOut", why, 0, gap.from(), gap.to(), "", FetchStats.none())));
+      });
+      todo.addAll(plan.windows());
+      planExhausted = plan.caughtUp() || plan.windows().isEmpty();
+    }
+
+    void next() {
+      if (todo.isEmpty()) {
+        if (!planExhausted) {
+          planMore();
+        }
+        if (todo.isEmpty()) {
+          finish(Optional.empty(), Optional.empty(), true);
+          return;
+        }
+      }
+      Window window = todo.pollFirst();
+      WindowId id = WindowId.of(tenant.key(), table.sourceTable(), window);
+      Provenance provenance = new Provenance(tenant.key(), table.sourceTable(), id.text(), null);
+      fetcher.fetch(tenant, table, window, WindowFetcher.query(table, window), provenance).onComplete(ar -> {
+        if (ar.failed()) {
+          fail(window, "fetch failed: " + ar.cause(), FetchStats.none());
+          return;
+        }
+        Fetched f = ar.result();
+        if (f instanceof Fetched.Split s) {
+          LOG.debug("{}: splitting {}: {}", table.sourceTable(), window, s.reason());
+          for (int i = s.children().size() - 1; i >= 0; i--) {
+            todo.addFirst(s.children().get(i));
+          }
+          next();
+        } else if (f instanceof Fetched.Paused p) {
+          todo.addFirst(window);
+          state.audit(List.of(audit("Paused", p.reason(), 0, window.lo(), window.hi(), id.text(), p.stats())))
+              .onComplete(x -> finish(Optional.of(p.until()), Optional.empty(), false));
+        } else if (f instanceof Fetched.Failed failed) {
+          fail(window, failed.reason(), failed.stats());
+        } else {
+          deliver((Fetched.Complete) f, id, 0);
+        }
+      });
+    }
+
+    void deliver(Fetched.Complete c, WindowId id, int attempt) {
+      if (c.rows() == 0) {
+        commit(c, id);
+        return;
+      }
+      ingestion.send(table.destinationTable(), c.blob(), id.shortHash(), WindowIngestion.sourceId(id.text(), attempt),
+              c.window().lo())
+          .compose(ticket -> confirm(ticket, time.now().plus(options.confirmationTimeout())))
+          .onComplete(ar -> {
+            if (ar.failed()) {
+              retrySend(c, id, attempt, "ingestion could not be confirmed: " + ar.cause().getMessage());
+              return;
+            }
+            WindowIngestion.Status status = ar.result();
+            switch (status.state()) {
+              case SUCCEEDED, SKIPPED -> commit(c, id);
+              case FAILED -> retrySend(c, id, attempt, "ADX reported the ingestion failed: " + status.details());
+              case PARTIALLY_SUCCEEDED -> quarantine(c, id, status.details());
+              case PENDING -> retrySend(c, id, attempt, "still pending after " + options.confirmationTimeout());
+            }
+          });
+    }
+
+    Future<WindowIngestion.Status> confirm(WindowIngestion.Ticket ticket, Instant deadline) {
+      return ingestion.status(ticket).compose(status -> {
+        if (status.state() != WindowIngestion.State.PENDING || time.now().isAfter(deadline)) {
+          return Future.succeededFuture(status);
+        }
+        Promise<WindowIngestion.Status> later = Promise.promise();
+        vertx.setTimer(time.realDelayMillis(options.statusPollInterval()),
+            id -> confirm(ticket, deadline).onComplete(later));
+        return later.future();
+      });
+    }
+
+    void retrySend(Fetched.Complete c, WindowId id, int attempt, String why) {
+      if (attempt + 1 >= options.maxSendAttempts()) {
+        fail(c.window(), why + " (after " + (attempt + 1) + " attempts; the watermark stays before this window)",
+            c.stats());
+        return;
+      }
+      LOG.warn("{}: window {}: {}; sending it again", table.sourceTable(), c.window(), why);
+      // The same ingest-by tag: if the earlier send did land after all, ADX skips this one.
+      deliver(c, id, attempt + 1);
+    }
+
+    void quarantine(Fetched.Complete c, WindowId id, String details) {
+      String why = "ADX ingested the window only partly (" + details + "); the window is quarantined, the watermark "
+          + "held before it; run repair for this range";
+      state.audit(List.of(audit("Quarantined", why, c.rows(), c.window().lo(), c.window().hi(), id.text(), c.stats())))
+          .onComplete(x -> finish(Optional.empty(), Optional.of(why), false));
+    }
+
+    void commit(Fetched.Complete c, WindowId id) {
+      state.commit(row, WindowProgress.after(c.window()))
+          .compose(newRow -> {
+            row = newRow;
+            rows += c.rows();
+            committed++;
+            return state.audit(List.of(audit("Succeeded", "", c.rows(), c.window().lo(), c.window().hi(), id.text(),
+                c.stats())));
+          })
+          .onComplete(ar -> {
+            if (ar.failed()) {
+              fail(c.window(), "could not commit the watermark: " + ar.cause().getMessage(), c.stats());
+            } else {
+              next();
+            }
+          });
+    }
+
+    void fail(Window window, String reason, FetchStats stats) {
+      LOG.error("{} (tenant '{}'): window {}: {}", table.sourceTable(), tenant.key(), window, reason);
+      state.audit(List.of(audit("Failed", reason, 0, window.lo(), window.hi(),
+              WindowId.of(tenant.key(), table.sourceTable(), window).text(), stats)))
+          .onComplete(x -> finish(Optional.empty(), Optional.of(reason), false));
+    }
+
+    void finish(Optional<Instant> pausedUntil, Optional<String> failure, boolean caughtUp) {
+      done.tryComplete(new Result(table.sourceTable(), row, rows, committed, caughtUp, pausedUntil, failure));
+    }
+
+    AuditRecord audit(String status, String reason, long count, Instant lo, Instant hi, String windowId, FetchStats s) {
+      Map<String, Object> details = new LinkedHashMap<>();
+      details.put("serverErrors", s.serverErrors());
+      s.serviceDate().ifPresent(d -> details.put("serviceDate", KustoTime.format(d)));
+      return new AuditRecord(table.destinationTable(), time.now(), status, reason, count, tenant.key(),
+          table.sourceTable(), runId, windowId, lo, hi, s.calls(), s.callQuota429(), s.cpuQuota429(), s.elapsed(),
+          options.node(), details);
+    }
+  }
+}

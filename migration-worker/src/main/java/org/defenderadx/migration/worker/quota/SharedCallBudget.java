@@ -1,0 +1,143 @@
+package org.defenderadx.migration.worker.quota;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.shareddata.AsyncMap;
+import io.vertx.core.shareddata.Lock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.defenderadx.migration.common.quota.QuotaDecision;
+import org.defenderadx.migration.common.quota.QuotaLimits;
+import org.defenderadx.migration.common.quota.QuotaState;
+import org.defenderadx.migration.common.time.TimeSource;
+
+/**
+ * A tenant's call budget shared by every node: the {@link QuotaState} lives in a Vert.x SharedData map, which is
+ * local to the JVM when single-node and Hazelcast-backed when clustered (one code path), and is changed only under
+ * the tenant's cluster-wide lock. Every call to the API, retries and breaker probes included, takes a permit here.
+ */
+public final class SharedCallBudget {
+
+  static final String MAP = "defender-adx-migration.quota";
+  private static final long LOCK_TIMEOUT_MS = 10_000;
+
+  private final Vertx vertx;
+  private final TimeSource time;
+  private final Map<String, Deque<Promise<Instant>>> queues = new HashMap<>();
+
+  public SharedCallBudget(Vertx vertx, TimeSource time) {
+    this.vertx = vertx;
+    this.time = time;
+  }
+
+  /**
+   * Completes with the grant instant once a permit for {@code tenantKey} has been taken, waiting as long as the
+   * budgets require. Callers on this node queue in order; only the head of the queue asks the shared state, so
+   * waiting callers do not stampede the cluster-wide lock.
+   */
+  public Future<Instant> acquire(String tenantKey, QuotaLimits limits) {
+    Promise<Instant> granted = Promise.promise();
+    boolean start;
+    synchronized (queues) {
+      Deque<Promise<Instant>> queue = queues.computeIfAbsent(tenantKey, k -> new ArrayDeque<>());
+      queue.addLast(granted);
+      start = queue.size() == 1;
+    }
+    if (start) {
+      pump(tenantKey, limits);
+    }
+    return granted.future();
+  }
+
+  private void pump(String tenantKey, QuotaLimits limits) {
+    update(tenantKey, limits, state -> state.tryTake(time.now())).onComplete(ar -> {
+      if (ar.succeeded() && !ar.result().granted()) {
+        long delay = time.realDelayMillis(Duration.between(time.now(), ar.result().waitUntil()));
+        vertx.setTimer(delay, id -> pump(tenantKey, limits));
+        return;
+      }
+      Promise<Instant> head;
+      boolean more;
+      synchronized (queues) {
+        Deque<Promise<Instant>> queue = queues.get(tenantKey);
+        head = queue.pollFirst();
+        more = !queue.isEmpty();
+        if (!more) {
+          queues.remove(tenantKey);
+        }
+      }
+      if (ar.succeeded()) {
+        head.complete(ar.result().waitUntil());
+      } else {
+        head.fail(ar.cause());
+      }
+      if (more) {
+        pump(tenantKey, limits);
+      }
+    });
+  }
+
+  /** No permit for this tenant before {@code until}, on any node (a CPU-quota 429 or a Retry-After). */
+  public Future<Void> pauseUntil(String tenantKey, QuotaLimits limits, Instant until) {
+    return update(tenantKey, limits, state -> new QuotaDecision(state.pausedUntil(until), false, until)).mapEmpty();
+  }
+
+  /** The budget as it stands, for status and metrics. */
+  public Future<QuotaState> peek(String tenantKey, QuotaLimits limits) {
+    return map().compose(m -> m.get(tenantKey))
+        .map(json -> json == null ? QuotaState.full(limits, time.now()) : decode((JsonObject) json, limits));
+  }
+
+  private Future<QuotaDecision> update(String tenantKey, QuotaLimits limits,
+                                       java.util.function.Function<QuotaState, QuotaDecision> change) {
+    return vertx.sharedData().getLockWithTimeout("quota:" + tenantKey, LOCK_TIMEOUT_MS)
+        .compose(lock -> map()
+            .compose(m -> m.get(tenantKey).compose(json -> {
+              QuotaState state = json == null ? QuotaState.full(limits, time.now()) : decode((JsonObject) json, limits);
+              QuotaDecision decision = change.apply(state);
+              return m.put(tenantKey, encode(decision.state())).map(decision);
+            }))
+            .eventually(() -> release(lock)));
+  }
+
+  private static Future<Void> release(Lock lock) {
+    lock.release();
+    return Future.succeededFuture();
+  }
+
+  private Future<AsyncMap<String, Object>> map() {
+    return vertx.sharedData().getAsyncMap(MAP);
+  }
+
+  static JsonObject encode(QuotaState s) {
+    return new JsonObject()
+        .put("perMinute", s.limits().perMinute()).put("minuteBurst", s.limits().minuteBurst())
+        .put("perHour", s.limits().perHour()).put("hourBurst", s.limits().hourBurst())
+        .put("minuteUnits", s.minuteUnits()).put("hourUnits", s.hourUnits())
+        .put("updatedAtNanos", toNanos(s.updatedAt())).put("pausedUntilNanos", toNanos(s.pausedUntil()));
+  }
+
+  /** A stored state under its own limits, moved to the configured ones if they changed. */
+  static QuotaState decode(JsonObject j, QuotaLimits configured) {
+    QuotaLimits stored = new QuotaLimits(j.getInteger("perMinute"), j.getInteger("minuteBurst"),
+        j.getInteger("perHour"), j.getInteger("hourBurst"));
+    QuotaState state = new QuotaState(stored, j.getLong("minuteUnits"), j.getLong("hourUnits"),
+        fromNanos(j.getLong("updatedAtNanos")), fromNanos(j.getLong("pausedUntilNanos")));
+    return stored.equals(configured) ? state : state.withLimits(configured);
+  }
+
+  private static long toNanos(Instant t) {
+    return TimeUnit.SECONDS.toNanos(t.getEpochSecond()) + t.getNano();
+  }
+
+  private static Instant fromNanos(long nanos) {
+    return Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L));
+  }
+}

@@ -1,0 +1,35 @@
+package org.defenderadx.migration.worker.testing;
+
+import com.azure.core.http.HttpClient;
+import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
+import java.io.FileInputStream;
+import java.io.InputStream;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import org.defenderadx.simulator.defender.DefenderSimulator;
+
+/** Wiring between the migrator's clients and the bundled simulators in tests. */
+public final class Simulators {
+  private Simulators() {
+  }
+
+  /** An Azure HTTP client that trusts the simulator's self-signed TLS certificate (and nothing else). */
+  public static HttpClient trusting(DefenderSimulator sim) {
+    try {
+      KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+      trust.load(null, null);
+      try (InputStream in = new FileInputStream(sim.certificatePath())) {
+        trust.setCertificateEntry("defender-simulator", CertificateFactory.getInstance("X.509").generateCertificate(in));
+      }
+      TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(trust);
+      SSLContext ssl = SSLContext.getInstance("TLS");
+      ssl.init(null, tmf.getTrustManagers(), null);
+      return new JdkHttpClientBuilder(java.net.http.HttpClient.newBuilder().sslContext(ssl)).build();
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot trust the simulator's certificate", e);
+    }
+  }
+}
