@@ -198,8 +198,7 @@ public final class AzuriteProcess implements AutoCloseable {
     }
     for (Path dir = Paths.get("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
       Path root = dir.resolve(".azurite");
-      candidates.add(root);
-      // The build installs each pinned version into its own folder; prefer the newest.
+      // The build installs each pinned version into its own folder; prefer the newest, then a plain install.
       if (Files.isDirectory(root)) {
         try (java.util.stream.Stream<Path> versions = Files.list(root)) {
           versions.filter(Files::isDirectory).sorted(java.util.Comparator.comparing(AzuriteProcess::versionKey)
@@ -208,6 +207,7 @@ public final class AzuriteProcess implements AutoCloseable {
           // unreadable folder: the other candidates remain
         }
       }
+      candidates.add(root);
     }
     for (Path c : candidates) {
       if (Files.isRegularFile(c.resolve(SCRIPT))) {
