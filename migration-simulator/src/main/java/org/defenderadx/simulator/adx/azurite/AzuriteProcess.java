@@ -176,6 +176,15 @@ public final class AzuriteProcess implements AutoCloseable {
     }
   }
 
+  /** Orders "3.37.0" after "3.9.1". */
+  private static String versionKey(Path p) {
+    StringBuilder sb = new StringBuilder();
+    for (String part : p.getFileName().toString().split("\\.")) {
+      sb.append(String.format("%08d", part.matches("\\d+") ? Integer.parseInt(part) : 0));
+    }
+    return sb.toString();
+  }
+
   /** The folder holding node_modules/azurite. */
   public static Path locateInstall() {
     List<Path> candidates = new ArrayList<>();
@@ -188,7 +197,17 @@ public final class AzuriteProcess implements AutoCloseable {
       candidates.add(Paths.get(env));
     }
     for (Path dir = Paths.get("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-      candidates.add(dir.resolve(".azurite"));
+      Path root = dir.resolve(".azurite");
+      // The build installs each pinned version into its own folder; prefer the newest, then a plain install.
+      if (Files.isDirectory(root)) {
+        try (java.util.stream.Stream<Path> versions = Files.list(root)) {
+          versions.filter(Files::isDirectory).sorted(java.util.Comparator.comparing(AzuriteProcess::versionKey)
+              .reversed()).forEach(candidates::add);
+        } catch (IOException e) {
+          // unreadable folder: the other candidates remain
+        }
+      }
+      candidates.add(root);
     }
     for (Path c : candidates) {
       if (Files.isRegularFile(c.resolve(SCRIPT))) {
