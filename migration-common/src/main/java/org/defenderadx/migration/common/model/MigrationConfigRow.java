@@ -247,6 +247,27 @@ public record MigrationConfigRow(String sourceTable, String destinationTable, St
     return row;
   }
 
+  /**
+   * This row as it stands, by column name (for handing it to another node); {@link #fromColumns} reads it back to an
+   * equal row.
+   */
+  public Map<String, Object> toColumns() {
+    Map<String, Object> row = new LinkedHashMap<>();
+    row.put("SourceTable", sourceTable);
+    row.put("DestinationTable", destinationTable);
+    row.put("WatermarkColumn", watermarkColumn);
+    row.put("LastRefreshedTime", lastRefreshed.orElse(null));
+    row.put("LastRefreshedTimeInString", lastRefreshed.map(KustoTime::format).orElse(""));
+    row.put("LoadType", loadType.configName());
+    row.put("IsActive", active);
+    row.put("TenantId", tenantId);
+    row.put("Version", version.isPresent() ? version.getAsLong() : null);
+    row.put("LateArrivalAllowance", lateArrivalAllowance);
+    row.put("Notes", notes);
+    row.put("BucketProgress", bucketProgress.map(Bucket::toString).orElse(""));
+    return row;
+  }
+
   /** The next version to write: one above this row's, or 1 for a row from the original script. */
   public long nextVersion() {
     return version.isPresent() ? version.getAsLong() + 1 : 1;

@@ -199,4 +199,14 @@ class MigrationConfigRowTest {
     assertThat(LoadType.parse(null)).isEqualTo(LoadType.INCREMENTAL);
     assertThat(LoadType.parse("")).isEqualTo(LoadType.INCREMENTAL);
   }
+
+  @Test
+  void columnsReadBackToAnEqualRow() {
+    MigrationConfigRow row = MigrationConfigRow.fromColumns(java.util.Map.of("SourceTable", "DeviceInfo",
+        "DestinationTable", "DeviceInfoRaw", "WatermarkColumn", "None", "LastRefreshedTimeInString",
+        "2026-11-01T00:00:00.1234567Z", "LoadType", "Incremental", "IsActive", true, "TenantId", "t1", "Version", 7L,
+        "BucketProgress", "3/16"));
+
+    assertThat(MigrationConfigRow.fromColumns(new java.util.HashMap<>(row.toColumns()))).isEqualTo(row);
+  }
 }

@@ -71,8 +71,24 @@ public final class TableExporter {
     this.options = options;
   }
 
+  /**
+   * Checked before every watermark commit: fails when this run may no longer commit (its lease on the table was
+   * lost to another node), so a late commit from a node that was presumed dead is refused.
+   */
+  @FunctionalInterface
+  public interface CommitGuard {
+    Future<Void> check();
+
+    CommitGuard NONE = Future::succeededFuture;
+  }
+
   public Future<Result> run(TenantContext tenant, MigrationConfigRow row, Instant horizonStart, Instant closePoint,
                             String runId) {
+    return run(tenant, row, horizonStart, closePoint, runId, CommitGuard.NONE);
+  }
+
+  public Future<Result> run(TenantContext tenant, MigrationConfigRow row, Instant horizonStart, Instant closePoint,
+                            String runId, CommitGuard guard) {
     ResolvedTable table;
     try {
       table = row.resolve();
@@ -83,7 +99,7 @@ public final class TableExporter {
       return failTable(tenant, row, runId, "snapshot tables are not exported by this version yet");
     }
     table.warnings().forEach(w -> LOG.warn("{}: {}", row.sourceTable(), w));
-    Run run = new Run(tenant, table, row, horizonStart, closePoint, runId);
+    Run run = new Run(tenant, table, row, horizonStart, closePoint, runId, guard);
     run.planMore();
     run.next();
     return run.done.future();
@@ -105,6 +121,7 @@ public final class TableExporter {
     final Instant horizonStart;
     final Instant closePoint;
     final String runId;
+    final CommitGuard guard;
     final Deque<Window> todo = new ArrayDeque<>();
     final Promise<Result> done = Promise.promise();
     long rows;
@@ -112,13 +129,14 @@ public final class TableExporter {
     boolean planExhausted;
 
     Run(TenantContext tenant, ResolvedTable table, MigrationConfigRow row, Instant horizonStart, Instant closePoint,
-        String runId) {
+        String runId, CommitGuard guard) {
       this.tenant = tenant;
       this.table = table;
       this.row = row;
       this.horizonStart = horizonStart;
       this.closePoint = closePoint;
       this.runId = runId;
+      this.guard = guard;
     }
 
     void planMore() {
@@ -225,7 +243,8 @@ public final class TableExporter {
     }
 
     void commit(Fetched.Complete c, WindowId id) {
-      state.commit(row, WindowProgress.after(c.window()))
+      guard.check()
+          .compose(v -> state.commit(row, WindowProgress.after(c.window())))
           .compose(newRow -> {
             row = newRow;
             rows += c.rows();

@@ -53,9 +53,16 @@ public final class WindowFetcher {
   private final WindowSplitter splitter;
   private final TimeSource time;
   private final long blobTargetBytes;
+  private final ServiceClock serviceClock;
 
   public WindowFetcher(Vertx vertx, HuntingClient client, SharedCallBudget budget, OutcomeClassifier classifier,
                        WindowSplitter splitter, TimeSource time, long blobTargetBytes) {
+    this(vertx, client, budget, classifier, splitter, time, blobTargetBytes, new ServiceClock());
+  }
+
+  /** @param serviceClock learns the service's clock from every response's {@code Date} */
+  public WindowFetcher(Vertx vertx, HuntingClient client, SharedCallBudget budget, OutcomeClassifier classifier,
+                       WindowSplitter splitter, TimeSource time, long blobTargetBytes, ServiceClock serviceClock) {
     this.vertx = vertx;
     this.client = client;
     this.budget = budget;
@@ -63,6 +70,7 @@ public final class WindowFetcher {
     this.splitter = splitter;
     this.time = time;
     this.blobTargetBytes = blobTargetBytes;
+    this.serviceClock = serviceClock;
   }
 
   /** The KQL for a window of an incremental table. */
@@ -126,6 +134,7 @@ public final class WindowFetcher {
   private void handle(TenantContext tenant, ResolvedTable table, Window window, String query, Provenance provenance,
                       Attempt attempt, FetchStats stats, HuntingResponse resp, Promise<Fetched> done) {
     FetchStats s = stats.plusCall(resp.elapsed(), resp.serviceDate());
+    resp.serviceDate().ifPresent(d -> serviceClock.observe(tenant.key(), d, time.now()));
     if (resp instanceof HuntingResponse.Rows rows) {
       WindowBlobWriter blob = rows.blob();
       OptionalLong total = blob.windowTotal() < 0 ? OptionalLong.empty() : OptionalLong.of(blob.windowTotal());

@@ -1,0 +1,92 @@
+package org.defenderadx.migration.worker.node;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import org.defenderadx.migration.api.bus.Addresses;
+import org.defenderadx.migration.api.bus.TableOutcome;
+import org.defenderadx.migration.api.bus.TableWork;
+import org.defenderadx.migration.common.model.MigrationConfigRow;
+import org.defenderadx.migration.worker.export.TableExporter;
+import org.defenderadx.migration.worker.export.TenantContext;
+import org.defenderadx.migration.worker.lease.TableLeases;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Takes table work from the event bus and runs it through the {@link TableExporter}, renewing the table's lease
+ * while it runs; a commit is refused once the lease is lost. Replies with the {@link TableOutcome}.
+ */
+public final class TableWorkerVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(TableWorkerVerticle.class);
+
+  private final TableExporter exporter;
+  private final Map<String, TenantContext> tenants;
+  private final TableLeases leases;
+  private final Duration leaseTtl;
+  private final String node;
+  private MessageConsumer<JsonObject> consumer;
+
+  public TableWorkerVerticle(TableExporter exporter, Map<String, TenantContext> tenants, TableLeases leases,
+                             Duration leaseTtl, String node) {
+    this.exporter = exporter;
+    this.tenants = tenants;
+    this.leases = leases;
+    this.leaseTtl = leaseTtl;
+    this.node = node;
+  }
+
+  @Override
+  public Future<?> start() {
+    consumer = vertx.eventBus().consumer(Addresses.TABLE_WORK, this::handle);
+    return consumer.completion();
+  }
+
+  private void handle(Message<JsonObject> message) {
+    TableWork work = TableWork.fromJson(message.body());
+    TenantContext tenant = tenants.get(work.tenantKey());
+    if (tenant == null) {
+      reply(message, failed(work, "tenant '" + work.tenantKey() + "' is not in this node's configuration"));
+      return;
+    }
+    String key = TableLeases.key(work.tenantKey(), work.sourceTable());
+    // Lease renewals run on real time: leases expire in real time whatever the clock the export runs on.
+    long renewal = vertx.setPeriodic(Math.max(1, leaseTtl.toMillis() / 3), id ->
+        leases.renew(key, work.leaseId(), leaseTtl).onSuccess(held -> {
+          if (!held) {
+            LOG.warn("{} (tenant '{}'): lease lost; this node will not commit it any further", work.sourceTable(),
+                work.tenantKey());
+          }
+        }));
+    TableExporter.CommitGuard guard = () -> leases.holds(key, work.leaseId()).compose(held -> held
+        ? Future.succeededFuture()
+        : Future.failedFuture("the lease on " + work.sourceTable() + " was lost (another node may have taken the "
+            + "table over); not committing"));
+    MigrationConfigRow row = MigrationConfigRow.fromColumns(work.configRow());
+    exporter.run(tenant, row, work.horizonStart(), work.closePoint(), work.runId(), guard).onComplete(ar -> {
+      vertx.cancelTimer(renewal);
+      if (ar.failed()) {
+        reply(message, failed(work, String.valueOf(ar.cause())));
+        return;
+      }
+      TableExporter.Result r = ar.result();
+      reply(message, new TableOutcome(work.tenantKey(), work.sourceTable(), r.rowsExported(), r.windowsCommitted(),
+          r.caughtUp(), r.row().lastRefreshed(), r.pausedUntil(), r.failure(), node));
+    });
+  }
+
+  private TableOutcome failed(TableWork work, String reason) {
+    return new TableOutcome(work.tenantKey(), work.sourceTable(), 0, 0, false, Optional.empty(), Optional.empty(),
+        Optional.of(reason), node);
+  }
+
+  private static void reply(Message<JsonObject> message, TableOutcome outcome) {
+    message.reply(outcome.toJson());
+  }
+}

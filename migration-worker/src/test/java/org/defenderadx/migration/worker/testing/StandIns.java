@@ -1,0 +1,153 @@
+package org.defenderadx.migration.worker.testing;
+
+import com.microsoft.azure.kusto.data.ClientFactory;
+import com.microsoft.azure.kusto.ingest.IngestClientFactory;
+import com.microsoft.azure.kusto.ingest.QueuedIngestClient;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.defenderadx.migration.common.config.AdxConfig;
+import org.defenderadx.migration.common.kql.KqlScript;
+import org.defenderadx.migration.common.kql.KustoTime;
+import org.defenderadx.migration.common.outcome.OutcomeClassifier;
+import org.defenderadx.migration.common.outcome.RetryPolicy;
+import org.defenderadx.migration.common.time.TimeSource;
+import org.defenderadx.migration.common.window.WindowGrid;
+import org.defenderadx.migration.common.window.WindowPlanner;
+import org.defenderadx.migration.common.window.WindowSplitter;
+import org.defenderadx.migration.worker.adx.AdxClient;
+import org.defenderadx.migration.worker.adx.AdxConnections;
+import org.defenderadx.migration.worker.adx.AdxRowAppender;
+import org.defenderadx.migration.worker.adx.MigrationStateStore;
+import org.defenderadx.migration.worker.adx.WindowIngestion;
+import org.defenderadx.migration.worker.defender.HuntingClient;
+import org.defenderadx.migration.worker.export.ServiceClock;
+import org.defenderadx.migration.worker.export.TableExporter;
+import org.defenderadx.migration.worker.export.WindowFetcher;
+import org.defenderadx.migration.worker.quota.SharedCallBudget;
+import org.defenderadx.simulator.adx.AdxStandIn;
+import org.defenderadx.simulator.adx.AdxStandInOptions;
+import org.defenderadx.simulator.adx.azurite.AzuriteProcess;
+import org.defenderadx.simulator.defender.DefenderSimConfig;
+import org.defenderadx.simulator.defender.DefenderSimulator;
+import org.defenderadx.simulator.defender.RowDigest;
+import org.defenderadx.simulator.defender.Scenario;
+import org.defenderadx.simulator.kql.IngestionTimeRange;
+
+/**
+ * The whole migration path on loopback for a test: Azurite, the Defender simulator (scaled-down caps, time running
+ * 60 times faster), the ADX stand-in with {@code kql/setup.kql} applied, the real Kusto SDK clients, and the engine's
+ * parts wired to them.
+ */
+public final class StandIns implements AutoCloseable {
+
+  public static final String DATABASE = "Archive";
+
+  public final Vertx vertx;
+  public final AzuriteProcess azurite;
+  public final DefenderSimulator sim;
+  public final AdxStandIn adx;
+  public final TimeSource time;
+  public final AdxClient adxClient;
+  public final QueuedIngestClient ingestClient;
+  public final WorkerExecutor sdkPool;
+  public final AdxRowAppender appender;
+  public final MigrationStateStore state;
+  public final ServiceClock serviceClock = new ServiceClock();
+
+  private StandIns(Vertx vertx) throws Exception {
+    this.vertx = vertx;
+    azurite = AzuriteProcess.start();
+    sim = await(DefenderSimulator.start(vertx, Scenario.SCALED.apply(DefenderSimConfig.builder().timeScale(60)).build()));
+    time = TimeSource.of(sim.clock(), sim.config().timeScale());
+    adx = await(AdxStandIn.start(vertx, new AdxStandInOptions().azurite(azurite.endpoints()).clock(time.clock())
+        .pollInterval(Duration.ofMillis(50))));
+    AdxConfig adxConfig = AdxFixture.config(adx.url(), DATABASE);
+    sdkPool = vertx.createSharedWorkerExecutor("adx-sdk", 4);
+    adxClient = new AdxClient(ClientFactory.createClient(AdxConnections.engine(adxConfig)), DATABASE, sdkPool);
+    ingestClient = IngestClientFactory.createClient(AdxConnections.ingestion(adxConfig));
+    for (String command : KqlScript.commands(Files.readString(Path.of("..", "kql", "setup.kql")))) {
+      await(adxClient.mgmt(command));
+    }
+    appender = new AdxRowAppender(adxClient);
+    state = new MigrationStateStore(adxClient, appender);
+  }
+
+  public static StandIns start(Vertx vertx) throws Exception {
+    return new StandIns(vertx);
+  }
+
+  public static <T> T await(Future<T> f) throws Exception {
+    try {
+      return f.toCompletionStage().toCompletableFuture().get(5, TimeUnit.MINUTES);
+    } catch (ExecutionException e) {
+      throw (Exception) e.getCause();
+    }
+  }
+
+  /** Configures incremental tables for the default tenant, as seed-configuration.kql would. */
+  public void configureIncremental(List<String> tables) throws Exception {
+    List<Map<String, Object>> config = new ArrayList<>();
+    for (String t : tables) {
+      config.add(Map.of("SourceTable", t, "DestinationTable", t + "Raw", "WatermarkColumn", "None",
+          "LoadType", "Incremental", "IsActive", true, "TenantId", "", "Version", 1L));
+    }
+    await(appender.append(MigrationStateStore.CONFIG_TABLE, config));
+  }
+
+  public WindowFetcher fetcher() {
+    HuntingClient hunting = new HuntingClient(vertx, vertx.createHttpClient(new HttpClientOptions()), time.clock(),
+        Duration.ofMinutes(4));
+    return new WindowFetcher(vertx, hunting, new SharedCallBudget(vertx, time),
+        new OutcomeClassifier(time.clock(), new Random(7), RetryPolicy.defaults()), new WindowSplitter(), time,
+        100L * 1024 * 1024, serviceClock);
+  }
+
+  /** An exporter on a one-day grid, polling ingestion status every 5 simulated seconds. */
+  public TableExporter exporter(String node) {
+    return new TableExporter(vertx, fetcher(), new WindowIngestion(ingestClient, DATABASE, sdkPool), state,
+        new WindowPlanner(new WindowGrid(Duration.ofDays(1))), time,
+        new TableExporter.Options(node, Duration.ofSeconds(5), Duration.ofHours(1), 3, 64));
+  }
+
+  /**
+   * Asserts ADX holds exactly the rows the source holds for {@code table} from a little inside the source's horizon
+   * (rows older than that age out while a test runs; ADX keeps them) up to {@code watermark}.
+   */
+  public void assertExact(String table, String destination, Instant watermark) throws Exception {
+    Instant now = time.now();
+    Instant from = now.minus(Duration.ofDays(30)).plus(Duration.ofMinutes(30));
+    List<String> expected = sim.groundTruth(table, new IngestionTimeRange(from, watermark), now);
+    if (expected.isEmpty()) {
+      throw new AssertionError(table + ": the source holds no rows before " + watermark + "; nothing was tested");
+    }
+    List<Map<String, Object>> rows = await(adxClient.query(destination + " | project Records"));
+    List<JsonObject> records = new ArrayList<>();
+    for (Map<String, Object> r : rows) {
+      JsonObject record = new JsonObject(String.valueOf(r.get("Records")));
+      if (!KustoTime.parse(record.getString("__SourceIngestionTime")).isBefore(from)) {
+        records.add(record);
+      }
+    }
+    ExactlyOnce.assertSameRows(table, expected, RowDigest.sorted(records));
+  }
+
+  @Override
+  public void close() throws Exception {
+    ingestClient.close();
+    await(vertx.close());
+    azurite.close();
+  }
+}
