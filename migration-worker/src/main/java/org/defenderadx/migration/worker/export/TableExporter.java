@@ -232,7 +232,8 @@ public final class TableExporter {
       }
       LOG.warn("{}: window {}: {}; sending it again", table.sourceTable(), c.window(), why);
       // The same ingest-by tag: if the earlier send did land after all, ADX skips this one.
-      deliver(c, id, attempt + 1);
+      state.audit(List.of(audit("Retried", why, c.rows(), c.window().lo(), c.window().hi(), id.text(), c.stats())))
+          .onComplete(x -> deliver(c, id, attempt + 1));
     }
 
     void quarantine(Fetched.Complete c, WindowId id, String details) {

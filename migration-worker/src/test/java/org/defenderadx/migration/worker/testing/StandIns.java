@@ -127,8 +127,12 @@ public final class StandIns implements AutoCloseable {
    * (rows older than that age out while a test runs; ADX keeps them) up to {@code watermark}.
    */
   public void assertExact(String table, String destination, Instant watermark) throws Exception {
+    assertExact(table, destination, watermark, time.now().minus(Duration.ofDays(30)).plus(Duration.ofMinutes(30)));
+  }
+
+  /** As {@link #assertExact(String, String, Instant)}, from {@code from} (inside the horizon) on. */
+  public void assertExact(String table, String destination, Instant watermark, Instant from) throws Exception {
     Instant now = time.now();
-    Instant from = now.minus(Duration.ofDays(30)).plus(Duration.ofMinutes(30));
     List<String> expected = sim.groundTruth(table, new IngestionTimeRange(from, watermark), now);
     if (expected.isEmpty()) {
       throw new AssertionError(table + ": the source holds no rows before " + watermark + "; nothing was tested");
