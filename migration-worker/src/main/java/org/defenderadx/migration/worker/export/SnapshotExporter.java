@@ -122,7 +122,8 @@ public final class SnapshotExporter {
 
   /**
    * Resumes the snapshot under way, or takes a new one when due; otherwise does nothing. {@code caughtUp} is true
-   * when a snapshot was committed or none was due; {@code windowsCommitted} counts the buckets committed.
+   * when a snapshot was committed or none was due; {@code windowsCommitted} counts the buckets committed and
+   * {@code rowsExported} their rows (a snapshot abandoned after a refresh included).
    */
   public Future<TableExporter.Result> run(TenantContext tenant, MigrationConfigRow row, String runId) {
     ResolvedTable table;
@@ -367,7 +368,8 @@ public final class SnapshotExporter {
               return;
             }
             row = ar.result();
-            LOG.info("{}: snapshot {} committed ({} rows this run)", table.sourceTable(), stamp(), rows);
+            LOG.info("{}: snapshot {} committed: {} rows", table.sourceTable(), stamp(),
+                progress.fingerprint().count());
             finish(Optional.empty(), Optional.empty(), true);
           });
     }
