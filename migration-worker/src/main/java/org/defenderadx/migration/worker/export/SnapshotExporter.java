@@ -126,9 +126,18 @@ public final class SnapshotExporter {
    * {@code rowsExported} their rows (a snapshot abandoned after a refresh included).
    */
   public Future<TableExporter.Result> run(TenantContext tenant, MigrationConfigRow row, String runId) {
+    return run(tenant, row, Optional.empty(), runId);
+  }
+
+  /**
+   * As {@link #run(TenantContext, MigrationConfigRow, String)}, with the source table's schema (column to Kusto
+   * type), when known: a table without a datetime column is a snapshot table too.
+   */
+  public Future<TableExporter.Result> run(TenantContext tenant, MigrationConfigRow row,
+                                          Optional<Map<String, String>> sourceSchema, String runId) {
     ResolvedTable table;
     try {
-      table = row.resolve();
+      table = row.resolve(sourceSchema);
     } catch (ConfigRowException e) {
       return Future.succeededFuture(new TableExporter.Result(row.sourceTable(), row, 0, 0, false, Optional.empty(),
           Optional.of(e.getMessage())));
