@@ -186,7 +186,7 @@ public final class SnapshotExporter {
       }
       fingerprint().onComplete(ar -> {
         if (ar.failed()) {
-          fail(ar.cause().getMessage(), FetchStats.none());
+          failOrPause(ar.cause(), FetchStats.none());
           return;
         }
         SnapshotFingerprint now = ar.result();
@@ -280,7 +280,7 @@ public final class SnapshotExporter {
     void checkThenDeliver(Fetched.Complete c, Bucket bucket, WindowId id) {
       fingerprint().onComplete(ar -> {
         if (ar.failed()) {
-          fail(ar.cause().getMessage(), c.stats());
+          failOrPause(ar.cause(), c.stats());
         } else if (!ar.result().equals(progress.fingerprint())) {
           restart("the source refreshed during bucket " + bucket + " (" + progress.fingerprint() + " at the start, "
               + ar.result() + " now)", ar.result());
@@ -395,11 +395,23 @@ public final class SnapshotExporter {
             if (f instanceof Fetched.Complete c) {
               return Future.succeededFuture(parseFingerprint(c.blob()));
             }
-            String why = f instanceof Fetched.Failed failed ? failed.reason()
-                : f instanceof Fetched.Paused p ? "paused until " + p.until() + ": " + p.reason()
-                : ((Fetched.Split) f).reason();
+            if (f instanceof Fetched.Paused p) {
+              return Future.failedFuture(new SourcePaused(p));
+            }
+            String why = f instanceof Fetched.Failed failed ? failed.reason() : ((Fetched.Split) f).reason();
             return Future.failedFuture(new IllegalStateException("could not read the source's fingerprint: " + why));
           });
+    }
+
+    /** A CPU-quota pause ends the run until then, keeping the progress; anything else fails it. */
+    void failOrPause(Throwable cause, FetchStats stats) {
+      if (cause instanceof SourcePaused paused) {
+        Fetched.Paused p = paused.paused;
+        state.audit(List.of(audit("Paused", p.reason(), 0, snapshotId(), p.stats(), Map.of())))
+            .onComplete(x -> finish(Optional.of(p.until()), Optional.empty(), false));
+      } else {
+        fail(cause.getMessage(), stats);
+      }
     }
 
     void fail(String reason, FetchStats stats) {
@@ -445,6 +457,16 @@ public final class SnapshotExporter {
       return new AuditRecord(table.destinationTable(), time.now(), status, reason, count, tenant.key(),
           table.sourceTable(), runId, unitId, at, at, s.calls(), s.callQuota429(), s.cpuQuota429(), s.elapsed(),
           options.node(), details);
+    }
+  }
+
+  /** The tenant is paused (CPU quota) while a fingerprint was read. */
+  private static final class SourcePaused extends RuntimeException {
+    final transient Fetched.Paused paused;
+
+    SourcePaused(Fetched.Paused paused) {
+      super(paused.reason(), null, false, false);
+      this.paused = paused;
     }
   }
 
