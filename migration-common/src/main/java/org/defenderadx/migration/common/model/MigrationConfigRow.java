@@ -17,6 +17,7 @@ import org.defenderadx.migration.common.kql.InvalidIdentifierException;
 import org.defenderadx.migration.common.kql.KqlIdentifiers;
 import org.defenderadx.migration.common.kql.KustoTime;
 import org.defenderadx.migration.common.kql.KustoTimespan;
+import org.defenderadx.migration.common.query.SnapshotProgress;
 import org.defenderadx.migration.common.window.Bucket;
 import org.defenderadx.migration.common.window.WindowProgress;
 
@@ -34,10 +35,14 @@ import org.defenderadx.migration.common.window.WindowProgress;
  * @param version empty on rows written by the original script; ours increase monotonically per table
  * @param bucketProgress the last bucket done of the instant at {@code lastRefreshed}, if that instant is being
  *     paged by buckets
+ * @param snapshotProgress for a snapshot table, the snapshot being copied, if one is under way. It shares the
+ *     {@code BucketProgress} column ({@link SnapshotProgress#encode()}); on a snapshot table's rows
+ *     {@code lastRefreshed} is the stamp of the last committed snapshot
  */
 public record MigrationConfigRow(String sourceTable, String destinationTable, String watermarkColumn,
     Optional<Instant> lastRefreshed, LoadType loadType, boolean active, String tenantId, OptionalLong version,
-    Duration lateArrivalAllowance, String notes, Optional<Bucket> bucketProgress) {
+    Duration lateArrivalAllowance, String notes, Optional<Bucket> bucketProgress,
+    Optional<SnapshotProgress> snapshotProgress) {
 
   /** Our column layout, in order, with Kusto types: the first seven are the design's, the rest additions. */
   public static final Map<String, String> COLUMNS = columns();
@@ -51,11 +56,23 @@ public record MigrationConfigRow(String sourceTable, String destinationTable, St
     Objects.requireNonNull(loadType, "loadType");
     Objects.requireNonNull(version, "version");
     Objects.requireNonNull(bucketProgress, "bucketProgress");
+    Objects.requireNonNull(snapshotProgress, "snapshotProgress");
+    if (bucketProgress.isPresent() && snapshotProgress.isPresent()) {
+      throw new IllegalArgumentException("a row holds window bucket progress or snapshot progress, not both");
+    }
     destinationTable = destinationTable == null ? "" : destinationTable;
     watermarkColumn = watermarkColumn == null ? "" : watermarkColumn;
     tenantId = tenantId == null ? "" : tenantId;
     lateArrivalAllowance = lateArrivalAllowance == null ? Duration.ZERO : lateArrivalAllowance;
     notes = notes == null ? "" : notes;
+  }
+
+  /** A row without snapshot progress (windowed tables, and snapshot tables between snapshots). */
+  public MigrationConfigRow(String sourceTable, String destinationTable, String watermarkColumn,
+      Optional<Instant> lastRefreshed, LoadType loadType, boolean active, String tenantId, OptionalLong version,
+      Duration lateArrivalAllowance, String notes, Optional<Bucket> bucketProgress) {
+    this(sourceTable, destinationTable, watermarkColumn, lastRefreshed, loadType, active, tenantId, version,
+        lateArrivalAllowance, notes, bucketProgress, Optional.empty());
   }
 
   private static Map<String, String> columns() {
@@ -98,10 +115,12 @@ public record MigrationConfigRow(String sourceTable, String destinationTable, St
         refreshed = v.instant("LastRefreshedTime");
       }
       String bucket = v.text("BucketProgress");
+      boolean snapshot = SnapshotProgress.isEncoded(bucket);
       return new MigrationConfigRow(source, v.text("DestinationTable"), v.text("WatermarkColumn"),
           Optional.ofNullable(refreshed), LoadType.parse(v.text("LoadType")), v.bool("IsActive", true),
           v.text("TenantId"), v.optionalLong("Version"), v.duration("LateArrivalAllowance"), v.text("Notes"),
-          bucket.isEmpty() ? Optional.empty() : Optional.of(parseBucket(bucket)));
+          bucket.isEmpty() || snapshot ? Optional.empty() : Optional.of(parseBucket(bucket)),
+          snapshot ? Optional.of(SnapshotProgress.parse(bucket)) : Optional.empty());
     } catch (IllegalArgumentException e) {
       throw new ConfigRowException(source, e.getMessage(), e);
     }
@@ -264,8 +283,33 @@ public record MigrationConfigRow(String sourceTable, String destinationTable, St
     row.put("Version", version.isPresent() ? version.getAsLong() : null);
     row.put("LateArrivalAllowance", lateArrivalAllowance);
     row.put("Notes", notes);
-    row.put("BucketProgress", bucketProgress.map(Bucket::toString).orElse(""));
+    row.put("BucketProgress", snapshotProgress.map(SnapshotProgress::encode)
+        .orElse(bucketProgress.map(Bucket::toString).orElse("")));
     return row;
+  }
+
+  /**
+   * The row to append for a snapshot table: {@code LastRefreshedTime} is the stamp of the last committed snapshot
+   * (null before the first), {@code BucketProgress} the snapshot under way (empty between snapshots). Otherwise as
+   * {@link #commitRow}.
+   */
+  public Map<String, Object> snapshotCommitRow(Optional<Instant> lastCommittedSnapshot,
+                                               Optional<SnapshotProgress> inProgress, long newVersion) {
+    Map<String, Object> row = commitRow(WindowProgress.at(lastCommittedSnapshot.orElse(KustoTime.MIN)), newVersion);
+    if (lastCommittedSnapshot.isEmpty()) {
+      row.put("LastRefreshedTime", null);
+      row.put("LastRefreshedTimeInString", "");
+    }
+    row.put("BucketProgress", inProgress.map(SnapshotProgress::encode).orElse(""));
+    return row;
+  }
+
+  /**
+   * For a snapshot table, the stamp of the last snapshot this tool committed; empty when there is none (a row of the
+   * original script carries its own watermark, which says nothing about our snapshots).
+   */
+  public Optional<Instant> lastCommittedSnapshot() {
+    return writtenByOriginalScript() ? Optional.empty() : lastRefreshed;
   }
 
   /** The next version to write: one above this row's, or 1 for a row from the original script. */

@@ -1,11 +1,14 @@
 package org.defenderadx.migration.worker.adx;
 
 import io.vertx.core.Future;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.defenderadx.migration.common.model.ConfigRowException;
 import org.defenderadx.migration.common.model.MigrationConfigRow;
+import org.defenderadx.migration.common.query.SnapshotProgress;
 import org.defenderadx.migration.common.window.WindowProgress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,6 +72,16 @@ public final class MigrationStateStore {
    */
   public Future<MigrationConfigRow> commit(MigrationConfigRow current, WindowProgress progress) {
     Map<String, Object> row = current.commitRow(progress, current.nextVersion());
+    return appender.append(CONFIG_TABLE, List.of(row)).map(v -> MigrationConfigRow.fromColumns(row));
+  }
+
+  /**
+   * Appends the row of a snapshot table: {@code lastCommitted} is the stamp of its last committed snapshot,
+   * {@code inProgress} the snapshot under way (empty between snapshots); returns it as now in force.
+   */
+  public Future<MigrationConfigRow> commitSnapshot(MigrationConfigRow current, Optional<Instant> lastCommitted,
+                                                   Optional<SnapshotProgress> inProgress) {
+    Map<String, Object> row = current.snapshotCommitRow(lastCommitted, inProgress, current.nextVersion());
     return appender.append(CONFIG_TABLE, List.of(row)).map(v -> MigrationConfigRow.fromColumns(row));
   }
 

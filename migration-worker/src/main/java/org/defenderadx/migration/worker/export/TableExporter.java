@@ -59,9 +59,18 @@ public final class TableExporter {
   private final WindowPlanner planner;
   private final TimeSource time;
   private final Options options;
+  private final SnapshotExporter snapshots;
 
+  /** An exporter of incremental tables only: snapshot tables are refused, with a reason in the audit log. */
   public TableExporter(Vertx vertx, WindowFetcher fetcher, WindowIngestion ingestion, MigrationStateStore state,
                        WindowPlanner planner, TimeSource time, Options options) {
+    this(vertx, fetcher, ingestion, state, planner, time, options, null);
+  }
+
+  /** An exporter of every table: snapshot tables go to {@code snapshots} (which holds the snapshot cadence). */
+  public TableExporter(Vertx vertx, WindowFetcher fetcher, WindowIngestion ingestion, MigrationStateStore state,
+                       WindowPlanner planner, TimeSource time, Options options, SnapshotExporter snapshots) {
+    this.snapshots = snapshots;
     this.vertx = vertx;
     this.fetcher = fetcher;
     this.ingestion = ingestion;
@@ -96,7 +105,10 @@ public final class TableExporter {
       return failTable(tenant, row, runId, e.getMessage());
     }
     if (table.kind() == TableKind.SNAPSHOT) {
-      return failTable(tenant, row, runId, "snapshot tables are not exported by this version yet");
+      // Snapshots have no watermark: the horizon and close point do not apply to them.
+      return snapshots != null ? snapshots.run(tenant, row, runId)
+          : failTable(tenant, row, runId, "snapshot tables are not exported by this exporter (no snapshot exporter"
+              + " configured)");
     }
     table.warnings().forEach(w -> LOG.warn("{}: {}", row.sourceTable(), w));
     Run run = new Run(tenant, table, row, horizonStart, closePoint, runId, guard);

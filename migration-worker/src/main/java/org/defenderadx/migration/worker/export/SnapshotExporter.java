@@ -1,0 +1,492 @@
+package org.defenderadx.migration.worker.export;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.zip.GZIPInputStream;
+import org.defenderadx.migration.common.config.MigrationTuning;
+import org.defenderadx.migration.common.kql.KustoTime;
+import org.defenderadx.migration.common.model.ConfigRowException;
+import org.defenderadx.migration.common.model.MigrationConfigRow;
+import org.defenderadx.migration.common.model.ResolvedTable;
+import org.defenderadx.migration.common.model.TableKind;
+import org.defenderadx.migration.common.query.HuntingQueries;
+import org.defenderadx.migration.common.query.SnapshotFingerprint;
+import org.defenderadx.migration.common.query.SnapshotPaging;
+import org.defenderadx.migration.common.query.SnapshotProgress;
+import org.defenderadx.migration.common.time.TimeSource;
+import org.defenderadx.migration.common.window.Bucket;
+import org.defenderadx.migration.common.window.Window;
+import org.defenderadx.migration.common.window.WindowId;
+import org.defenderadx.migration.worker.adx.AuditRecord;
+import org.defenderadx.migration.worker.adx.MigrationStateStore;
+import org.defenderadx.migration.worker.adx.WindowIngestion;
+import org.defenderadx.migration.worker.defender.Provenance;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Exports a snapshot table (TVM and baseline tables, tables without a time column) as whole, stamped snapshots:
+ * <ol>
+ *   <li>counts the table (with its newest ingestion time: the fingerprint) and sizes N hash buckets from the count;
+ *   <li>persists the snapshot's stamp, N and fingerprint in the configuration row before reading anything;
+ *   <li>per bucket: reads it, checks the source still has the fingerprint it started with (otherwise the source
+ *       refreshed: the snapshot starts again under a new stamp), sends its blob under the bucket's own identity,
+ *       waits until ADX confirms it, then commits the bucket as done; a truncated bucket is read as its two
+ *       halves instead;
+ *   <li>after the last bucket, writes the {@code SnapshotCommitted} audit row that makes the snapshot visible
+ *       through the {@code <Table>Snapshots} functions (kql/setup.kql), then the row with the new stamp.
+ * </ol>
+ * Every row carries the stamp ({@code __SnapshotTime}). Rows of a snapshot that was abandoned or is still under
+ * way stay in the raw table, but no committed-snapshot function shows them.
+ */
+public final class SnapshotExporter {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SnapshotExporter.class);
+  public static final String COMMITTED = "SnapshotCommitted";
+  public static final String RESTARTED = "SnapshotRestarted";
+
+  /**
+   * Settings of a run.
+   *
+   * @param cadence          a table is exported again once its last committed snapshot is this old
+   * @param rowCap           the service's row cap per result
+   * @param byteCap          the service's byte cap per result
+   * @param averageRowBytes  the row size assumed when sizing buckets (rows of TVM tables run 0.5-2 KB)
+   * @param safetyFactor     share of the effective cap a bucket aims at, in (0, 1]
+   * @param maxRestarts      source refreshes tolerated in one run before giving up until the next
+   */
+  public record Options(String node, Duration cadence, long rowCap, long byteCap, long averageRowBytes,
+                        double safetyFactor, Duration statusPollInterval, Duration confirmationTimeout,
+                        int maxSendAttempts, int maxRestarts) {
+    public static Options defaults(String node, MigrationTuning tuning) {
+      return new Options(node, tuning.snapshotCadence(), tuning.rowCap(), tuning.byteCap(), 2048, 0.5,
+          Duration.ofSeconds(10), Duration.ofHours(2), 3, 3);
+    }
+  }
+
+  /**
+   * Told of every bucket once ADX confirmed it and its progress is committed, before the next bucket is read (for
+   * progress reporting). A failed future stops the run there, as a crash would: the committed progress stands.
+   */
+  @FunctionalInterface
+  public interface Observer {
+    Observer NONE = (table, progress, rows) -> Future.succeededFuture();
+
+    Future<Void> bucketCommitted(String sourceTable, SnapshotProgress progress, long rows);
+  }
+
+  private final Vertx vertx;
+  private final WindowFetcher fetcher;
+  private final WindowIngestion ingestion;
+  private final MigrationStateStore state;
+  private final TimeSource time;
+  private final Options options;
+  private final Observer observer;
+
+  public SnapshotExporter(Vertx vertx, WindowFetcher fetcher, WindowIngestion ingestion, MigrationStateStore state,
+                          TimeSource time, Options options) {
+    this(vertx, fetcher, ingestion, state, time, options, Observer.NONE);
+  }
+
+  public SnapshotExporter(Vertx vertx, WindowFetcher fetcher, WindowIngestion ingestion, MigrationStateStore state,
+                          TimeSource time, Options options, Observer observer) {
+    this.vertx = vertx;
+    this.fetcher = fetcher;
+    this.ingestion = ingestion;
+    this.state = state;
+    this.time = time;
+    this.options = options;
+    this.observer = observer;
+  }
+
+  /** True when a snapshot is under way, or none was committed yet, or the last is at least a cadence old. */
+  public boolean isDue(MigrationConfigRow row, Instant now) {
+    if (row.snapshotProgress().isPresent()) {
+      return true;
+    }
+    return row.lastCommittedSnapshot().map(last -> !last.plus(options.cadence()).isAfter(now)).orElse(true);
+  }
+
+  /**
+   * Resumes the snapshot under way, or takes a new one when due; otherwise does nothing. {@code caughtUp} is true
+   * when a snapshot was committed or none was due; {@code windowsCommitted} counts the buckets committed and
+   * {@code rowsExported} their rows (a snapshot abandoned after a refresh included).
+   */
+  public Future<TableExporter.Result> run(TenantContext tenant, MigrationConfigRow row, String runId) {
+    return run(tenant, row, Optional.empty(), runId);
+  }
+
+  /**
+   * As {@link #run(TenantContext, MigrationConfigRow, String)}, with the source table's schema (column to Kusto
+   * type), when known: a table without a datetime column is a snapshot table too.
+   */
+  public Future<TableExporter.Result> run(TenantContext tenant, MigrationConfigRow row,
+                                          Optional<Map<String, String>> sourceSchema, String runId) {
+    ResolvedTable table;
+    try {
+      table = row.resolve(sourceSchema);
+    } catch (ConfigRowException e) {
+      return Future.succeededFuture(new TableExporter.Result(row.sourceTable(), row, 0, 0, false, Optional.empty(),
+          Optional.of(e.getMessage())));
+    }
+    if (table.kind() != TableKind.SNAPSHOT) {
+      return Future.succeededFuture(new TableExporter.Result(row.sourceTable(), row, 0, 0, false, Optional.empty(),
+          Optional.of(row.sourceTable() + " is not a snapshot table (" + table.kind() + ")")));
+    }
+    if (!isDue(row, time.now())) {
+      return Future.succeededFuture(new TableExporter.Result(row.sourceTable(), row, 0, 0, true, Optional.empty(),
+          Optional.empty()));
+    }
+    table.warnings().forEach(w -> LOG.debug("{}: {}", row.sourceTable(), w));
+    Run run = new Run(tenant, table, row, runId);
+    run.start();
+    return run.done.future();
+  }
+
+  /** One table's snapshot run. */
+  private final class Run {
+    final TenantContext tenant;
+    final ResolvedTable table;
+    final String runId;
+    final Promise<TableExporter.Result> done = Promise.promise();
+    final Deque<Bucket> todo = new ArrayDeque<>();
+    MigrationConfigRow row;
+    SnapshotProgress progress;
+    long rows;
+    int committed;
+    int restarts;
+
+    Run(TenantContext tenant, ResolvedTable table, MigrationConfigRow row, String runId) {
+      this.tenant = tenant;
+      this.table = table;
+      this.row = row;
+      this.runId = runId;
+    }
+
+    void start() {
+      Optional<SnapshotProgress> underWay = row.snapshotProgress();
+      if (underWay.isPresent() && underWay.get().complete()) {
+        // Every bucket was confirmed before a crash: only the commit itself is missing.
+        progress = underWay.get();
+        commitSnapshot();
+        return;
+      }
+      fingerprint().onComplete(ar -> {
+        if (ar.failed()) {
+          failOrPause(ar.cause(), FetchStats.none());
+          return;
+        }
+        SnapshotFingerprint now = ar.result();
+        if (underWay.isEmpty()) {
+          begin(now);
+        } else if (underWay.get().fingerprint().equals(now)) {
+          progress = underWay.get();
+          LOG.info("{}: resuming snapshot {} ({} buckets)", table.sourceTable(), stamp(), progress.bucketCount());
+          todo.addAll(progress.remaining());
+          next();
+        } else {
+          progress = underWay.get();
+          restart("the source refreshed while the snapshot was interrupted (" + underWay.get().fingerprint()
+              + " then, " + now + " now)", now);
+        }
+      });
+    }
+
+    /** Plans a snapshot of the source as {@code fingerprint} describes it, and persists the plan first. */
+    void begin(SnapshotFingerprint fingerprint) {
+      Instant at = KustoTime.truncate(time.now());
+      // A new stamp must differ from every earlier one: buckets are tagged by it, and ADX skips a tag it has seen.
+      Instant floor = progress != null ? progress.snapshotTime() : row.lastCommittedSnapshot().orElse(null);
+      if (floor != null && !at.isAfter(floor)) {
+        at = floor.plus(KustoTime.TICK);
+      }
+      int buckets = SnapshotPaging.bucketCount(fingerprint.count(), options.rowCap(), options.byteCap(),
+          options.averageRowBytes(), options.safetyFactor());
+      SnapshotProgress planned = SnapshotProgress.start(at, buckets, fingerprint);
+      state.commitSnapshot(row, row.lastCommittedSnapshot(), Optional.of(planned)).onComplete(ar -> {
+        if (ar.failed()) {
+          fail("could not persist the snapshot plan: " + ar.cause().getMessage(), FetchStats.none());
+          return;
+        }
+        row = ar.result();
+        progress = planned;
+        LOG.info("{}: snapshot {} of {} rows in {} buckets", table.sourceTable(), stamp(), fingerprint.count(),
+            buckets);
+        todo.clear();
+        todo.addAll(progress.remaining());
+        next();
+      });
+    }
+
+    void restart(String why, SnapshotFingerprint now) {
+      restarts++;
+      if (restarts > options.maxRestarts()) {
+        fail(why + "; gave up after " + options.maxRestarts() + " restarts in this run, the next run tries again",
+            FetchStats.none());
+        return;
+      }
+      LOG.info("{}: snapshot {} abandoned, starting again: {}", table.sourceTable(), stamp(), why);
+      state.audit(List.of(audit(RESTARTED, why, 0, snapshotId(), FetchStats.none(), Map.of())))
+          .onComplete(x -> begin(now));
+    }
+
+    void next() {
+      if (todo.isEmpty()) {
+        commitSnapshot();
+        return;
+      }
+      Bucket bucket = todo.pollFirst();
+      WindowId id = WindowId.ofSnapshot(tenant.key(), table.sourceTable(), progress.snapshotTime(), bucket);
+      Provenance provenance = new Provenance(tenant.key(), table.sourceTable(), id.text(), stamp());
+      fetcher.fetch(tenant, table, carrier(bucket), HuntingQueries.snapshotBucket(table.sourceTable(), bucket),
+          provenance).onComplete(ar -> {
+            if (ar.failed()) {
+              fail("bucket " + bucket + ": fetch failed: " + ar.cause(), FetchStats.none());
+              return;
+            }
+            Fetched f = ar.result();
+            if (f instanceof Fetched.Split s) {
+              LOG.debug("{}: splitting bucket {}: {}", table.sourceTable(), bucket, s.reason());
+              for (int i = s.children().size() - 1; i >= 0; i--) {
+                todo.addFirst(s.children().get(i).bucket());
+              }
+              next();
+            } else if (f instanceof Fetched.Paused p) {
+              todo.addFirst(bucket);
+              state.audit(List.of(audit("Paused", p.reason(), 0, id.text(), p.stats(), Map.of())))
+                  .onComplete(x -> finish(Optional.of(p.until()), Optional.empty(), false));
+            } else if (f instanceof Fetched.Failed failed) {
+              fail("bucket " + bucket + ": " + failed.reason(), failed.stats());
+            } else {
+              checkThenDeliver((Fetched.Complete) f, bucket, id);
+            }
+          });
+    }
+
+    /** The bucket counts only if the source still is what the snapshot started on. */
+    void checkThenDeliver(Fetched.Complete c, Bucket bucket, WindowId id) {
+      fingerprint().onComplete(ar -> {
+        if (ar.failed()) {
+          failOrPause(ar.cause(), c.stats());
+        } else if (!ar.result().equals(progress.fingerprint())) {
+          restart("the source refreshed during bucket " + bucket + " (" + progress.fingerprint() + " at the start, "
+              + ar.result() + " now)", ar.result());
+        } else {
+          deliver(c, bucket, id, 0);
+        }
+      });
+    }
+
+    void deliver(Fetched.Complete c, Bucket bucket, WindowId id, int attempt) {
+      if (c.rows() == 0) {
+        commitBucket(c, bucket, id);
+        return;
+      }
+      ingestion.send(table.destinationTable(), c.blob(), id.shortHash(), WindowIngestion.sourceId(id.text(), attempt),
+              progress.snapshotTime())
+          .compose(ticket -> confirm(ticket, time.now().plus(options.confirmationTimeout())))
+          .onComplete(ar -> {
+            if (ar.failed()) {
+              retrySend(c, bucket, id, attempt, "ingestion could not be confirmed: " + ar.cause());
+              return;
+            }
+            WindowIngestion.Status status = ar.result();
+            switch (status.state()) {
+              case SUCCEEDED, SKIPPED -> commitBucket(c, bucket, id);
+              case FAILED -> retrySend(c, bucket, id, attempt, "ADX reported the ingestion failed: "
+                  + status.details());
+              case PARTIALLY_SUCCEEDED -> {
+                String why = "ADX ingested bucket " + bucket + " only partly (" + status.details() + "); the "
+                    + "snapshot is held before it and stays invisible; it is retaken under a new stamp next run";
+                state.audit(List.of(audit("Quarantined", why, c.rows(), id.text(), c.stats(), Map.of())))
+                    .compose(x -> state.commitSnapshot(row, row.lastCommittedSnapshot(), Optional.empty()))
+                    .onComplete(x -> finish(Optional.empty(), Optional.of(why), false));
+              }
+              case PENDING -> retrySend(c, bucket, id, attempt, "still pending after "
+                  + options.confirmationTimeout());
+            }
+          });
+    }
+
+    Future<WindowIngestion.Status> confirm(WindowIngestion.Ticket ticket, Instant deadline) {
+      return ingestion.status(ticket).compose(status -> {
+        if (status.state() != WindowIngestion.State.PENDING || time.now().isAfter(deadline)) {
+          return Future.succeededFuture(status);
+        }
+        Promise<WindowIngestion.Status> later = Promise.promise();
+        vertx.setTimer(time.realDelayMillis(options.statusPollInterval()),
+            t -> confirm(ticket, deadline).onComplete(later));
+        return later.future();
+      });
+    }
+
+    void retrySend(Fetched.Complete c, Bucket bucket, WindowId id, int attempt, String why) {
+      if (attempt + 1 >= options.maxSendAttempts()) {
+        fail("bucket " + bucket + ": " + why + " (after " + (attempt + 1) + " attempts; the snapshot resumes at this"
+            + " bucket next run)", c.stats());
+        return;
+      }
+      LOG.warn("{}: snapshot {} bucket {}: {}; sending it again", table.sourceTable(), stamp(), bucket, why);
+      // The same ingest-by tag: if the earlier send did land after all, ADX skips this one.
+      deliver(c, bucket, id, attempt + 1);
+    }
+
+    void commitBucket(Fetched.Complete c, Bucket bucket, WindowId id) {
+      SnapshotProgress after = progress.after(bucket);
+      state.commitSnapshot(row, row.lastCommittedSnapshot(), Optional.of(after))
+          .compose(newRow -> {
+            row = newRow;
+            progress = after;
+            rows += c.rows();
+            committed++;
+            return state.audit(List.of(audit("Succeeded", "", c.rows(), id.text(), c.stats(),
+                Map.of("bucket", bucket.toString()))));
+          })
+          .compose(v -> observer.bucketCommitted(table.sourceTable(), progress, c.rows()))
+          .onComplete(ar -> {
+            if (ar.failed()) {
+              fail("bucket " + bucket + ": " + ar.cause().getMessage(), c.stats());
+            } else {
+              next();
+            }
+          });
+    }
+
+    /** Every bucket is in: make the snapshot visible (the audit row), then record it as the last one. */
+    void commitSnapshot() {
+      Instant at = progress.snapshotTime();
+      state.audit(List.of(audit(COMMITTED, "", progress.fingerprint().count(), snapshotId(), FetchStats.none(),
+              Map.of("buckets", progress.bucketCount()))))
+          .compose(v -> state.commitSnapshot(row, Optional.of(at), Optional.empty()))
+          .onComplete(ar -> {
+            if (ar.failed()) {
+              fail("could not commit snapshot " + stamp() + ": " + ar.cause().getMessage(), FetchStats.none());
+              return;
+            }
+            row = ar.result();
+            LOG.info("{}: snapshot {} committed: {} rows", table.sourceTable(), stamp(),
+                progress.fingerprint().count());
+            finish(Optional.empty(), Optional.empty(), true);
+          });
+    }
+
+    /** The source's count and newest ingestion time, read through the same budget, breaker and retries. */
+    Future<SnapshotFingerprint> fingerprint() {
+      Instant at = progress != null ? progress.snapshotTime() : KustoTime.truncate(time.now());
+      // The query yields one row; it counts itself so that the fetcher's completeness check holds.
+      String query = HuntingQueries.snapshotFingerprint(table.sourceTable()) + "\n| extend "
+          + HuntingQueries.WINDOW_TOTAL + " = 1";
+      Provenance provenance = new Provenance(tenant.key(), table.sourceTable(), "fingerprint", null);
+      return fetcher.fetch(tenant, table, Window.of(at, at.plus(KustoTime.TICK)), query, provenance)
+          .compose(f -> {
+            if (f instanceof Fetched.Complete c) {
+              return Future.succeededFuture(parseFingerprint(c.blob()));
+            }
+            if (f instanceof Fetched.Paused p) {
+              return Future.failedFuture(new SourcePaused(p));
+            }
+            String why = f instanceof Fetched.Failed failed ? failed.reason() : ((Fetched.Split) f).reason();
+            return Future.failedFuture(new IllegalStateException("could not read the source's fingerprint: " + why));
+          });
+    }
+
+    /** A CPU-quota pause ends the run until then, keeping the progress; anything else fails it. */
+    void failOrPause(Throwable cause, FetchStats stats) {
+      if (cause instanceof SourcePaused paused) {
+        Fetched.Paused p = paused.paused;
+        state.audit(List.of(audit("Paused", p.reason(), 0, snapshotId(), p.stats(), Map.of())))
+            .onComplete(x -> finish(Optional.of(p.until()), Optional.empty(), false));
+      } else {
+        fail(cause.getMessage(), stats);
+      }
+    }
+
+    void fail(String reason, FetchStats stats) {
+      LOG.error("{} (tenant '{}'): snapshot {}: {}", table.sourceTable(), tenant.key(), stamp(), reason);
+      state.audit(List.of(audit("Failed", reason, 0, snapshotId(), stats, Map.of())))
+          .onComplete(x -> finish(Optional.empty(), Optional.of(reason), false));
+    }
+
+    void finish(Optional<Instant> pausedUntil, Optional<String> failure, boolean caughtUp) {
+      done.tryComplete(new TableExporter.Result(table.sourceTable(), row, rows, committed, caughtUp, pausedUntil,
+          failure));
+    }
+
+    /**
+     * The fetcher works on windows: a bucket rides in a one-tick window at the snapshot's stamp, which only sets
+     * the request's Timespan (Graph filters Timestamp by it: from 30 days before the stamp) and carries the bucket
+     * through splits.
+     */
+    Window carrier(Bucket bucket) {
+      Instant at = progress.snapshotTime();
+      return new Window(at, at.plus(KustoTime.TICK), bucket);
+    }
+
+    String stamp() {
+      return progress == null ? "(not planned)" : KustoTime.format(progress.snapshotTime());
+    }
+
+    String snapshotId() {
+      return progress == null ? "" : WindowId.ofSnapshot(tenant.key(), table.sourceTable(), progress.snapshotTime(),
+          Bucket.ALL).text();
+    }
+
+    AuditRecord audit(String status, String reason, long count, String unitId, FetchStats s,
+                      Map<String, Object> extra) {
+      Map<String, Object> details = new LinkedHashMap<>(extra);
+      if (progress != null) {
+        // The committed-snapshot functions match rows on this exact text.
+        details.put("snapshotTime", stamp());
+      }
+      details.put("serverErrors", s.serverErrors());
+      s.serviceDate().ifPresent(d -> details.put("serviceDate", KustoTime.format(d)));
+      Instant at = progress == null ? null : progress.snapshotTime();
+      return new AuditRecord(table.destinationTable(), time.now(), status, reason, count, tenant.key(),
+          table.sourceTable(), runId, unitId, at, at, s.calls(), s.callQuota429(), s.cpuQuota429(), s.elapsed(),
+          options.node(), details);
+    }
+  }
+
+  /** The tenant is paused (CPU quota) while a fingerprint was read. */
+  private static final class SourcePaused extends RuntimeException {
+    final transient Fetched.Paused paused;
+
+    SourcePaused(Fetched.Paused paused) {
+      super(paused.reason(), null, false, false);
+      this.paused = paused;
+    }
+  }
+
+  static SnapshotFingerprint parseFingerprint(byte[] gzip) {
+    String text;
+    try {
+      text = new String(new GZIPInputStream(new ByteArrayInputStream(gzip)).readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new IllegalStateException("unreadable fingerprint result", e);
+    }
+    String line = text.strip();
+    if (line.isEmpty() || line.contains("\n")) {
+      throw new IllegalStateException("the fingerprint query should return one row, got: " + line);
+    }
+    JsonObject r = new JsonObject(line);
+    Object count = r.getValue("Count");
+    Object max = r.getValue("MaxIngestion");
+    long n = count instanceof Number num ? num.longValue() : Long.parseLong(String.valueOf(count).trim());
+    Optional<Instant> newest = max == null || String.valueOf(max).isBlank() ? Optional.empty()
+        : Optional.of(KustoTime.truncate(KustoTime.parse(String.valueOf(max))));
+    return new SnapshotFingerprint(n, newest);
+  }
+}
