@@ -1,0 +1,91 @@
+package org.defenderadx.migration.worker.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.defenderadx.migration.worker.testing.StandIns.await;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.defenderadx.migration.api.bus.TableOutcome;
+import org.defenderadx.migration.api.config.ConfigLoader;
+import org.defenderadx.migration.common.config.MigrationSettings;
+import org.defenderadx.migration.worker.lease.TableLeases;
+import org.defenderadx.migration.worker.testing.Simulators;
+import org.defenderadx.migration.worker.testing.StandIns;
+import org.defenderadx.simulator.defender.DefenderSimConfig;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** A node built from configuration alone (as the service starts) exports its tables exactly. */
+@Timeout(value = 6, unit = TimeUnit.MINUTES)
+class MigrationNodeTest {
+
+  private static final List<String> TABLES = List.of("DeviceLogonEvents", "DeviceInfo");
+
+  private StandIns env;
+
+  @BeforeEach
+  void start() throws Exception {
+    env = StandIns.start(Vertx.vertx());
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    env.close();
+  }
+
+  private MigrationSettings settings(String ingestionMode) {
+    JsonObject tree = new JsonObject()
+        .put("tenants", new JsonArray().add(new JsonObject().put("key", "")
+            .put("tenantId", DefenderSimConfig.DEFAULT_TENANT).put("authorityHost", env.sim.tlsBaseUrl())
+            .put("credential", new JsonObject().put("kind", "client-secret")
+                .put("clientId", DefenderSimConfig.DEFAULT_CLIENT_ID).put("clientSecretEnv", "SIM_SECRET"))
+            .put("api", new JsonObject().put("flavour", "graph").put("baseUrl", env.sim.baseUrl()))))
+        .put("adx", new JsonObject().put("clusterUrl", env.adx.url()).put("database", StandIns.DATABASE)
+            .put("ingestionMode", ingestionMode).put("credential", new JsonObject().put("kind", "none")))
+        .put("migration", new JsonObject().put("windowGrid", "1d").put("cycleInterval", "2m").put("settleLag", "5m"));
+    return ConfigLoader.parse(tree, Map.of("SIM_SECRET", DefenderSimConfig.DEFAULT_CLIENT_SECRET));
+  }
+
+  @Test
+  void aNodeStartedFromConfigurationExportsEveryConfiguredTableExactly() throws Exception {
+    env.configureIncremental(TABLES);
+    MigrationNode node = await(MigrationNode.start(settings("queued"),
+        new MigrationNode.Environment(env.time, Optional.of(Simulators.trusting(env.sim)), "node-1")));
+    try {
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
+      while (!caughtUp(node.coordinator().lastOutcomes()) && System.nanoTime() < deadline) {
+        await(env.vertx.timer(500));
+      }
+      Map<String, TableOutcome> outcomes = node.coordinator().lastOutcomes();
+      assertThat(caughtUp(outcomes)).as("outcomes %s", outcomes).isTrue();
+      for (String table : TABLES) {
+        env.assertExact(table, table + "Raw",
+            outcomes.get(TableLeases.key("", table)).watermark().orElseThrow());
+      }
+    } finally {
+      await(node.stop());
+    }
+  }
+
+  @Test
+  void anIngestionModeThisVersionCannotDoStopsStartUpWithTheKey() {
+    assertThatThrownBy(() -> await(MigrationNode.start(settings("streaming"),
+        new MigrationNode.Environment(env.time, Optional.empty(), "node-1"))))
+        .hasMessageContaining("adx.ingestionMode");
+  }
+
+  private static boolean caughtUp(Map<String, TableOutcome> outcomes) {
+    return TABLES.stream().allMatch(t -> {
+      TableOutcome o = outcomes.get(TableLeases.key("", t));
+      return o != null && o.caughtUp() && o.failure().isEmpty() && o.watermark().isPresent();
+    });
+  }
+}
