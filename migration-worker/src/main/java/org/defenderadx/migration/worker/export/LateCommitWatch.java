@@ -109,7 +109,9 @@ public final class LateCommitWatch {
     Instant from = HourlyCounts.hourOf(to.minus(options.recheck()));
     return atRisk(tenant, table, to, runId).compose(risk ->
         committed.overlapping(tenant.key(), table.sourceTable(), from, to).compose(windows -> {
-          List<Span> spans = comparableSpans(windows, to);
+          // Rows leaving the source's 30 days would look like a change: spans that old are not compared.
+          Instant oldest = time.now().minus(options.lookback()).plus(options.horizonMargin());
+          List<Span> spans = comparableSpans(windows, to).stream().filter(s -> !s.from().isBefore(oldest)).toList();
           if (spans.isEmpty()) {
             return Future.succeededFuture(new Result(table.sourceTable(), List.of(), List.of(), risk,
                 FetchStats.none()));
@@ -137,7 +139,7 @@ public final class LateCommitWatch {
   }
 
   /** A run of committed windows from one hour boundary to another, with the rows they exported. */
-  private record Span(Instant from, Instant to, long exported) {
+  record Span(Instant from, Instant to, long exported) {
   }
 
   /**

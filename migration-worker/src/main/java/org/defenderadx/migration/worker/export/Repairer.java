@@ -175,7 +175,7 @@ public final class Repairer {
             + ", before the source's horizon " + KustoTime.format(horizonStart) + "; the source no longer holds all "
             + "its rows, so replacing ADX's copy would lose them", 0, 0, 0, Optional.empty());
       }
-      List<Window> windows = windowsCovering(old);
+      List<Window> windows = windowsCovering(old, from, to);
       return fetchAll(windows).compose(leaves -> {
         if (leaves.failure().isPresent()) {
           return finish("RepairFailed", "repair failed before ADX was changed: " + leaves.failure().get(), 0, 0, 0,
@@ -192,29 +192,6 @@ public final class Repairer {
           return ingestAll(leaves.done(), dropped.result());
         });
       });
-    }
-
-    /** The committed windows' bounds (a bucketed instant once) with the gaps between them filled, in order. */
-    List<Window> windowsCovering(List<CommittedWindows.Committed> old) {
-      TreeSet<Window> bounds = new TreeSet<>((a, b) -> a.lo().equals(b.lo()) ? a.hi().compareTo(b.hi())
-          : a.lo().compareTo(b.lo()));
-      old.forEach(c -> bounds.add(CommittedWindows.window(c)));
-      List<Window> windows = new ArrayList<>();
-      Instant position = from;
-      for (Window w : bounds) {
-        if (w.lo().isAfter(position)) {
-          windows.add(Window.of(position, w.lo()));
-        }
-        if (!w.hi().isAfter(position)) {
-          continue;
-        }
-        windows.add(w.lo().isBefore(position) ? Window.of(position, w.hi()) : w);
-        position = w.hi();
-      }
-      if (position.isBefore(to)) {
-        windows.add(Window.of(position, to));
-      }
-      return windows;
     }
 
     record Leaf(Window window, WindowId id, Fetched.Complete fetched) {
@@ -405,6 +382,32 @@ public final class Repairer {
           table.sourceTable(), runId, windowId, lo, hi, s.calls(), s.callQuota429(), s.cpuQuota429(),
           windowId.isEmpty() ? Duration.between(started, time.now()) : s.elapsed(), options.node(), details);
     }
+  }
+
+  /**
+   * The windows to fetch again for {@code [from, to)}: the committed windows' bounds (a bucketed instant once, fetched
+   * whole and bucketed again if it must be), with any gap between them filled by a window of its own, in order.
+   */
+  static List<Window> windowsCovering(List<CommittedWindows.Committed> old, Instant from, Instant to) {
+    TreeSet<Window> bounds = new TreeSet<>((a, b) -> a.lo().equals(b.lo()) ? a.hi().compareTo(b.hi())
+        : a.lo().compareTo(b.lo()));
+    old.forEach(c -> bounds.add(CommittedWindows.window(c)));
+    List<Window> windows = new ArrayList<>();
+    Instant position = from;
+    for (Window w : bounds) {
+      if (!w.hi().isAfter(position)) {
+        continue;
+      }
+      if (w.lo().isAfter(position)) {
+        windows.add(Window.of(position, w.lo()));
+      }
+      windows.add(w.lo().isBefore(position) ? Window.of(position, w.hi()) : w);
+      position = w.hi();
+    }
+    if (position.isBefore(to)) {
+      windows.add(Window.of(position, to));
+    }
+    return windows;
   }
 
   private static long rows(List<Job.Leaf> leaves) {
