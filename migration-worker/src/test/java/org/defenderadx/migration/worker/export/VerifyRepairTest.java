@@ -84,6 +84,7 @@ class VerifyRepairTest {
   private LateCommitWatch watch;
   private HourlyCounts counts;
   private TenantContext tenant;
+  private SharedCallBudget budget;
 
   @BeforeEach
   void start() throws Exception {
@@ -103,7 +104,8 @@ class VerifyRepairTest {
     state = new MigrationStateStore(adxClient, appender);
     HuntingClient hunting = new HuntingClient(vertx, vertx.createHttpClient(new HttpClientOptions()), time.clock(),
         Duration.ofMinutes(4));
-    WindowFetcher fetcher = new WindowFetcher(vertx, hunting, new SharedCallBudget(vertx, time),
+    budget = new SharedCallBudget(vertx, time);
+    WindowFetcher fetcher = new WindowFetcher(vertx, hunting, budget,
         new OutcomeClassifier(time.clock(), new Random(7), RetryPolicy.defaults()), new WindowSplitter(), time,
         100L * 1024 * 1024);
     WindowIngestion ingestion = new WindowIngestion(ingestClient, "Archive", sdkPool);
@@ -256,6 +258,54 @@ class VerifyRepairTest {
   }
 
   @Test
+  void aRepairWhoseWindowsCannotBeIngestedAgainSaysWhichWindowsLackTheirRows() throws Exception {
+    Instant from = HourlyCounts.hourOf(time.now()).minus(Duration.ofHours(6));
+    Instant to = from.plus(Duration.ofHours(4));
+    MigrationConfigRow row = export(from, to);
+    Instant lo = from.plus(HOUR);
+    Instant hi = from.plus(Duration.ofHours(3));
+    adx.faults().failIngestion(RAW, "the disk is full", 100);
+
+    Repairer.Result result = await(repairer.repair(tenant, row, lo, hi, schedule().horizonStart(time.now()),
+        "repair-4"));
+
+    assertThat(result.failure()).hasValueSatisfying(f -> assertThat(f)
+        .contains("could not be ingested again").contains(Window.of(lo, lo.plus(HOUR)).toString())
+        .contains(Window.of(lo.plus(HOUR), hi).toString()).contains("run repair again"));
+    assertThat(auditStatuses("RepairFailed", "")).singleElement().satisfies(a -> {
+      assertThat(HourlyCounts.instant(a.get("WindowStart"))).isEqualTo(lo);
+      assertThat(HourlyCounts.instant(a.get("WindowEnd"))).isEqualTo(hi);
+    });
+    assertThat(auditStatuses("Repaired", "")).isEmpty();
+    // What the audit says is what ADX holds: both hours lack their rows, and the watermark stayed.
+    adx.faults().clear();
+    assertThat(await(verifier.verify(tenant, row.resolve(), from, to)).hours()).containsExactly(lo, lo.plus(HOUR));
+    assertThat(latest().lastRefreshed()).contains(to);
+
+    // Once ADX ingests again, repairing the same range makes it exact.
+    Repairer.Result again = await(repairer.repair(tenant, row, lo, hi, schedule().horizonStart(time.now()),
+        "repair-5"));
+    assertThat(again.failure()).isEmpty();
+    ExactlyOnce.assertSameRows(TABLE, truthIn(from, to), adxDigests(from, to));
+  }
+
+  @Test
+  void countingAtTheSourceWaitsForThePermitLikeAnyCall() throws Exception {
+    Instant from = HourlyCounts.hourOf(time.now()).minus(Duration.ofHours(5));
+    Instant until = time.now().plus(Duration.ofMinutes(3));
+    await(budget.pauseUntil(tenant.key(), tenant.limits(), until));
+    long callsBefore = sim.stats().calls("graph", 200);
+
+    Verifier.Report report = await(verifier.verify(tenant, latestOrResolved(), from, from.plus(HOUR)));
+
+    assertThat(time.now()).isAfterOrEqualTo(until);
+    assertThat(sim.stats().calls("graph", 200)).isEqualTo(callsBefore + 1);
+    // Nothing was exported: the source's rows of that hour are all missing in ADX.
+    assertThat(report.mismatches()).singleElement().satisfies(m ->
+        assertThat(m.missing()).isEqualTo(truthIn(from, from.plus(HOUR)).size()).isPositive());
+  }
+
+  @Test
   void aWatermarkNearTheHorizonIsAuditedAtRiskOnce() throws Exception {
     Instant old = HourlyCounts.hourOf(time.now()).minus(Duration.ofDays(29)).minus(Duration.ofHours(12));
     configure(old);
@@ -289,6 +339,11 @@ class VerifyRepairTest {
     assertThat(result.failure()).isEmpty();
     assertThat(result.caughtUp()).isTrue();
     return result.row();
+  }
+
+  private org.defenderadx.migration.common.model.ResolvedTable latestOrResolved() throws Exception {
+    configure(HourlyCounts.hourOf(time.now()));
+    return latest().resolve();
   }
 
   private MigrationConfigRow latest() throws Exception {
