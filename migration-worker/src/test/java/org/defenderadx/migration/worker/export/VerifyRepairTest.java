@@ -127,6 +127,10 @@ class VerifyRepairTest {
     if (ingestClient != null) {
       ingestClient.close();
     }
+    if (adx != null) {
+      // Its data-management loop would otherwise keep polling Azurite after Azurite is gone.
+      await(adx.stop());
+    }
     await(vertx.close());
     if (azurite != null) {
       azurite.close();
