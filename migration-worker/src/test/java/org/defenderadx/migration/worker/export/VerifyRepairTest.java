@@ -65,8 +65,9 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class VerifyRepairTest {
 
-  private static final String TABLE = "DeviceInfo";
-  private static final String RAW = "DeviceInfoRaw";
+  /** The table a test exports: DeviceInfo unless the test picks another. */
+  private String table = "DeviceInfo";
+  private String raw = "DeviceInfoRaw";
   private static final Duration HOUR = Duration.ofHours(1);
 
   private final Vertx vertx = Vertx.vertx();
@@ -174,7 +175,7 @@ class VerifyRepairTest {
     assertThat(repaired.to()).isEqualTo(lost2.plus(HOUR));
     assertThat(repaired.windowsReplaced()).isEqualTo(5);
     assertThat(repaired.extentsDropped()).isEqualTo(3);
-    ExactlyOnce.assertSameRows(TABLE, truthIn(from, to), adxDigests(from, to));
+    ExactlyOnce.assertSameRows(table, truthIn(from, to), adxDigests(from, to));
     assertThat(await(verifier.verify(tenant, row.resolve(), from, to)).exact()).isTrue();
     assertThat(configRows()).isEqualTo(configRowsBefore);
     assertThat(latest().lastRefreshed()).contains(to);
@@ -190,10 +191,10 @@ class VerifyRepairTest {
     Instant to = from.plus(Duration.ofHours(6));
     MigrationConfigRow row = export(from, to);
     Instant doubled = from.plus(Duration.ofHours(2));
-    String windowId = WindowId.of("", TABLE, Window.of(doubled, doubled.plus(HOUR))).text();
+    String windowId = WindowId.of("", table, Window.of(doubled, doubled.plus(HOUR))).text();
 
     // An extent without our tags (a load outside the migrator) holding that hour's rows a second time.
-    await(adxClient.mgmt(".set-or-append " + RAW + " <| " + RAW + " | where tostring(Records.__WindowId) == '"
+    await(adxClient.mgmt(".set-or-append " + raw + " <| " + raw + " | where tostring(Records.__WindowId) == '"
         + windowId + "'"));
 
     Verifier.Report report = await(verifier.verify(tenant, row.resolve(), from, to));
@@ -255,7 +256,7 @@ class VerifyRepairTest {
     Repairer.Result repaired = await(repairer.repair(tenant, row, current, current.plus(HOUR),
         schedule().horizonStart(time.now()), "repair-3"));
     assertThat(repaired.failure()).isEmpty();
-    ExactlyOnce.assertSameRows(TABLE, truthIn(from, current.plus(HOUR)), adxDigests(from, current.plus(HOUR)));
+    ExactlyOnce.assertSameRows(table, truthIn(from, current.plus(HOUR)), adxDigests(from, current.plus(HOUR)));
     assertThat(latest().lastRefreshed()).contains(current.plus(HOUR));
     assertThat(await(watch.check(tenant, latest(), "cycle-3")).changes()).isEmpty();
     assertThat(watch.lateCommits()).isEqualTo(1);
@@ -268,7 +269,7 @@ class VerifyRepairTest {
     MigrationConfigRow row = export(from, to);
     Instant lo = from.plus(HOUR);
     Instant hi = from.plus(Duration.ofHours(3));
-    adx.faults().failIngestion(RAW, "the disk is full", 100);
+    adx.faults().failIngestion(raw, "the disk is full", 100);
 
     Repairer.Result result = await(repairer.repair(tenant, row, lo, hi, schedule().horizonStart(time.now()),
         "repair-4"));
@@ -290,7 +291,7 @@ class VerifyRepairTest {
     Repairer.Result again = await(repairer.repair(tenant, row, lo, hi, schedule().horizonStart(time.now()),
         "repair-5"));
     assertThat(again.failure()).isEmpty();
-    ExactlyOnce.assertSameRows(TABLE, truthIn(from, to), adxDigests(from, to));
+    ExactlyOnce.assertSameRows(table, truthIn(from, to), adxDigests(from, to));
   }
 
   @Test
@@ -307,6 +308,29 @@ class VerifyRepairTest {
     // Nothing was exported: the source's rows of that hour are all missing in ADX.
     assertThat(report.mismatches()).singleElement().satisfies(m ->
         assertThat(m.missing()).isEqualTo(truthIn(from, from.plus(HOUR)).size()).isPositive());
+  }
+
+  @Test
+  void repairReplacesAnInstantThatWasExportedInHashBuckets() throws Exception {
+    // DeviceProcessEvents holds a burst of 1,500 rows at one instant, more than one call may return (1,000).
+    table = "DeviceProcessEvents";
+    raw = "DeviceProcessEventsRaw";
+    Instant from = HourlyCounts.hourOf(sim.tenant().anchor().minus(Duration.ofDays(10)));
+    Instant to = from.plus(HOUR);
+    MigrationConfigRow row = export(from, to);
+    assertThat(await(adxClient.query("MigrationAuditLog | where WindowId has ';b='"))).hasSizeGreaterThan(1);
+
+    await(adxClient.mgmt(".drop extents <| .show table " + raw + " extents"));
+    assertThat(await(verifier.verify(tenant, row.resolve(), from, to)).hours()).containsExactly(from);
+
+    Repairer.Result repaired = await(repairer.repair(tenant, row, from, to, schedule().horizonStart(time.now()),
+        "repair-6"));
+
+    assertThat(repaired.failure()).isEmpty();
+    ExactlyOnce.assertSameRows(table, truthIn(from, to), adxDigests(from, to));
+    assertThat(await(adxClient.query("MigrationAuditLog | where Status == 'Repaired' and WindowId has ';b='")))
+        .hasSizeGreaterThan(1);
+    assertThat(latest().lastRefreshed()).contains(to);
   }
 
   @Test
@@ -329,7 +353,7 @@ class VerifyRepairTest {
   }
 
   private void configure(Instant watermark) throws Exception {
-    Map<String, Object> config = new HashMap<>(Map.of("SourceTable", TABLE, "DestinationTable", RAW,
+    Map<String, Object> config = new HashMap<>(Map.of("SourceTable", table, "DestinationTable", raw,
         "WatermarkColumn", "None", "LoadType", "Incremental", "IsActive", true, "TenantId", "", "Version", 1L));
     config.put("LastRefreshedTime", watermark);
     await(appender.append(MigrationStateStore.CONFIG_TABLE, List.of(config)));
@@ -351,12 +375,12 @@ class VerifyRepairTest {
   }
 
   private MigrationConfigRow latest() throws Exception {
-    return await(state.latest()).rows().stream().filter(r -> r.sourceTable().equals(TABLE)).findFirst().orElseThrow();
+    return await(state.latest()).rows().stream().filter(r -> r.sourceTable().equals(table)).findFirst().orElseThrow();
   }
 
   private void dropWindow(Instant hour) throws Exception {
-    String tag = WindowId.of("", TABLE, Window.of(hour, hour.plus(HOUR))).shortHash();
-    List<Map<String, Object>> dropped = await(adxClient.mgmt(".drop extents <| .show table " + RAW
+    String tag = WindowId.of("", table, Window.of(hour, hour.plus(HOUR))).shortHash();
+    List<Map<String, Object>> dropped = await(adxClient.mgmt(".drop extents <| .show table " + raw
         + " extents where tags has 'ingest-by:" + tag + "'"));
     assertThat(dropped).hasSize(1);
   }
@@ -377,13 +401,13 @@ class VerifyRepairTest {
   }
 
   private List<String> truthIn(Instant from, Instant to) {
-    return sim.groundTruth(TABLE, new IngestionTimeRange(from, to), time.now());
+    return sim.groundTruth(table, new IngestionTimeRange(from, to), time.now());
   }
 
   /** Digests of the rows ADX holds for the table whose source ingestion time lies in {@code [from, to)}. */
   private List<String> adxDigests(Instant from, Instant to) throws Exception {
     List<JsonObject> records = new ArrayList<>();
-    for (Map<String, Object> r : await(adxClient.query(RAW + " | project Records"))) {
+    for (Map<String, Object> r : await(adxClient.query(raw + " | project Records"))) {
       JsonObject record = new JsonObject(String.valueOf(r.get("Records")));
       Instant t = KustoTime.parse(record.getString("__SourceIngestionTime"));
       if (!t.isBefore(from) && t.isBefore(to)) {
