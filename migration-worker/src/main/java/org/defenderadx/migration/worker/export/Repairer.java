@@ -42,12 +42,14 @@ import org.slf4j.LoggerFactory;
  * The range is widened to the committed windows it touches, so whole windows are replaced and no extent is dropped
  * for rows outside it. Those windows (and any gap between them) are fetched again under the same identities.
  *
- * <p>Order, so that nothing is lost: first fetch everything (if that fails, ADX is untouched), then drop the
- * windows' extents, then ingest each window again and wait for ADX to confirm it, then verify the range by hourly
- * counts. The result is audited once for the range: {@code Repaired} when the range is exact afterwards,
- * {@code RepairFailed} otherwise, saying whether ADX was left unchanged, partly replaced (which windows lack their
- * rows) or replaced but still differing (extents without our tags, or rows that arrived meanwhile). Each window
- * ingested again is audited {@code Repaired}, so a later repair finds its tag.
+ * <p>Order, so that nothing is lost: one window at a time (so only one window's blobs are held in memory), fetch it
+ * (if that fails, its extents are untouched), drop its extents, ingest it again and wait for ADX to confirm it, audit
+ * it; at the end verify the whole range by hourly counts. The result is audited once for the range:
+ * {@code Repaired} when the range is exact afterwards, {@code RepairFailed} otherwise, saying which windows were
+ * replaced, in what state the failing window was left (unchanged, or its extents dropped and its rows missing) and
+ * from where to run repair again, or that the range was replaced but still differs (extents without our tags, or
+ * rows that arrived meanwhile). Each window ingested again is audited {@code Repaired}, so a later repair finds its
+ * tag.
  *
  * <p>Repair never touches the watermark, and refuses ranges past it (the exporter still owns those) and ranges
  * older than the horizon (the source no longer holds their rows, so dropping ADX's copy would lose them). Every
@@ -116,7 +118,8 @@ public final class Repairer {
           "the table was never exported, so there is nothing to repair");
     }
     Instant from = HourlyCounts.hourOf(lo);
-    Instant to = min(HourlyCounts.hourCeiling(hi), watermark.get());
+    // Whole hours only, so the closing verification never counts rows past the watermark that are not exported yet.
+    Instant to = min(HourlyCounts.hourCeiling(hi), HourlyCounts.hourOf(watermark.get()));
     if (!from.isBefore(to)) {
       return refuse(tenant, table.destinationTable(), table.sourceTable(), lo, hi, runId, "the range ends at or "
           + "before its start once limited to the watermark " + KustoTime.format(watermark.get()));
@@ -175,23 +178,87 @@ public final class Repairer {
             + ", before the source's horizon " + KustoTime.format(horizonStart) + "; the source no longer holds all "
             + "its rows, so replacing ADX's copy would lose them", 0, 0, 0, Optional.empty());
       }
-      List<Window> windows = windowsCovering(old, from, to);
-      return fetchAll(windows).compose(leaves -> {
-        if (leaves.failure().isPresent()) {
-          return finish("RepairFailed", "repair failed before ADX was changed: " + leaves.failure().get(), 0, 0, 0,
-              Optional.empty());
+      Promise<Result> result = Promise.promise();
+      replaceNext(new ArrayDeque<>(windowsCovering(old, from, to)), old, new Progress(), result);
+      return result.future();
+    }
+
+    /** What has been replaced so far, for the result and for a failure's account of where the range stands. */
+    final class Progress {
+      final List<Leaf> ingested = new ArrayList<>();
+      int windows;
+      int dropped;
+    }
+
+    /**
+     * Replaces one window at a time, so only one window's blobs are held in memory: fetch it (ADX untouched if that
+     * fails), drop its extents, ingest it again, audit it. Then the next; the whole range is verified at the end.
+     */
+    void replaceNext(Deque<Window> todo, List<CommittedWindows.Committed> old, Progress done, Promise<Result> result) {
+      Window window = todo.pollFirst();
+      if (window == null) {
+        verifyAfter(done).onComplete(result);
+        return;
+      }
+      fetchAll(List.of(window)).onComplete(fetched -> {
+        if (fetched.failed() || fetched.result().failure().isPresent()) {
+          String why = fetched.failed() ? String.valueOf(fetched.cause()) : fetched.result().failure().get();
+          fail(done, window, why, "ADX still holds it unchanged", result);
+          return;
         }
+        List<Leaf> leaves = fetched.result().done();
         Set<String> tags = new LinkedHashSet<>();
-        old.forEach(c -> tags.add(c.tag()));
-        leaves.done().forEach(l -> tags.add(l.id().shortHash()));
-        return dropExtents(tags).transform(dropped -> {
+        old.stream().filter(c -> !c.lo().isBefore(window.lo()) && !c.hi().isAfter(window.hi()))
+            .forEach(c -> tags.add(c.tag()));
+        leaves.forEach(l -> tags.add(l.id().shortHash()));
+        dropExtents(tags).onComplete(dropped -> {
           if (dropped.failed()) {
-            return finish("RepairFailed", "dropping the range's extents failed (" + dropped.cause().getMessage()
-                + "); ADX may hold the range partly; run repair again for this range", 0, 0, 0, Optional.empty());
+            fail(done, window, "dropping its extents failed: " + dropped.cause().getMessage(),
+                "ADX may hold it partly", result);
+            return;
           }
-          return ingestAll(leaves.done(), dropped.result());
+          done.dropped += dropped.result();
+          ingestLeaves(leaves, 0).onComplete(sent -> {
+            List<Leaf> landed = sent.succeeded() ? leaves : leaves.subList(0, sent.cause() instanceof LeafFailed lf
+                ? lf.index : 0);
+            auditWindows(landed).onComplete(audited -> {
+              done.ingested.addAll(landed);
+              if (sent.failed()) {
+                fail(done, window, sent.cause().getMessage(), "its extents were dropped and ADX lacks its rows",
+                    result);
+              } else if (audited.failed()) {
+                fail(done, window, "auditing it failed: " + audited.cause().getMessage(),
+                    "it was replaced", result);
+              } else {
+                done.windows++;
+                replaceNext(todo, old, done, result);
+              }
+            });
+          });
         });
       });
+    }
+
+    void fail(Progress done, Window window, String why, String windowState, Promise<Result> result) {
+      String reason = "repairing " + window + " failed (" + why + "); " + windowState + ". "
+          + (done.windows == 0 ? "No window before it was changed" : "The " + done.windows + " window(s) from "
+          + KustoTime.format(from) + " to " + KustoTime.format(window.lo()) + " were replaced")
+          + "; the rest of the range is unchanged. Run repair again for ["
+          + KustoTime.format(window.lo()) + ", " + KustoTime.format(to) + ")";
+      finish("RepairFailed", reason, done.windows, rows(done.ingested), done.dropped, Optional.empty())
+          .onComplete(result);
+    }
+
+    /** Sends the leaves in order; fails with {@link LeafFailed} naming the first that could not be ingested. */
+    Future<Void> ingestLeaves(List<Leaf> leaves, int index) {
+      if (index == leaves.size()) {
+        return Future.succeededFuture();
+      }
+      Leaf leaf = leaves.get(index);
+      Future<Void> sent = leaf.fetched().rows() == 0 ? Future.succeededFuture() : send(leaf, 0);
+      return sent.transform(ar -> ar.succeeded() ? ingestLeaves(leaves, index + 1)
+          : Future.failedFuture(new LeafFailed(index, leaf.window() + " could not be ingested again: "
+              + ar.cause().getMessage())));
     }
 
     record Leaf(Window window, WindowId id, Fetched.Complete fetched) {
@@ -200,7 +267,7 @@ public final class Repairer {
     record Leaves(List<Leaf> done, Optional<String> failure) {
     }
 
-    /** Fetches every window (splitting as the exporter does) and keeps the blobs in memory until all are in. */
+    /** Fetches the windows, splitting as the exporter does, and keeps the leaves' blobs until all are in. */
     Future<Leaves> fetchAll(List<Window> windows) {
       Deque<Window> todo = new ArrayDeque<>(windows);
       List<Leaf> done = new ArrayList<>();
@@ -265,36 +332,6 @@ public final class Repairer {
       });
     }
 
-    Future<Result> ingestAll(List<Leaf> leaves, int dropped) {
-      Promise<Result> result = Promise.promise();
-      ingestNext(leaves, 0, new ArrayList<>(), dropped, result);
-      return result.future();
-    }
-
-    void ingestNext(List<Leaf> leaves, int index, List<Leaf> ingested, int dropped, Promise<Result> result) {
-      if (index == leaves.size()) {
-        auditWindows(ingested).compose(v -> verifyAfter(ingested, dropped)).onComplete(result);
-        return;
-      }
-      Leaf leaf = leaves.get(index);
-      Future<Void> sent = leaf.fetched().rows() == 0 ? Future.succeededFuture() : send(leaf, 0);
-      sent.onComplete(ar -> {
-        if (ar.succeeded()) {
-          ingested.add(leaf);
-          ingestNext(leaves, index + 1, ingested, dropped, result);
-          return;
-        }
-        List<String> missing = leaves.subList(index, leaves.size()).stream()
-            .filter(l -> l.fetched().rows() > 0).map(l -> l.window().toString()).toList();
-        String why = "the range's extents were dropped but " + missing.size() + " window(s) could not be ingested "
-            + "again (" + ar.cause().getMessage() + "): ADX lacks the rows of " + missing + "; run repair again for "
-            + "this range";
-        auditWindows(ingested)
-            .compose(v -> finish("RepairFailed", why, ingested.size(), rows(ingested), dropped, Optional.empty()))
-            .onComplete(result);
-      });
-    }
-
     Future<Void> send(Leaf leaf, int attempt) {
       String tag = leaf.id().shortHash();
       return ingestion.send(table.destinationTable(), leaf.fetched().blob(), tag,
@@ -304,8 +341,9 @@ public final class Repairer {
               "send or status failed: " + e)))
           .compose(status -> switch (status.state()) {
             case SUCCEEDED -> Future.succeededFuture();
-            // The tag survived the drop, so ADX skipped the blob: the window was not replaced.
-            case SKIPPED -> Future.failedFuture("ADX skipped " + leaf.window() + ": an extent tagged ingest-by:" + tag
+            // On a later attempt, an earlier one landed after all; on the first, the tag survived the drop, so
+            // the window was not replaced.
+            case SKIPPED -> attempt > 0 ? Future.<Void>succeededFuture() : Future.failedFuture("ADX skipped " + leaf.window() + ": an extent tagged ingest-by:" + tag
                 + " is still there");
             case PARTIALLY_SUCCEEDED -> Future.failedFuture("ADX ingested " + leaf.window() + " only partly: "
                 + status.details());
@@ -338,20 +376,22 @@ public final class Repairer {
       return records.isEmpty() ? Future.succeededFuture() : state.audit(records);
     }
 
-    Future<Result> verifyAfter(List<Leaf> ingested, int dropped) {
+    Future<Result> verifyAfter(Progress done) {
+      List<Leaf> ingested = done.ingested;
+      int dropped = done.dropped;
       return verifier.verify(tenant, table, from, to).transform(ar -> {
         if (ar.failed()) {
           return finish("RepairFailed", "the range was replaced, but verifying it failed (" + ar.cause().getMessage()
-              + "); run verify for this range", ingested.size(), rows(ingested), dropped, Optional.empty());
+              + "); run verify for this range", done.windows, rows(ingested), dropped, Optional.empty());
         }
         Verifier.Report report = ar.result();
         stats = plus(stats, report.stats());
         if (report.exact()) {
-          return finish("Repaired", "", ingested.size(), rows(ingested), dropped, Optional.of(report));
+          return finish("Repaired", "", done.windows, rows(ingested), dropped, Optional.of(report));
         }
         return finish("RepairFailed", "the range was replaced, yet hourly counts still differ: " + report.mismatches()
             + " (extents without our tags, e.g. a load outside the migrator, or rows that arrived at the source "
-            + "meanwhile)", ingested.size(), rows(ingested), dropped, Optional.of(report));
+            + "meanwhile)", done.windows, rows(ingested), dropped, Optional.of(report));
       });
     }
 
@@ -408,6 +448,16 @@ public final class Repairer {
       windows.add(Window.of(position, to));
     }
     return windows;
+  }
+
+  /** The leaf at {@code index} of a window could not be ingested; those before it were. */
+  private static final class LeafFailed extends RuntimeException {
+    final int index;
+
+    LeafFailed(int index, String message) {
+      super(message, null, false, false);
+      this.index = index;
+    }
   }
 
   private static long rows(List<Job.Leaf> leaves) {

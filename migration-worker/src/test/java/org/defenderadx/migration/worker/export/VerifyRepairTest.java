@@ -274,17 +274,20 @@ class VerifyRepairTest {
     Repairer.Result result = await(repairer.repair(tenant, row, lo, hi, schedule().horizonStart(time.now()),
         "repair-4"));
 
+    // Windows are replaced one at a time: the first lost its extents and could not get its rows back; the second
+    // was never touched.
     assertThat(result.failure()).hasValueSatisfying(f -> assertThat(f)
-        .contains("could not be ingested again").contains(Window.of(lo, lo.plus(HOUR)).toString())
-        .contains(Window.of(lo.plus(HOUR), hi).toString()).contains("run repair again"));
+        .contains("repairing " + Window.of(lo, lo.plus(HOUR)) + " failed")
+        .contains("could not be ingested again").contains("ADX lacks its rows")
+        .contains("Run repair again for [" + KustoTime.format(lo) + ", " + KustoTime.format(hi) + ")"));
     assertThat(auditStatuses("RepairFailed", "")).singleElement().satisfies(a -> {
       assertThat(HourlyCounts.instant(a.get("WindowStart"))).isEqualTo(lo);
       assertThat(HourlyCounts.instant(a.get("WindowEnd"))).isEqualTo(hi);
     });
     assertThat(auditStatuses("Repaired", "")).isEmpty();
-    // What the audit says is what ADX holds: both hours lack their rows, and the watermark stayed.
+    // What the audit says is what ADX holds: the first hour lacks its rows, and the watermark stayed.
     adx.faults().clear();
-    assertThat(await(verifier.verify(tenant, row.resolve(), from, to)).hours()).containsExactly(lo, lo.plus(HOUR));
+    assertThat(await(verifier.verify(tenant, row.resolve(), from, to)).hours()).containsExactly(lo);
     assertThat(latest().lastRefreshed()).contains(to);
 
     // Once ADX ingests again, repairing the same range makes it exact.
