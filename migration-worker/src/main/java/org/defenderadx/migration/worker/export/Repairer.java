@@ -185,9 +185,9 @@ public final class Repairer {
 
     /** What has been replaced so far, for the result and for a failure's account of where the range stands. */
     final class Progress {
-      final List<Leaf> ingested = new ArrayList<>();
       int windows;
       int dropped;
+      long rows;
     }
 
     /**
@@ -222,7 +222,7 @@ public final class Repairer {
             List<Leaf> landed = sent.succeeded() ? leaves : leaves.subList(0, sent.cause() instanceof LeafFailed lf
                 ? lf.index : 0);
             auditWindows(landed).onComplete(audited -> {
-              done.ingested.addAll(landed);
+              done.rows += rows(landed);
               if (sent.failed()) {
                 fail(done, window, sent.cause().getMessage(), "its extents were dropped and ADX lacks its rows",
                     result);
@@ -245,7 +245,7 @@ public final class Repairer {
           + KustoTime.format(from) + " to " + KustoTime.format(window.lo()) + " were replaced")
           + "; the rest of the range is unchanged. Run repair again for ["
           + KustoTime.format(window.lo()) + ", " + KustoTime.format(to) + ")";
-      finish("RepairFailed", reason, done.windows, rows(done.ingested), done.dropped, Optional.empty())
+      finish("RepairFailed", reason, done.windows, done.rows, done.dropped, Optional.empty())
           .onComplete(result);
     }
 
@@ -377,21 +377,20 @@ public final class Repairer {
     }
 
     Future<Result> verifyAfter(Progress done) {
-      List<Leaf> ingested = done.ingested;
       int dropped = done.dropped;
       return verifier.verify(tenant, table, from, to).transform(ar -> {
         if (ar.failed()) {
           return finish("RepairFailed", "the range was replaced, but verifying it failed (" + ar.cause().getMessage()
-              + "); run verify for this range", done.windows, rows(ingested), dropped, Optional.empty());
+              + "); run verify for this range", done.windows, done.rows, dropped, Optional.empty());
         }
         Verifier.Report report = ar.result();
         stats = plus(stats, report.stats());
         if (report.exact()) {
-          return finish("Repaired", "", done.windows, rows(ingested), dropped, Optional.of(report));
+          return finish("Repaired", "", done.windows, done.rows, dropped, Optional.of(report));
         }
         return finish("RepairFailed", "the range was replaced, yet hourly counts still differ: " + report.mismatches()
             + " (extents without our tags, e.g. a load outside the migrator, or rows that arrived at the source "
-            + "meanwhile)", done.windows, rows(ingested), dropped, Optional.of(report));
+            + "meanwhile)", done.windows, done.rows, dropped, Optional.of(report));
       });
     }
 
