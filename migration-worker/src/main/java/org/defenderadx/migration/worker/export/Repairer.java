@@ -349,10 +349,16 @@ public final class Repairer {
                 + status.details());
             case FAILED, PENDING -> attempt + 1 < options.maxSendAttempts()
                 // The same tag: if the earlier send landed after all, ADX skips this one.
-                ? send(leaf, attempt + 1)
+                ? retry(leaf, attempt, status)
                 : Future.failedFuture(leaf.window() + ": " + status.state() + " " + status.details() + " after "
                     + (attempt + 1) + " attempts");
           });
+    }
+
+    Future<Void> retry(Leaf leaf, int attempt, WindowIngestion.Status status) {
+      LOG.warn("{}: repair of {}: {} {}; sending it again", table.sourceTable(), leaf.window(), status.state(),
+          status.details());
+      return send(leaf, attempt + 1);
     }
 
     Future<WindowIngestion.Status> confirm(WindowIngestion.Ticket ticket, Instant deadline) {

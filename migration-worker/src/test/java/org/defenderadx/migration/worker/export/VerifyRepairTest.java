@@ -162,7 +162,8 @@ class VerifyRepairTest {
       assertThat(m.sourceCount()).isEqualTo(truthIn(m.hour(), m.hour().plus(HOUR)).size()).isPositive();
     });
 
-    // WHEN the range holding both is repaired
+    // WHEN the range holding both is repaired (ADX failing the first blob transiently)
+    adx.faults().failIngestion(raw, "the ingestion service is busy", 1, false);
     long configRowsBefore = configRows();
     long callsBefore = sim.stats().calls("graph", 200);
     Repairer.Result repaired = await(repairer.repair(tenant, row, lost1, lost2.plus(HOUR),
@@ -215,11 +216,11 @@ class VerifyRepairTest {
 
   @Test
   void lateCommitWatchAuditsRowsThatAppearInAnExportedHourOnceAndRepairBringsThemIn() throws Exception {
-    // GIVEN the current hour exported 20 minutes in (as if the settle lag were too short): at most two of its four
-    // rows exist yet
+    // GIVEN the current hour exported 5 minutes in (as if the settle lag were too short): its four rows come one per
+    // quarter hour, so the export (well under 40 s of real time at 60x) cannot have seen them all
     Instant now = time.now();
     Instant current = HourlyCounts.hourOf(now).plus(HOUR);
-    sim.clock().advance(Duration.between(now, current.plus(Duration.ofMinutes(20))));
+    sim.clock().advance(Duration.between(now, current.plus(Duration.ofMinutes(5))));
     Instant from = current.minus(Duration.ofHours(3));
     MigrationConfigRow row = export(from, current.plus(HOUR));
     long exported = auditedCount(current);
