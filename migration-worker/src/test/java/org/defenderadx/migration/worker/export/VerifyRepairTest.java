@@ -113,7 +113,7 @@ class VerifyRepairTest {
     exporter = new TableExporter(vertx, fetcher, ingestion, state, new WindowPlanner(new WindowGrid(HOUR)), time,
         new TableExporter.Options("test-node", Duration.ofSeconds(5), Duration.ofHours(1), 3, 64));
     counts = new HourlyCounts(fetcher, adxClient);
-    verifier = new Verifier(counts);
+    verifier = new Verifier(counts, time, Duration.ofDays(30));
     CommittedWindows committed = new CommittedWindows(adxClient);
     repairer = new Repairer(vertx, fetcher, ingestion, adxClient, committed, verifier, state, time,
         new Repairer.Options("test-node", Duration.ofSeconds(5), Duration.ofHours(1), 3));
@@ -335,6 +335,20 @@ class VerifyRepairTest {
     assertThat(await(adxClient.query("MigrationAuditLog | where Status == 'Repaired' and WindowId has ';b='")))
         .hasSizeGreaterThan(1);
     assertThat(latest().lastRefreshed()).contains(to);
+  }
+
+  @Test
+  void verifyLeavesOutHoursTheSourceNoLongerHolds() throws Exception {
+    Instant edge = time.now().minus(Duration.ofDays(30));
+    Instant to = HourlyCounts.hourOf(edge).plus(Duration.ofHours(3));
+    configure(HourlyCounts.hourOf(time.now()));
+
+    Verifier.Report report = await(verifier.verify(tenant, latest().resolve(), edge.minus(Duration.ofDays(2)), to));
+
+    // The first whole hour at least 10 minutes inside the horizon (the clock moves on while the test runs).
+    assertThat(report.from()).isAfter(edge.plus(Duration.ofMinutes(10))).isBefore(edge.plus(Duration.ofHours(2)));
+    assertThat(HourlyCounts.hourOf(report.from())).isEqualTo(report.from());
+    assertThat(report.hours()).allSatisfy(h -> assertThat(h).isAfterOrEqualTo(report.from()));
   }
 
   @Test
