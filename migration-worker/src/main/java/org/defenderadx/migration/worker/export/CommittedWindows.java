@@ -29,8 +29,8 @@ public final class CommittedWindows {
     this.adx = adx;
   }
 
-  /** One committed window. */
-  public record Committed(WindowId id, Instant lo, Instant hi, long recordCount, String status) {
+  /** One committed window, as its latest audit row ({@code auditedAt}) describes it. */
+  public record Committed(WindowId id, Instant lo, Instant hi, long recordCount, String status, Instant auditedAt) {
     /** The {@code ingest-by:} tag its extents carry. */
     public String tag() {
       return id.shortHash();
@@ -45,8 +45,28 @@ public final class CommittedWindows {
         + "| where Status in (" + String.join(", ", HOLDING.stream().map(KqlLiterals::string).toList()) + ")\n"
         + "| where WindowStart < " + KustoTime.literal(hi) + " and WindowEnd > " + KustoTime.literal(lo) + "\n"
         + "| summarize arg_max(Timestamp, *) by WindowId\n"
-        + "| project WindowId, WindowStart, WindowEnd, RecordCount, Status";
-    return adx.query(kql).map(CommittedWindows::parse);
+        + "| project WindowId, WindowStart, WindowEnd, RecordCount, Status, Timestamp";
+    return adx.query(kql).map(rows -> current(parse(rows)));
+  }
+
+  /**
+   * Leaves out windows a later audit row superseded: a repair that fetched a range in a different layout (a window
+   * split where it was not before) audits new windows over the old ones, whose extents it dropped. The newest row for
+   * any point in time wins; windows with the same bounds (the buckets of one instant) do not supersede each other.
+   */
+  static List<Committed> current(List<Committed> windows) {
+    List<Committed> newestFirst = new ArrayList<>(windows);
+    newestFirst.sort(Comparator.comparing(Committed::auditedAt).reversed());
+    List<Committed> kept = new ArrayList<>();
+    for (Committed w : newestFirst) {
+      boolean superseded = kept.stream().anyMatch(k -> k.lo().isBefore(w.hi()) && w.lo().isBefore(k.hi())
+          && !(k.lo().equals(w.lo()) && k.hi().equals(w.hi())));
+      if (!superseded) {
+        kept.add(w);
+      }
+    }
+    kept.sort(Comparator.comparing(Committed::lo).thenComparing(Committed::hi).thenComparing(c -> c.id().text()));
+    return kept;
   }
 
   static List<Committed> parse(List<Map<String, Object>> rows) {
@@ -55,7 +75,7 @@ public final class CommittedWindows {
       Object count = r.get("RecordCount");
       windows.add(new Committed(new WindowId(String.valueOf(r.get("WindowId"))), HourlyCounts.instant(r.get("WindowStart")),
           HourlyCounts.instant(r.get("WindowEnd")), count == null ? 0 : HourlyCounts.number(count),
-          String.valueOf(r.get("Status"))));
+          String.valueOf(r.get("Status")), HourlyCounts.instant(r.get("Timestamp"))));
     }
     windows.sort(Comparator.comparing(Committed::lo).thenComparing(Committed::hi));
     return windows;

@@ -21,12 +21,13 @@ class CommittedWindowLayoutTest {
   }
 
   private static CommittedWindows.Committed committed(Instant lo, Instant hi, long rows) {
-    return new CommittedWindows.Committed(WindowId.of("", "DeviceInfo", Window.of(lo, hi)), lo, hi, rows, "Succeeded");
+    return new CommittedWindows.Committed(WindowId.of("", "DeviceInfo", Window.of(lo, hi)), lo, hi, rows, "Succeeded",
+        T0);
   }
 
   private static CommittedWindows.Committed bucket(Instant instant, Bucket b, long rows) {
     Window w = new Window(instant, instant.plus(KustoTime.TICK), b);
-    return new CommittedWindows.Committed(WindowId.of("", "DeviceInfo", w), w.lo(), w.hi(), rows, "Succeeded");
+    return new CommittedWindows.Committed(WindowId.of("", "DeviceInfo", w), w.lo(), w.hi(), rows, "Succeeded", T0);
   }
 
   @Test
@@ -79,5 +80,24 @@ class CommittedWindowLayoutTest {
 
     assertThat(LateCommitWatch.comparableSpans(windows, day.plus(Duration.ofDays(1)))).containsExactly(
         new LateCommitWatch.Span(day, day.plus(Duration.ofDays(1)), 96));
+  }
+
+  @Test
+  void aRepairInAnotherLayoutSupersedesTheWindowsItReplaced() {
+    CommittedWindows.Committed hour = committed(at(0), at(60), 4);
+    CommittedWindows.Committed next = committed(at(60), at(120), 3);
+    Instant later = T0.plus(Duration.ofDays(1));
+    CommittedWindows.Committed firstHalf = new CommittedWindows.Committed(
+        WindowId.of("", "DeviceInfo", Window.of(at(0), at(30))), at(0), at(30), 3, "Repaired", later);
+    CommittedWindows.Committed secondHalf = new CommittedWindows.Committed(
+        WindowId.of("", "DeviceInfo", Window.of(at(30), at(60))), at(30), at(60), 2, "Repaired", later);
+    Instant instant = at(150);
+    CommittedWindows.Committed b0 = bucket(instant, new Bucket(0, 2), 500);
+    CommittedWindows.Committed b1 = new CommittedWindows.Committed(
+        WindowId.of("", "DeviceInfo", new Window(instant, instant.plus(KustoTime.TICK), new Bucket(1, 2))), instant,
+        instant.plus(KustoTime.TICK), 500, "Succeeded", T0.plus(Duration.ofSeconds(1)));
+
+    assertThat(CommittedWindows.current(List.of(hour, next, firstHalf, secondHalf, b0, b1)))
+        .containsExactly(firstHalf, secondHalf, next, b0, b1);
   }
 }
