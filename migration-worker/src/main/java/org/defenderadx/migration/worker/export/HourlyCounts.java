@@ -14,7 +14,6 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.temporal.ChronoUnit;
 import java.util.Date;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.zip.GZIPInputStream;
@@ -166,14 +165,5 @@ public final class HourlyCounts {
     public FetchStats stats() {
       return stats;
     }
-  }
-
-  /** The hours of {@code [lo, hi)} as a list, oldest first. */
-  static List<Instant> hours(Instant lo, Instant hi) {
-    List<Instant> hours = new java.util.ArrayList<>();
-    for (Instant h = hourOf(lo); h.isBefore(hi); h = h.plus(Duration.ofHours(1))) {
-      hours.add(h);
-    }
-    return hours;
   }
 }
