@@ -1,0 +1,169 @@
+package org.defenderadx.migration.worker.export;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.temporal.ChronoUnit;
+import java.util.Date;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.zip.GZIPInputStream;
+import org.defenderadx.migration.common.kql.KqlIdentifiers;
+import org.defenderadx.migration.common.kql.KqlLiterals;
+import org.defenderadx.migration.common.kql.KustoTime;
+import org.defenderadx.migration.common.model.ResolvedTable;
+import org.defenderadx.migration.common.query.HuntingQueries;
+import org.defenderadx.migration.common.window.Window;
+import org.defenderadx.migration.worker.adx.AdxClient;
+import org.defenderadx.migration.worker.defender.Provenance;
+
+/**
+ * Rows per hour of the watermark, on both sides: at the source with one {@code summarize} call (through the
+ * {@link WindowFetcher}, so it takes a permit from the shared budget and meets the same retries as any call), and in
+ * ADX over the raw table's {@code Records}, counting only the rows of that tenant and table (several tenants may
+ * share one raw table).
+ */
+public final class HourlyCounts {
+
+  private final WindowFetcher fetcher;
+  private final AdxClient adx;
+
+  public HourlyCounts(WindowFetcher fetcher, AdxClient adx) {
+    this.fetcher = fetcher;
+    this.adx = adx;
+  }
+
+  /** The source's counts per hour (hours without rows are absent), and what the call cost. */
+  public record SourceCounts(Map<Instant, Long> perHour, FetchStats stats) {
+  }
+
+  /** Counts at the source over {@code [lo, hi)}; fails with the reason when the call did not succeed. */
+  public Future<SourceCounts> atSource(TenantContext tenant, ResolvedTable table, Instant lo, Instant hi) {
+    Window range = Window.of(lo, hi);
+    Provenance provenance = new Provenance(tenant.key(), table.sourceTable(), "count", null);
+    return fetcher.fetch(tenant, table, range, sourceQuery(table, lo, hi), provenance).compose(f -> {
+      if (f instanceof Fetched.Complete c) {
+        return Future.succeededFuture(new SourceCounts(parseBlob(c.blob()), c.stats()));
+      }
+      String why = f instanceof Fetched.Failed failed ? failed.reason()
+          : f instanceof Fetched.Paused p ? "the tenant is paused until " + KustoTime.format(p.until()) + ": " + p.reason()
+          : "the count result was cut (" + ((Fetched.Split) f).reason() + ")";
+      return Future.failedFuture(new CountFailedException(table.sourceTable() + ": counting "
+          + range + " at the source failed: " + why, f.stats()));
+    });
+  }
+
+  /** Counts in ADX over {@code [lo, hi)} of the source watermark, for rows of this tenant and table only. */
+  public Future<Map<Instant, Long>> inAdx(String tenantKey, ResolvedTable table, Instant lo, Instant hi) {
+    return adx.query(adxQuery(tenantKey, table, lo, hi)).map(rows -> {
+      Map<Instant, Long> counts = new TreeMap<>();
+      for (Map<String, Object> r : rows) {
+        counts.merge(instant(r.get("Bin")), number(r.get("Count")), Long::sum);
+      }
+      return counts;
+    });
+  }
+
+  /**
+   * The source's hourly count, with the number of result rows riding along as {@code __WindowTotal}, so the
+   * fetcher's completeness check holds for it as for any window.
+   */
+  static String sourceQuery(ResolvedTable table, Instant lo, Instant hi) {
+    return "let __c = " + HuntingQueries.recount(table.sourceTable(), table.watermark(), lo, hi) + ";\n"
+        + "let __total = toscalar(__c | count);\n"
+        + "__c\n"
+        + "| extend " + HuntingQueries.WINDOW_TOTAL + " = __total";
+  }
+
+  static String adxQuery(String tenantKey, ResolvedTable table, Instant lo, Instant hi) {
+    KqlIdentifiers.requireTable(table.destinationTable());
+    String column = table.watermark().column().orElse(Provenance.SOURCE_INGESTION_TIME);
+    KqlIdentifiers.requireColumn(column);
+    return table.destinationTable() + "\n"
+        + "| where tostring(Records." + Provenance.TENANT + ") == " + KqlLiterals.string(tenantKey)
+        + " and tostring(Records." + Provenance.SOURCE_TABLE + ") == " + KqlLiterals.string(table.sourceTable()) + "\n"
+        + "| extend __t = todatetime(Records." + column + ")\n"
+        + "| where __t >= " + KustoTime.literal(lo) + " and __t < " + KustoTime.literal(hi) + "\n"
+        + "| summarize Count = count() by Bin = bin(__t, 1h)";
+  }
+
+  private static Map<Instant, Long> parseBlob(byte[] gzip) {
+    Map<Instant, Long> counts = new TreeMap<>();
+    if (gzip.length == 0) {
+      return counts;
+    }
+    try {
+      String text = new String(new GZIPInputStream(new ByteArrayInputStream(gzip)).readAllBytes(),
+          StandardCharsets.UTF_8);
+      for (String line : text.split("\n")) {
+        if (!line.isBlank()) {
+          JsonObject row = new JsonObject(line);
+          counts.merge(instant(row.getValue("Bin")), number(row.getValue("Count")), Long::sum);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return counts;
+  }
+
+  /** The hour holding {@code t}. */
+  public static Instant hourOf(Instant t) {
+    return t.truncatedTo(ChronoUnit.HOURS);
+  }
+
+  /** The first hour boundary at or after {@code t}. */
+  public static Instant hourCeiling(Instant t) {
+    Instant h = hourOf(t);
+    return h.equals(t) ? h : h.plus(Duration.ofHours(1));
+  }
+
+  static Instant instant(Object v) {
+    if (v instanceof Instant i) {
+      return KustoTime.truncate(i);
+    }
+    if (v instanceof LocalDateTime ldt) {
+      return KustoTime.truncate(ldt.toInstant(ZoneOffset.UTC));
+    }
+    if (v instanceof OffsetDateTime odt) {
+      return KustoTime.truncate(odt.toInstant());
+    }
+    if (v instanceof ZonedDateTime zdt) {
+      return KustoTime.truncate(zdt.toInstant());
+    }
+    if (v instanceof Date d) {
+      return d.toInstant();
+    }
+    return KustoTime.parse(String.valueOf(v).trim());
+  }
+
+  static long number(Object v) {
+    if (v instanceof Number n) {
+      return n.longValue();
+    }
+    return Long.parseLong(String.valueOf(v).trim());
+  }
+
+  /** Counting at the source did not succeed; carries what the attempt cost. */
+  public static final class CountFailedException extends RuntimeException {
+    private final transient FetchStats stats;
+
+    CountFailedException(String message, FetchStats stats) {
+      super(message);
+      this.stats = stats;
+    }
+
+    public FetchStats stats() {
+      return stats;
+    }
+  }
+}

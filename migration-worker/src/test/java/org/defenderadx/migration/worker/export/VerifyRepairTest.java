@@ -1,0 +1,445 @@
+package org.defenderadx.migration.worker.export;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.microsoft.azure.kusto.data.ClientFactory;
+import com.microsoft.azure.kusto.ingest.IngestClientFactory;
+import com.microsoft.azure.kusto.ingest.QueuedIngestClient;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.defenderadx.migration.common.config.AdxConfig;
+import org.defenderadx.migration.common.kql.KqlScript;
+import org.defenderadx.migration.common.kql.KustoTime;
+import org.defenderadx.migration.common.model.MigrationConfigRow;
+import org.defenderadx.migration.common.outcome.OutcomeClassifier;
+import org.defenderadx.migration.common.outcome.RetryPolicy;
+import org.defenderadx.migration.common.time.TimeSource;
+import org.defenderadx.migration.common.window.Window;
+import org.defenderadx.migration.common.window.WindowGrid;
+import org.defenderadx.migration.common.window.WindowId;
+import org.defenderadx.migration.common.window.WindowPlanner;
+import org.defenderadx.migration.common.window.WindowSplitter;
+import org.defenderadx.migration.worker.adx.AdxClient;
+import org.defenderadx.migration.worker.adx.AdxConnections;
+import org.defenderadx.migration.worker.adx.AdxRowAppender;
+import org.defenderadx.migration.worker.adx.MigrationStateStore;
+import org.defenderadx.migration.worker.adx.WindowIngestion;
+import org.defenderadx.migration.worker.defender.HuntingClient;
+import org.defenderadx.migration.worker.quota.SharedCallBudget;
+import org.defenderadx.migration.worker.testing.AdxFixture;
+import org.defenderadx.migration.worker.testing.ExactlyOnce;
+import org.defenderadx.migration.worker.testing.TenantFixture;
+import org.defenderadx.simulator.adx.AdxStandIn;
+import org.defenderadx.simulator.adx.AdxStandInOptions;
+import org.defenderadx.simulator.adx.azurite.AzuriteProcess;
+import org.defenderadx.simulator.defender.DefenderSimConfig;
+import org.defenderadx.simulator.defender.DefenderSimulator;
+import org.defenderadx.simulator.defender.RowDigest;
+import org.defenderadx.simulator.defender.Scenario;
+import org.defenderadx.simulator.kql.IngestionTimeRange;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Verify, repair and the late-commit recount against the Defender simulator and the ADX stand-in (real queued
+ * ingestion through Azurite, the real Kusto SDK). Tables are exported on an hourly grid over a few hours only, so
+ * each test stays short. DeviceInfo holds one row per device (four) per hour, each in its own quarter hour: every
+ * hour has rows, and rows of the current hour appear one by one as the clock moves.
+ */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class VerifyRepairTest {
+
+  /** The table a test exports: DeviceInfo unless the test picks another. */
+  private String table = "DeviceInfo";
+  private String raw = "DeviceInfoRaw";
+  private static final Duration HOUR = Duration.ofHours(1);
+
+  private final Vertx vertx = Vertx.vertx();
+  private AzuriteProcess azurite;
+  private DefenderSimulator sim;
+  private AdxStandIn adx;
+  private TimeSource time;
+  private AdxClient adxClient;
+  private QueuedIngestClient ingestClient;
+  private MigrationStateStore state;
+  private AdxRowAppender appender;
+  private TableExporter exporter;
+  private Verifier verifier;
+  private Repairer repairer;
+  private LateCommitWatch watch;
+  private HourlyCounts counts;
+  private TenantContext tenant;
+  private SharedCallBudget budget;
+
+  @BeforeEach
+  void start() throws Exception {
+    azurite = AzuriteProcess.start();
+    sim = await(DefenderSimulator.start(vertx, Scenario.SCALED.apply(DefenderSimConfig.builder().timeScale(60)).build()));
+    time = TimeSource.of(sim.clock(), sim.config().timeScale());
+    adx = await(AdxStandIn.start(vertx, new AdxStandInOptions().azurite(azurite.endpoints()).clock(time.clock())
+        .pollInterval(Duration.ofMillis(50))));
+    AdxConfig adxConfig = AdxFixture.config(adx.url(), "Archive");
+    WorkerExecutor sdkPool = vertx.createSharedWorkerExecutor("adx-sdk", 4);
+    adxClient = new AdxClient(ClientFactory.createClient(AdxConnections.engine(adxConfig)), "Archive", sdkPool);
+    ingestClient = IngestClientFactory.createClient(AdxConnections.ingestion(adxConfig));
+    for (String command : KqlScript.commands(Files.readString(Path.of("..", "kql", "setup.kql")))) {
+      await(adxClient.mgmt(command));
+    }
+    appender = new AdxRowAppender(adxClient);
+    state = new MigrationStateStore(adxClient, appender);
+    HuntingClient hunting = new HuntingClient(vertx, vertx.createHttpClient(new HttpClientOptions()), time.clock(),
+        Duration.ofMinutes(4));
+    budget = new SharedCallBudget(vertx, time);
+    WindowFetcher fetcher = new WindowFetcher(vertx, hunting, budget,
+        new OutcomeClassifier(time.clock(), new Random(7), RetryPolicy.defaults()), new WindowSplitter(), time,
+        100L * 1024 * 1024);
+    WindowIngestion ingestion = new WindowIngestion(ingestClient, "Archive", sdkPool);
+    exporter = new TableExporter(vertx, fetcher, ingestion, state, new WindowPlanner(new WindowGrid(HOUR)), time,
+        new TableExporter.Options("test-node", Duration.ofSeconds(5), Duration.ofHours(1), 3, 64));
+    counts = new HourlyCounts(fetcher, adxClient);
+    verifier = new Verifier(counts, time, Duration.ofDays(30));
+    CommittedWindows committed = new CommittedWindows(adxClient);
+    repairer = new Repairer(vertx, fetcher, ingestion, adxClient, committed, verifier, state, time,
+        new Repairer.Options("test-node", Duration.ofSeconds(5), Duration.ofHours(1), 3));
+    watch = new LateCommitWatch(counts, committed, adxClient, state, time,
+        new LateCommitWatch.Options("test-node", Duration.ofHours(6), Duration.ofDays(30), Duration.ofHours(1),
+            Duration.ofDays(1)));
+    tenant = TenantFixture.context(vertx, sim, time, "", "graph");
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    if (ingestClient != null) {
+      ingestClient.close();
+    }
+    if (adx != null) {
+      // Its data-management loop would otherwise keep polling Azurite after Azurite is gone.
+      await(adx.stop());
+    }
+    await(vertx.close());
+    if (azurite != null) {
+      azurite.close();
+    }
+  }
+
+  @Test
+  void verifyListsExactlyTheHoursOfDroppedExtentsAndRepairMakesThemExactWithoutMovingTheWatermark() throws Exception {
+    // GIVEN twelve hours exported exactly
+    Instant from = HourlyCounts.hourOf(time.now()).minus(Duration.ofHours(14));
+    Instant to = from.plus(Duration.ofHours(12));
+    MigrationConfigRow row = export(from, to);
+    assertThat(row.lastRefreshed()).contains(to);
+    Verifier.Report clean = await(verifier.verify(tenant, row.resolve(), from, to));
+    assertThat(clean.exact()).as(clean.toString()).isTrue();
+
+    // WHEN the extents of two hours are dropped behind the migrator's back
+    Instant lost1 = from.plus(Duration.ofHours(3));
+    Instant lost2 = from.plus(Duration.ofHours(7));
+    dropWindow(lost1);
+    dropWindow(lost2);
+
+    // THEN verify names exactly those hours, with the source's counts and nothing in ADX
+    Verifier.Report broken = await(verifier.verify(tenant, row.resolve(), from, to));
+    assertThat(broken.hours()).containsExactly(lost1, lost2);
+    assertThat(broken.mismatches()).allSatisfy(m -> {
+      assertThat(m.destinationCount()).isZero();
+      assertThat(m.sourceCount()).isEqualTo(truthIn(m.hour(), m.hour().plus(HOUR)).size()).isPositive();
+    });
+
+    // WHEN the range holding both is repaired (ADX failing the first blob transiently)
+    adx.faults().failIngestion(raw, "the ingestion service is busy", 1, false);
+    long configRowsBefore = configRows();
+    long callsBefore = sim.stats().calls("graph", 200);
+    Repairer.Result repaired = await(repairer.repair(tenant, row, lost1, lost2.plus(HOUR),
+        schedule().horizonStart(time.now()), "repair-1"));
+
+    // THEN the range is exact again, row for row, and the watermark has not moved
+    assertThat(repaired.failure()).isEmpty();
+    assertThat(repaired.after()).hasValueSatisfying(r -> assertThat(r.exact()).isTrue());
+    assertThat(repaired.from()).isEqualTo(lost1);
+    assertThat(repaired.to()).isEqualTo(lost2.plus(HOUR));
+    assertThat(repaired.windowsReplaced()).isEqualTo(5);
+    assertThat(repaired.extentsDropped()).isEqualTo(3);
+    ExactlyOnce.assertSameRows(table, truthIn(from, to), adxDigests(from, to));
+    assertThat(await(verifier.verify(tenant, row.resolve(), from, to)).exact()).isTrue();
+    assertThat(configRows()).isEqualTo(configRowsBefore);
+    assertThat(latest().lastRefreshed()).contains(to);
+    // Five windows fetched again and one count to verify: every one a call through the fetcher and its budget.
+    assertThat(sim.stats().calls("graph", 200) - callsBefore).isGreaterThanOrEqualTo(6);
+    assertThat(auditStatuses("Repaired", "")).hasSize(1);
+    assertThat(auditStatuses("Repaired", "window")).hasSize(5);
+  }
+
+  @Test
+  void verifyListsTheHourOfAnUntaggedDuplicateAndRepairSaysItCouldNotMakeItExact() throws Exception {
+    Instant from = HourlyCounts.hourOf(time.now()).minus(Duration.ofHours(8));
+    Instant to = from.plus(Duration.ofHours(6));
+    MigrationConfigRow row = export(from, to);
+    Instant doubled = from.plus(Duration.ofHours(2));
+    String windowId = WindowId.of("", table, Window.of(doubled, doubled.plus(HOUR))).text();
+
+    // An extent without our tags (a load outside the migrator) holding that hour's rows a second time.
+    await(adxClient.mgmt(".set-or-append " + raw + " <| " + raw + " | where tostring(Records.__WindowId) == '"
+        + windowId + "'"));
+
+    Verifier.Report report = await(verifier.verify(tenant, row.resolve(), from, to));
+    assertThat(report.mismatches()).singleElement().satisfies(m -> {
+      assertThat(m.hour()).isEqualTo(doubled);
+      assertThat(m.destinationCount()).isEqualTo(2 * m.sourceCount());
+      assertThat(m.duplicated()).isEqualTo(m.sourceCount()).isPositive();
+    });
+
+    // Repair replaces the tagged window but cannot find the untagged extent: it must say so, not claim success.
+    Repairer.Result result = await(repairer.repair(tenant, row, doubled, doubled.plus(HOUR),
+        schedule().horizonStart(time.now()), "repair-2"));
+    assertThat(result.failure()).hasValueSatisfying(f -> assertThat(f).contains("still differ"));
+    assertThat(result.after()).hasValueSatisfying(r -> assertThat(r.hours()).containsExactly(doubled));
+    assertThat(auditStatuses("RepairFailed", "")).hasSize(1);
+    assertThat(latest().lastRefreshed()).contains(to);
+  }
+
+  @Test
+  void lateCommitWatchAuditsRowsThatAppearInAnExportedHourOnceAndRepairBringsThemIn() throws Exception {
+    // GIVEN the current hour exported 5 minutes in (as if the settle lag were too short): its four rows come one per
+    // quarter hour, so the export (well under 40 s of real time at 60x) cannot have seen them all
+    Instant now = time.now();
+    Instant current = HourlyCounts.hourOf(now).plus(HOUR);
+    sim.clock().advance(Duration.between(now, current.plus(Duration.ofMinutes(5))));
+    Instant from = current.minus(Duration.ofHours(3));
+    MigrationConfigRow row = export(from, current.plus(HOUR));
+    long exported = auditedCount(current);
+    assertThat(exported).isLessThan(4);
+
+    // The clean check first: nothing changed yet in the hours before, and the current hour is not complete.
+    sim.clock().advance(HOUR);
+    LateCommitWatch.Result result = await(watch.check(tenant, latest(), "cycle-1"));
+
+    // THEN the current hour alone is audited LateCommit, with both counts
+    assertThat(result.changes()).singleElement().satisfies(c -> {
+      assertThat(c.from()).isEqualTo(current);
+      assertThat(c.to()).isEqualTo(current.plus(HOUR));
+      assertThat(c.exportedCount()).isEqualTo(exported);
+      assertThat(c.sourceCount()).isEqualTo(4);
+    });
+    assertThat(result.newlyAudited()).hasSize(1);
+    assertThat(watch.lateCommits()).isEqualTo(1);
+    List<Map<String, Object>> audited = await(adxClient.query("MigrationAuditLog | where Status == 'LateCommit'"));
+    assertThat(audited).singleElement().satisfies(a -> {
+      assertThat(HourlyCounts.instant(a.get("WindowStart"))).isEqualTo(current);
+      assertThat(HourlyCounts.number(a.get("RecordCount"))).isEqualTo(4);
+      assertThat(String.valueOf(a.get("Details"))).contains("\"exportedCount\":" + exported)
+          .contains("\"sourceCount\":4");
+    });
+
+    // The next cycle sees the same change and does not audit or count it again.
+    LateCommitWatch.Result again = await(watch.check(tenant, latest(), "cycle-2"));
+    assertThat(again.changes()).hasSize(1);
+    assertThat(again.newlyAudited()).isEmpty();
+    assertThat(watch.lateCommits()).isEqualTo(1);
+
+    // Repair brings the late rows in; the watermark stays where it was, and the watch is quiet afterwards.
+    Repairer.Result repaired = await(repairer.repair(tenant, row, current, current.plus(HOUR),
+        schedule().horizonStart(time.now()), "repair-3"));
+    assertThat(repaired.failure()).isEmpty();
+    ExactlyOnce.assertSameRows(table, truthIn(from, current.plus(HOUR)), adxDigests(from, current.plus(HOUR)));
+    assertThat(latest().lastRefreshed()).contains(current.plus(HOUR));
+    assertThat(await(watch.check(tenant, latest(), "cycle-3")).changes()).isEmpty();
+    assertThat(watch.lateCommits()).isEqualTo(1);
+  }
+
+  @Test
+  void aRepairWhoseWindowsCannotBeIngestedAgainSaysWhichWindowsLackTheirRows() throws Exception {
+    Instant from = HourlyCounts.hourOf(time.now()).minus(Duration.ofHours(6));
+    Instant to = from.plus(Duration.ofHours(4));
+    MigrationConfigRow row = export(from, to);
+    Instant lo = from.plus(HOUR);
+    Instant hi = from.plus(Duration.ofHours(3));
+    adx.faults().failIngestion(raw, "the disk is full", 100);
+
+    Repairer.Result result = await(repairer.repair(tenant, row, lo, hi, schedule().horizonStart(time.now()),
+        "repair-4"));
+
+    // Windows are replaced one at a time: the first lost its extents and could not get its rows back; the second
+    // was never touched.
+    assertThat(result.failure()).hasValueSatisfying(f -> assertThat(f)
+        .contains("repairing " + Window.of(lo, lo.plus(HOUR)) + " failed")
+        .contains("could not be ingested again").contains("ADX lacks its rows")
+        .contains("Run repair again for [" + KustoTime.format(lo) + ", " + KustoTime.format(hi) + ")"));
+    assertThat(auditStatuses("RepairFailed", "")).singleElement().satisfies(a -> {
+      assertThat(HourlyCounts.instant(a.get("WindowStart"))).isEqualTo(lo);
+      assertThat(HourlyCounts.instant(a.get("WindowEnd"))).isEqualTo(hi);
+    });
+    assertThat(auditStatuses("Repaired", "")).isEmpty();
+    // What the audit says is what ADX holds: the first hour lacks its rows, and the watermark stayed.
+    adx.faults().clear();
+    assertThat(await(verifier.verify(tenant, row.resolve(), from, to)).hours()).containsExactly(lo);
+    assertThat(latest().lastRefreshed()).contains(to);
+
+    // Once ADX ingests again, repairing the same range makes it exact.
+    Repairer.Result again = await(repairer.repair(tenant, row, lo, hi, schedule().horizonStart(time.now()),
+        "repair-5"));
+    assertThat(again.failure()).isEmpty();
+    ExactlyOnce.assertSameRows(table, truthIn(from, to), adxDigests(from, to));
+  }
+
+  @Test
+  void countingAtTheSourceWaitsForThePermitLikeAnyCall() throws Exception {
+    Instant from = HourlyCounts.hourOf(time.now()).minus(Duration.ofHours(5));
+    Instant until = time.now().plus(Duration.ofMinutes(3));
+    await(budget.pauseUntil(tenant.key(), tenant.limits(), until));
+    long callsBefore = sim.stats().calls("graph", 200);
+
+    Verifier.Report report = await(verifier.verify(tenant, latestOrResolved(), from, from.plus(HOUR)));
+
+    assertThat(time.now()).isAfterOrEqualTo(until);
+    assertThat(sim.stats().calls("graph", 200)).isEqualTo(callsBefore + 1);
+    // Nothing was exported: the source's rows of that hour are all missing in ADX.
+    assertThat(report.mismatches()).singleElement().satisfies(m ->
+        assertThat(m.missing()).isEqualTo(truthIn(from, from.plus(HOUR)).size()).isPositive());
+  }
+
+  @Test
+  void repairReplacesAnInstantThatWasExportedInHashBuckets() throws Exception {
+    // DeviceProcessEvents holds a burst of 1,500 rows at one instant, more than one call may return (1,000).
+    table = "DeviceProcessEvents";
+    raw = "DeviceProcessEventsRaw";
+    Instant from = HourlyCounts.hourOf(sim.tenant().anchor().minus(Duration.ofDays(10)));
+    Instant to = from.plus(HOUR);
+    MigrationConfigRow row = export(from, to);
+    assertThat(await(adxClient.query("MigrationAuditLog | where WindowId has ';b='"))).hasSizeGreaterThan(1);
+
+    await(adxClient.mgmt(".drop extents <| .show table " + raw + " extents"));
+    assertThat(await(verifier.verify(tenant, row.resolve(), from, to)).hours()).containsExactly(from);
+
+    Repairer.Result repaired = await(repairer.repair(tenant, row, from, to, schedule().horizonStart(time.now()),
+        "repair-6"));
+
+    assertThat(repaired.failure()).isEmpty();
+    ExactlyOnce.assertSameRows(table, truthIn(from, to), adxDigests(from, to));
+    assertThat(await(adxClient.query("MigrationAuditLog | where Status == 'Repaired' and WindowId has ';b='")))
+        .hasSizeGreaterThan(1);
+    assertThat(latest().lastRefreshed()).contains(to);
+  }
+
+  @Test
+  void verifyLeavesOutHoursTheSourceNoLongerHolds() throws Exception {
+    Instant edge = time.now().minus(Duration.ofDays(30));
+    Instant to = HourlyCounts.hourOf(edge).plus(Duration.ofHours(3));
+    configure(HourlyCounts.hourOf(time.now()));
+
+    Verifier.Report report = await(verifier.verify(tenant, latest().resolve(), edge.minus(Duration.ofDays(2)), to));
+
+    // The first whole hour at least 10 minutes inside the horizon (the clock moves on while the test runs).
+    assertThat(report.from()).isAfter(edge.plus(Duration.ofMinutes(10))).isBefore(edge.plus(Duration.ofHours(2)));
+    assertThat(HourlyCounts.hourOf(report.from())).isEqualTo(report.from());
+    assertThat(report.hours()).allSatisfy(h -> assertThat(h).isAfterOrEqualTo(report.from()));
+  }
+
+  @Test
+  void aWatermarkNearTheHorizonIsAuditedAtRiskOnce() throws Exception {
+    Instant old = HourlyCounts.hourOf(time.now()).minus(Duration.ofDays(29)).minus(Duration.ofHours(12));
+    configure(old);
+    LateCommitWatch.Result first = await(watch.check(tenant, latest(), "cycle-1"));
+    assertThat(first.atRisk()).hasValueSatisfying(a -> {
+      assertThat(a.status()).isEqualTo("AtRisk");
+      assertThat(a.windowStart()).isEqualTo(old);
+    });
+    assertThat(await(watch.check(tenant, latest(), "cycle-2")).atRisk()).isEmpty();
+    assertThat(auditStatuses("AtRisk", "")).hasSize(1);
+  }
+
+  // ---------------------------------------------------------------------------------------------------- helpers
+
+  private static org.defenderadx.migration.common.window.WindowSchedule schedule() {
+    return org.defenderadx.migration.common.window.WindowSchedule.thirtyDays(HOUR, Duration.ofMinutes(5));
+  }
+
+  private void configure(Instant watermark) throws Exception {
+    Map<String, Object> config = new HashMap<>(Map.of("SourceTable", table, "DestinationTable", raw,
+        "WatermarkColumn", "None", "LoadType", "Incremental", "IsActive", true, "TenantId", "", "Version", 1L));
+    config.put("LastRefreshedTime", watermark);
+    await(appender.append(MigrationStateStore.CONFIG_TABLE, List.of(config)));
+  }
+
+  /** Exports {@code [from, to)} on the hourly grid and returns the committed row. */
+  private MigrationConfigRow export(Instant from, Instant to) throws Exception {
+    configure(from);
+    TableExporter.Result result = await(exporter.run(tenant, latest(), schedule().horizonStart(time.now()), to,
+        "run-1"));
+    assertThat(result.failure()).isEmpty();
+    assertThat(result.caughtUp()).isTrue();
+    return result.row();
+  }
+
+  private org.defenderadx.migration.common.model.ResolvedTable latestOrResolved() throws Exception {
+    configure(HourlyCounts.hourOf(time.now()));
+    return latest().resolve();
+  }
+
+  private MigrationConfigRow latest() throws Exception {
+    return await(state.latest()).rows().stream().filter(r -> r.sourceTable().equals(table)).findFirst().orElseThrow();
+  }
+
+  private void dropWindow(Instant hour) throws Exception {
+    String tag = WindowId.of("", table, Window.of(hour, hour.plus(HOUR))).shortHash();
+    List<Map<String, Object>> dropped = await(adxClient.mgmt(".drop extents <| .show table " + raw
+        + " extents where tags has 'ingest-by:" + tag + "'"));
+    assertThat(dropped).hasSize(1);
+  }
+
+  private long configRows() throws Exception {
+    return HourlyCounts.number(await(adxClient.query("MigrationConfiguration | count")).get(0).get("Count"));
+  }
+
+  private long auditedCount(Instant windowStart) throws Exception {
+    return await(adxClient.query("MigrationAuditLog | where Status == 'Succeeded' and WindowStart == "
+        + KustoTime.literal(windowStart))).stream().mapToLong(r -> HourlyCounts.number(r.get("RecordCount"))).sum();
+  }
+
+  /** Audit rows of a status: the range summary ({@code ""}) or the per-window rows ({@code "window"}). */
+  private List<Map<String, Object>> auditStatuses(String status, String kind) throws Exception {
+    return await(adxClient.query("MigrationAuditLog | where Status == '" + status + "' and "
+        + (kind.isEmpty() ? "isempty(WindowId)" : "isnotempty(WindowId)")));
+  }
+
+  private List<String> truthIn(Instant from, Instant to) {
+    return sim.groundTruth(table, new IngestionTimeRange(from, to), time.now());
+  }
+
+  /** Digests of the rows ADX holds for the table whose source ingestion time lies in {@code [from, to)}. */
+  private List<String> adxDigests(Instant from, Instant to) throws Exception {
+    List<JsonObject> records = new ArrayList<>();
+    for (Map<String, Object> r : await(adxClient.query(raw + " | project Records"))) {
+      JsonObject record = new JsonObject(String.valueOf(r.get("Records")));
+      Instant t = KustoTime.parse(record.getString("__SourceIngestionTime"));
+      if (!t.isBefore(from) && t.isBefore(to)) {
+        records.add(record);
+      }
+    }
+    return RowDigest.sorted(records);
+  }
+
+  private static <T> T await(Future<T> f) throws Exception {
+    try {
+      return f.toCompletionStage().toCompletableFuture().get(2, TimeUnit.MINUTES);
+    } catch (ExecutionException e) {
+      throw (Exception) e.getCause();
+    }
+  }
+}
