@@ -151,6 +151,7 @@ public final class StandIns implements AutoCloseable {
   @Override
   public void close() throws Exception {
     ingestClient.close();
+    await(adx.stop()); // stops its data-management loop before Azurite goes away
     await(vertx.close());
     azurite.close();
   }
