@@ -195,6 +195,7 @@ public final class TableExporter {
         } else if (f instanceof Fetched.Failed failed) {
           fail(window, failed.reason(), failed.stats());
         } else {
+          CrashPoints.reach(CrashPoints.AFTER_FETCH);
           deliver((Fetched.Complete) f, id, 0);
         }
       });
@@ -207,7 +208,10 @@ public final class TableExporter {
       }
       ingestion.send(table.destinationTable(), c.blob(), id.shortHash(), WindowIngestion.sourceId(id.text(), attempt),
               c.window().lo())
-          .compose(ticket -> confirm(ticket, time.now().plus(options.confirmationTimeout())))
+          .compose(ticket -> {
+            CrashPoints.reach(CrashPoints.AFTER_SEND);
+            return confirm(ticket, time.now().plus(options.confirmationTimeout()));
+          })
           .onComplete(ar -> {
             if (ar.failed()) {
               LOG.debug("{}: window {}: send or status failed", table.sourceTable(), c.window(), ar.cause());
@@ -216,7 +220,10 @@ public final class TableExporter {
             }
             WindowIngestion.Status status = ar.result();
             switch (status.state()) {
-              case SUCCEEDED, SKIPPED -> commit(c, id);
+              case SUCCEEDED, SKIPPED -> {
+                CrashPoints.reach(CrashPoints.AFTER_CONFIRM);
+                commit(c, id);
+              }
               case FAILED -> retrySend(c, id, attempt, "ADX reported the ingestion failed: " + status.details());
               case PARTIALLY_SUCCEEDED -> quarantine(c, id, status.details());
               case PENDING -> retrySend(c, id, attempt, "still pending after " + options.confirmationTimeout());
@@ -259,6 +266,7 @@ public final class TableExporter {
       guard.check()
           .compose(v -> state.commit(row, WindowProgress.after(c.window())))
           .compose(newRow -> {
+            CrashPoints.reach(CrashPoints.AFTER_COMMIT);
             row = newRow;
             rows += c.rows();
             committed++;

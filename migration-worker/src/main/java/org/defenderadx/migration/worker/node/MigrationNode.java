@@ -66,7 +66,19 @@ public final class MigrationNode {
   /** What differs between production and a test: the clock, and (tests only) an HTTP client for token calls. */
   public record Environment(TimeSource time, Optional<HttpClient> identityHttpClient, String nodeName) {
     public static Environment production() {
-      return new Environment(TimeSource.system(), Optional.empty(), hostName());
+      return new Environment(timeSource(System.getProperty("migration.clock", "")), Optional.empty(), hostName());
+    }
+
+    /**
+     * The system clock, or with {@code -Dmigration.clock=<ISO instant>@<scale>} a clock that starts at that instant
+     * and runs that many times faster: for running against the simulators on their time scale (demo, tests).
+     */
+    static TimeSource timeSource(String spec) {
+      if (spec.isBlank()) {
+        return TimeSource.system();
+      }
+      String[] parts = spec.split("@");
+      return TimeSource.scaled(java.time.Instant.parse(parts[0]), Double.parseDouble(parts[1]));
     }
   }
 

@@ -1,0 +1,41 @@
+package org.defenderadx.migration.worker.export;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Named points of the commit protocol (docs/correctness.md) at which the crash tests kill the process. Inert unless
+ * the system property {@code migration.test.crashAt} names a point as {@code name:n}: then the n-th time the point is
+ * reached, a marker line is printed and the thread stops there, for the test to kill the JVM with SIGKILL at exactly
+ * that point.
+ */
+public final class CrashPoints {
+  private CrashPoints() {
+  }
+
+  public static final String AFTER_FETCH = "after-fetch";
+  public static final String AFTER_SEND = "after-send";
+  public static final String AFTER_CONFIRM = "after-confirm";
+  public static final String AFTER_COMMIT = "after-commit";
+
+  /** What the process prints when it stops at a point, for the test to read. */
+  public static final String MARKER = "CRASH-POINT-REACHED ";
+
+  private static final String CONFIGURED = System.getProperty("migration.test.crashAt", "");
+  private static final AtomicInteger REACHED = new AtomicInteger();
+
+  public static void reach(String name) {
+    if (CONFIGURED.isEmpty()) {
+      return;
+    }
+    String[] parts = CONFIGURED.split(":");
+    if (parts[0].equals(name) && REACHED.incrementAndGet() == Integer.parseInt(parts[1])) {
+      System.out.println(MARKER + name);
+      System.out.flush();
+      try {
+        Thread.sleep(Long.MAX_VALUE); // the test kills the process now
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}
