@@ -95,8 +95,12 @@ public final class WindowIngestion {
     }, false);
   }
 
-  /** A deterministic source id for a window's n-th send, so a restarted node can find its status row again. */
-  public static UUID sourceId(String windowIdText, int attempt) {
-    return UUID.nameUUIDFromBytes((windowIdText + "#" + attempt).getBytes(StandardCharsets.UTF_8));
+  /**
+   * The id the status table knows one send by: derived from the window, the run and the attempt, so that it is new
+   * for every send (the status table refuses a second entry under an id, which a restarted node re-sending a window
+   * would otherwise hit) and can still be found again from the audit log, which records run ids.
+   */
+  public static UUID sourceId(String windowIdText, String runId, int attempt) {
+    return UUID.nameUUIDFromBytes((windowIdText + "#" + runId + "#" + attempt).getBytes(StandardCharsets.UTF_8));
   }
 }

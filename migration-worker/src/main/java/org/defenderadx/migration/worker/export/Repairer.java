@@ -335,7 +335,7 @@ public final class Repairer {
     Future<Void> send(Leaf leaf, int attempt) {
       String tag = leaf.id().shortHash();
       return ingestion.send(table.destinationTable(), leaf.fetched().blob(), tag,
-              WindowIngestion.sourceId(leaf.id().text() + ";repair=" + runId, attempt), leaf.window().lo())
+              WindowIngestion.sourceId(leaf.id().text() + ";repair", runId, attempt), leaf.window().lo())
           .compose(ticket -> confirm(ticket, time.now().plus(options.confirmationTimeout())))
           .recover(e -> Future.succeededFuture(new WindowIngestion.Status(WindowIngestion.State.FAILED,
               "send or status failed: " + e)))

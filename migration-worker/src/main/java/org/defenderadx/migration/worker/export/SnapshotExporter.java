@@ -295,7 +295,7 @@ public final class SnapshotExporter {
         commitBucket(c, bucket, id);
         return;
       }
-      ingestion.send(table.destinationTable(), c.blob(), id.shortHash(), WindowIngestion.sourceId(id.text(), attempt),
+      ingestion.send(table.destinationTable(), c.blob(), id.shortHash(), WindowIngestion.sourceId(id.text(), runId, attempt),
               progress.snapshotTime())
           .compose(ticket -> confirm(ticket, time.now().plus(options.confirmationTimeout())))
           .onComplete(ar -> {

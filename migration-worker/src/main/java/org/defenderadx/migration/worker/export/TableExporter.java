@@ -45,10 +45,19 @@ public final class TableExporter {
   }
 
   /** Settings of a run. */
+  /**
+   * @param pipelineDepth windows of one table fetched, sent and confirmed at once (commits stay in order); with a
+   *                      depth of 1 a table's windows go strictly one after another
+   */
   public record Options(String node, Duration statusPollInterval, Duration confirmationTimeout, int maxSendAttempts,
-                        int planBatch) {
+                        int planBatch, int pipelineDepth) {
+    public Options(String node, Duration statusPollInterval, Duration confirmationTimeout, int maxSendAttempts,
+                   int planBatch) {
+      this(node, statusPollInterval, confirmationTimeout, maxSendAttempts, planBatch, 4);
+    }
+
     public static Options defaults(String node) {
-      return new Options(node, Duration.ofSeconds(10), Duration.ofHours(2), 3, 64);
+      return new Options(node, Duration.ofSeconds(10), Duration.ofHours(2), 3, 64, 4);
     }
   }
 
@@ -112,7 +121,6 @@ public final class TableExporter {
     }
     table.warnings().forEach(w -> LOG.warn("{}: {}", row.sourceTable(), w));
     Run run = new Run(tenant, table, row, horizonStart, closePoint, runId, guard);
-    run.planMore();
     run.next();
     return run.done.future();
   }
@@ -125,7 +133,12 @@ public final class TableExporter {
         .map(v -> new Result(row.sourceTable(), row, 0, 0, false, Optional.empty(), Optional.of(reason)));
   }
 
-  /** One table's run: a queue of windows, worked through in order. */
+  /**
+   * One table's run: its windows in order, up to {@link Options#pipelineDepth()} of them fetched, sent and confirmed
+   * at once, and committed strictly in order as the head of the line is confirmed. A window that splits is replaced
+   * in the line by its halves; a failure stops new work, lets the windows under way settle, and commits nothing past
+   * the first window that is not confirmed.
+   */
   private final class Run {
     final TenantContext tenant;
     final ResolvedTable table;
@@ -134,11 +147,17 @@ public final class TableExporter {
     final Instant closePoint;
     final String runId;
     final CommitGuard guard;
-    final Deque<Window> todo = new ArrayDeque<>();
     final Promise<Result> done = Promise.promise();
+    /** Windows not yet committed, in window order. */
+    final java.util.LinkedList<Unit> line = new java.util.LinkedList<>();
+    Optional<WindowProgress> planFrom;
+    boolean planExhausted;
+    int working;
+    boolean committing;
     long rows;
     int committed;
-    boolean planExhausted;
+    Optional<Instant> pausedUntil = Optional.empty();
+    Optional<String> failure = Optional.empty();
 
     Run(TenantContext tenant, ResolvedTable table, MigrationConfigRow row, Instant horizonStart, Instant closePoint,
         String runId, CommitGuard guard) {
@@ -149,65 +168,108 @@ public final class TableExporter {
       this.closePoint = closePoint;
       this.runId = runId;
       this.guard = guard;
+      this.planFrom = row.progress();
+    }
+
+    boolean stopping() {
+      return pausedUntil.isPresent() || failure.isPresent();
     }
 
     void planMore() {
-      WindowPlan plan = planner.plan(row.progress(), horizonStart, closePoint, options.planBatch());
-      plan.unreachable().ifPresent(gap -> {
-        String why = "rows ingested between " + KustoTime.format(gap.from()) + " and " + KustoTime.format(gap.to())
-            + " aged out of the 30-day horizon before they were exported";
-        LOG.warn("{}: {}", table.sourceTable(), why);
-        state.audit(List.of(audit("AgedOut", why, 0, gap.from(), gap.to(), "", FetchStats.none())));
-      });
-      todo.addAll(plan.windows());
+      // Planning continues after the last window planned, not after the watermark: windows ahead are in flight.
+      WindowPlan plan = planner.plan(planFrom, horizonStart, closePoint, options.planBatch());
+      if (planFrom.equals(row.progress())) {
+        plan.unreachable().ifPresent(gap -> {
+          String why = "rows ingested between " + KustoTime.format(gap.from()) + " and " + KustoTime.format(gap.to())
+              + " aged out of the 30-day horizon before they were exported";
+          LOG.warn("{}: {}", table.sourceTable(), why);
+          state.audit(List.of(audit("AgedOut", why, 0, gap.from(), gap.to(), "", FetchStats.none())));
+        });
+      }
+      for (Window w : plan.windows()) {
+        line.add(new Unit(w));
+      }
+      if (!plan.windows().isEmpty()) {
+        planFrom = Optional.of(WindowProgress.after(plan.windows().get(plan.windows().size() - 1)));
+      }
       planExhausted = plan.caughtUp() || plan.windows().isEmpty();
     }
 
-    void next() {
-      if (todo.isEmpty()) {
-        if (!planExhausted) {
+    synchronized void next() {
+      while (!stopping() && working < options.pipelineDepth()) {
+        Unit unit = firstWaiting();
+        if (unit == null && !planExhausted) {
           planMore();
+          unit = firstWaiting();
         }
-        if (todo.isEmpty()) {
-          finish(Optional.empty(), Optional.empty(), true);
-          return;
+        if (unit == null) {
+          break;
+        }
+        unit.state = UnitState.WORKING;
+        working++;
+        fetch(unit);
+      }
+      maybeFinish();
+    }
+
+    Unit firstWaiting() {
+      for (Unit u : line) {
+        if (u.state == UnitState.WAITING) {
+          return u;
         }
       }
-      Window window = todo.pollFirst();
-      WindowId id = WindowId.of(tenant.key(), table.sourceTable(), window);
-      Provenance provenance = new Provenance(tenant.key(), table.sourceTable(), id.text(), null);
-      fetcher.fetch(tenant, table, window, WindowFetcher.query(table, window), provenance).onComplete(ar -> {
+      return null;
+    }
+
+    void fetch(Unit unit) {
+      Window window = unit.window;
+      fetcher.fetch(tenant, table, window, WindowFetcher.query(table, window), unit.provenance()).onComplete(ar -> {
         if (ar.failed()) {
-          fail(window, "fetch failed: " + ar.cause(), FetchStats.none());
+          settle(unit, () -> stop(window, "fetch failed: " + ar.cause(), FetchStats.none()));
           return;
         }
         Fetched f = ar.result();
         if (f instanceof Fetched.Split s) {
           LOG.debug("{}: splitting {}: {}", table.sourceTable(), window, s.reason());
-          for (int i = s.children().size() - 1; i >= 0; i--) {
-            todo.addFirst(s.children().get(i));
-          }
-          next();
+          settle(unit, () -> {
+            int at = line.indexOf(unit);
+            line.remove(at);
+            List<Unit> children = new java.util.ArrayList<>();
+            s.children().forEach(c -> children.add(new Unit(c)));
+            line.addAll(at, children);
+          });
         } else if (f instanceof Fetched.Paused p) {
-          todo.addFirst(window);
-          state.audit(List.of(audit("Paused", p.reason(), 0, window.lo(), window.hi(), id.text(), p.stats())))
-              .onComplete(x -> finish(Optional.of(p.until()), Optional.empty(), false));
+          state.audit(List.of(audit("Paused", p.reason(), 0, window.lo(), window.hi(), unit.id.text(), p.stats())));
+          settle(unit, () -> {
+            unit.state = UnitState.WAITING;
+            pausedUntil = Optional.of(p.until());
+          });
         } else if (f instanceof Fetched.Failed failed) {
-          fail(window, failed.reason(), failed.stats());
+          settle(unit, () -> stop(window, failed.reason(), failed.stats()));
         } else {
           CrashPoints.reach(CrashPoints.AFTER_FETCH);
-          deliver((Fetched.Complete) f, id, 0);
+          deliver(unit, (Fetched.Complete) f, 0);
         }
       });
     }
 
-    void deliver(Fetched.Complete c, WindowId id, int attempt) {
+    /** Applies a unit's outcome under the run's lock, then moves the line on. */
+    void settle(Unit unit, Runnable change) {
+      synchronized (this) {
+        working--;
+        change.run();
+      }
+      tryCommit();
+      next();
+    }
+
+    void deliver(Unit unit, Fetched.Complete c, int attempt) {
       if (c.rows() == 0) {
-        commit(c, id);
+        settle(unit, () -> unit.ready(c));
         return;
       }
-      ingestion.send(table.destinationTable(), c.blob(), id.shortHash(), WindowIngestion.sourceId(id.text(), attempt),
-              c.window().lo())
+      ingestion.send(table.destinationTable(), c.blob(), unit.id.shortHash(),
+              WindowIngestion.sourceId(unit.id.text(), runId, attempt), c.window().lo())
           .compose(ticket -> {
             CrashPoints.reach(CrashPoints.AFTER_SEND);
             return confirm(ticket, time.now().plus(options.confirmationTimeout()));
@@ -215,18 +277,18 @@ public final class TableExporter {
           .onComplete(ar -> {
             if (ar.failed()) {
               LOG.debug("{}: window {}: send or status failed", table.sourceTable(), c.window(), ar.cause());
-              retrySend(c, id, attempt, "ingestion could not be confirmed: " + ar.cause());
+              retrySend(unit, c, attempt, "ingestion could not be confirmed: " + ar.cause());
               return;
             }
             WindowIngestion.Status status = ar.result();
             switch (status.state()) {
               case SUCCEEDED, SKIPPED -> {
                 CrashPoints.reach(CrashPoints.AFTER_CONFIRM);
-                commit(c, id);
+                settle(unit, () -> unit.ready(c));
               }
-              case FAILED -> retrySend(c, id, attempt, "ADX reported the ingestion failed: " + status.details());
-              case PARTIALLY_SUCCEEDED -> quarantine(c, id, status.details());
-              case PENDING -> retrySend(c, id, attempt, "still pending after " + options.confirmationTimeout());
+              case FAILED -> retrySend(unit, c, attempt, "ADX reported the ingestion failed: " + status.details());
+              case PARTIALLY_SUCCEEDED -> quarantine(unit, c, status.details());
+              case PENDING -> retrySend(unit, c, attempt, "still pending after " + options.confirmationTimeout());
             }
           });
     }
@@ -243,54 +305,90 @@ public final class TableExporter {
       });
     }
 
-    void retrySend(Fetched.Complete c, WindowId id, int attempt, String why) {
+    void retrySend(Unit unit, Fetched.Complete c, int attempt, String why) {
       if (attempt + 1 >= options.maxSendAttempts()) {
-        fail(c.window(), why + " (after " + (attempt + 1) + " attempts; the watermark stays before this window)",
-            c.stats());
+        settle(unit, () -> stop(c.window(), why + " (after " + (attempt + 1) + " attempts; the watermark stays before "
+            + "this window)", c.stats()));
         return;
       }
       LOG.warn("{}: window {}: {}; sending it again", table.sourceTable(), c.window(), why);
       // The same ingest-by tag: if the earlier send did land after all, ADX skips this one.
-      state.audit(List.of(audit("Retried", why, c.rows(), c.window().lo(), c.window().hi(), id.text(), c.stats())))
-          .onComplete(x -> deliver(c, id, attempt + 1));
+      state.audit(List.of(audit("Retried", why, c.rows(), c.window().lo(), c.window().hi(), unit.id.text(),
+              c.stats())))
+          .onComplete(x -> deliver(unit, c, attempt + 1));
     }
 
-    void quarantine(Fetched.Complete c, WindowId id, String details) {
+    void quarantine(Unit unit, Fetched.Complete c, String details) {
       String why = "ADX ingested the window only partly (" + details + "); the window is quarantined, the watermark "
           + "held before it; run repair for this range";
-      state.audit(List.of(audit("Quarantined", why, c.rows(), c.window().lo(), c.window().hi(), id.text(), c.stats())))
-          .onComplete(x -> finish(Optional.empty(), Optional.of(why), false));
+      LOG.error("{} (tenant '{}'): window {}: {}", table.sourceTable(), tenant.key(), c.window(), why);
+      state.audit(List.of(audit("Quarantined", why, c.rows(), c.window().lo(), c.window().hi(), unit.id.text(),
+              c.stats())))
+          .onComplete(x -> settle(unit, () -> failure = Optional.of(why)));
     }
 
-    void commit(Fetched.Complete c, WindowId id) {
+    /** Commits the head of the line while it is confirmed, one commit at a time. */
+    void tryCommit() {
+      Unit head;
+      synchronized (this) {
+        if (committing || line.isEmpty() || line.peekFirst().state != UnitState.READY) {
+          maybeFinish();
+          return;
+        }
+        committing = true;
+        head = line.peekFirst();
+      }
+      Fetched.Complete c = head.complete;
       guard.check()
           .compose(v -> state.commit(row, WindowProgress.after(c.window())))
           .compose(newRow -> {
             CrashPoints.reach(CrashPoints.AFTER_COMMIT);
-            row = newRow;
-            rows += c.rows();
-            committed++;
-            return state.audit(List.of(audit("Succeeded", "", c.rows(), c.window().lo(), c.window().hi(), id.text(),
-                c.stats())));
+            synchronized (this) {
+              row = newRow;
+              rows += c.rows();
+              committed++;
+              line.removeFirst();
+            }
+            return state.audit(List.of(audit("Succeeded", "", c.rows(), c.window().lo(), c.window().hi(),
+                head.id.text(), c.stats())));
           })
           .onComplete(ar -> {
-            if (ar.failed()) {
-              fail(c.window(), "could not commit the watermark: " + ar.cause().getMessage(), c.stats());
-            } else {
-              next();
+            synchronized (this) {
+              committing = false;
+              if (ar.failed() && failure.isEmpty()) {
+                stop(c.window(), "could not commit the watermark: " + ar.cause().getMessage(), c.stats());
+              }
             }
+            tryCommit();
+            next();
           });
     }
 
-    void fail(Window window, String reason, FetchStats stats) {
+    /** Stops taking new windows, for a reason that is audited now; the run ends when the line has settled. */
+    void stop(Window window, String reason, FetchStats stats) {
+      if (failure.isPresent()) {
+        return;
+      }
+      failure = Optional.of(reason);
       LOG.error("{} (tenant '{}'): window {}: {}", table.sourceTable(), tenant.key(), window, reason);
       state.audit(List.of(audit("Failed", reason, 0, window.lo(), window.hi(),
-              WindowId.of(tenant.key(), table.sourceTable(), window).text(), stats)))
-          .onComplete(x -> finish(Optional.empty(), Optional.of(reason), false));
+          WindowId.of(tenant.key(), table.sourceTable(), window).text(), stats)));
     }
 
-    void finish(Optional<Instant> pausedUntil, Optional<String> failure, boolean caughtUp) {
-      done.tryComplete(new Result(table.sourceTable(), row, rows, committed, caughtUp, pausedUntil, failure));
+    synchronized void maybeFinish() {
+      if (working > 0 || committing) {
+        return;
+      }
+      boolean headReady = !line.isEmpty() && line.peekFirst().state == UnitState.READY;
+      if (headReady) {
+        return; // tryCommit is about to take it
+      }
+      if (stopping()) {
+        done.tryComplete(new Result(table.sourceTable(), row, rows, committed, false, pausedUntil, failure));
+      } else if (line.isEmpty() && planExhausted) {
+        done.tryComplete(new Result(table.sourceTable(), row, rows, committed, true, Optional.empty(),
+            Optional.empty()));
+      }
     }
 
     AuditRecord audit(String status, String reason, long count, Instant lo, Instant hi, String windowId, FetchStats s) {
@@ -301,5 +399,29 @@ public final class TableExporter {
           table.sourceTable(), runId, windowId, lo, hi, s.calls(), s.callQuota429(), s.cpuQuota429(), s.elapsed(),
           options.node(), details);
     }
+
+    /** One window in the line. */
+    final class Unit {
+      final Window window;
+      final WindowId id;
+      UnitState state = UnitState.WAITING;
+      Fetched.Complete complete;
+
+      Unit(Window window) {
+        this.window = window;
+        this.id = WindowId.of(tenant.key(), table.sourceTable(), window);
+      }
+
+      Provenance provenance() {
+        return new Provenance(tenant.key(), table.sourceTable(), id.text(), null);
+      }
+
+      void ready(Fetched.Complete c) {
+        complete = c;
+        state = UnitState.READY;
+      }
+    }
   }
+
+  private enum UnitState { WAITING, WORKING, READY }
 }

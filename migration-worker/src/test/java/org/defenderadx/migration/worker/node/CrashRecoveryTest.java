@@ -85,6 +85,8 @@ class CrashRecoveryTest {
       await(env.vertx.timer(500));
     }
     last.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+    assertThat(watermark).as("the restarted node caught up")
+        .isAfterOrEqualTo(grid.cellStart(env.time.now().minus(Duration.ofMinutes(5))).minus(Duration.ofDays(1)));
 
     env.assertExact(TABLE, TABLE + "Raw", watermark);
     List<Map<String, Object>> twice = await(env.adxClient.query(
@@ -160,10 +162,14 @@ class CrashRecoveryTest {
   /** Completes true when the child prints a line containing {@code marker}, false when its output ends. */
   private static CompletableFuture<Boolean> watch(Process child, String marker) {
     CompletableFuture<Boolean> seen = new CompletableFuture<>();
+    Path log = Path.of("target", "crash-recovery-child-" + child.pid() + ".log");
     Thread reader = new Thread(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+           java.io.Writer out = Files.newBufferedWriter(log)) {
         String line;
         while ((line = r.readLine()) != null) {
+          out.write(line + "\n");
+          out.flush();
           if (line.contains(marker)) {
             seen.complete(true);
           }

@@ -141,7 +141,9 @@ public final class StandIns implements AutoCloseable {
     List<JsonObject> records = new ArrayList<>();
     for (Map<String, Object> r : rows) {
       JsonObject record = new JsonObject(String.valueOf(r.get("Records")));
-      if (!KustoTime.parse(record.getString("__SourceIngestionTime")).isBefore(from)) {
+      Instant ingested = KustoTime.parse(record.getString("__SourceIngestionTime"));
+      // Windows past the watermark may already be in ADX (confirmed, not yet committed): compared once committed.
+      if (!ingested.isBefore(from) && ingested.isBefore(watermark)) {
         records.add(record);
       }
     }
