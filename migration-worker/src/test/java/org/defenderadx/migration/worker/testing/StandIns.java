@@ -67,10 +67,12 @@ public final class StandIns implements AutoCloseable {
   public final MigrationStateStore state;
   public final ServiceClock serviceClock = new ServiceClock();
 
-  private StandIns(Vertx vertx) throws Exception {
+  private StandIns(Vertx vertx, java.util.function.UnaryOperator<DefenderSimConfig.Builder> simulator)
+      throws Exception {
     this.vertx = vertx;
     azurite = AzuriteProcess.start();
-    sim = await(DefenderSimulator.start(vertx, Scenario.SCALED.apply(DefenderSimConfig.builder().timeScale(60)).build()));
+    sim = await(DefenderSimulator.start(vertx,
+        simulator.apply(Scenario.SCALED.apply(DefenderSimConfig.builder().timeScale(60))).build()));
     time = TimeSource.of(sim.clock(), sim.config().timeScale());
     adx = await(AdxStandIn.start(vertx, new AdxStandInOptions().azurite(azurite.endpoints()).clock(time.clock())
         .pollInterval(Duration.ofMillis(50))));
@@ -86,7 +88,13 @@ public final class StandIns implements AutoCloseable {
   }
 
   public static StandIns start(Vertx vertx) throws Exception {
-    return new StandIns(vertx);
+    return new StandIns(vertx, b -> b);
+  }
+
+  /** With the simulator's configuration changed from the scaled default (faults, token lifetime, ...). */
+  public static StandIns start(Vertx vertx, java.util.function.UnaryOperator<DefenderSimConfig.Builder> simulator)
+      throws Exception {
+    return new StandIns(vertx, simulator);
   }
 
   public static <T> T await(Future<T> f) throws Exception {
