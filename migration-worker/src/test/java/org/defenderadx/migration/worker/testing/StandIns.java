@@ -116,6 +116,11 @@ public final class StandIns implements AutoCloseable {
   }
 
   public WindowFetcher fetcher() {
+    return fetcher(vertx);
+  }
+
+  /** A fetcher on another Vert.x (a clustered node), sharing its call budget with that node's cluster. */
+  public WindowFetcher fetcher(Vertx vertx) {
     HuntingClient hunting = new HuntingClient(vertx, vertx.createHttpClient(new HttpClientOptions()), time.clock(),
         Duration.ofMinutes(4));
     return new WindowFetcher(vertx, hunting, new SharedCallBudget(vertx, time),
@@ -125,7 +130,12 @@ public final class StandIns implements AutoCloseable {
 
   /** An exporter on a one-day grid, polling ingestion status every 5 simulated seconds. */
   public TableExporter exporter(String node) {
-    return new TableExporter(vertx, fetcher(), new WindowIngestion(ingestClient, DATABASE, sdkPool), state,
+    return exporter(vertx, node);
+  }
+
+  /** An exporter running on another Vert.x (a clustered node). */
+  public TableExporter exporter(Vertx vertx, String node) {
+    return new TableExporter(vertx, fetcher(vertx), new WindowIngestion(ingestClient, DATABASE, sdkPool), state,
         new WindowPlanner(new WindowGrid(Duration.ofDays(1))), time,
         new TableExporter.Options(node, Duration.ofSeconds(5), Duration.ofHours(1), 3, 64));
   }
