@@ -68,6 +68,8 @@ public final class TableExporter {
   private final WindowPlanner planner;
   private final TimeSource time;
   private final Options options;
+  /** Set on shutdown: runs take no new windows, let those under way settle, commit what is confirmed, and end. */
+  private volatile boolean draining;
   private final SnapshotExporter snapshots;
 
   /** An exporter of incremental tables only: snapshot tables are refused, with a reason in the audit log. */
@@ -125,6 +127,11 @@ public final class TableExporter {
     return run.done.future();
   }
 
+  /** Stops every run of this exporter from taking new windows (graceful shutdown); see {@link Run#stopping()}. */
+  public void drain() {
+    draining = true;
+  }
+
   private Future<Result> failTable(TenantContext tenant, MigrationConfigRow row, String runId, String reason) {
     LOG.error("{} (tenant '{}'): {}", row.sourceTable(), tenant.key(), reason);
     AuditRecord audit = new AuditRecord(row.destinationTable(), time.now(), "Failed", reason, 0, tenant.key(),
@@ -172,7 +179,7 @@ public final class TableExporter {
     }
 
     boolean stopping() {
-      return pausedUntil.isPresent() || failure.isPresent();
+      return pausedUntil.isPresent() || failure.isPresent() || draining;
     }
 
     void planMore() {

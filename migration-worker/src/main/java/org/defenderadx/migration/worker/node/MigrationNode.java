@@ -109,9 +109,14 @@ public final class MigrationNode {
     try {
       MigrationNode node = start(settings, Environment.production()).await(5, TimeUnit.MINUTES);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        LOG.info("shutting down: no new work is taken; leases of tables in flight lapse and are taken up again");
+        // Straight to stdout as well: the logging backend may already be stopping with the JVM.
+        System.out.println("defender-adx-migration: shutting down, draining the tables in flight");
+        System.out.flush();
+        LOG.info("shutting down: no new work is taken; windows under way settle, confirmed ones are committed");
         try {
           node.stop().await(60, TimeUnit.SECONDS);
+          System.out.println("defender-adx-migration: drained and stopped");
+          System.out.flush();
         } catch (Exception e) {
           LOG.warn("shutdown did not finish cleanly: {}", e.getMessage());
         }

@@ -6,6 +6,7 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.defenderadx.migration.api.bus.Addresses;
@@ -32,6 +33,7 @@ public final class TableWorkerVerticle extends VerticleBase {
   private final Duration leaseTtl;
   private final String node;
   private MessageConsumer<JsonObject> consumer;
+  private final java.util.Set<io.vertx.core.Promise<Void>> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   public TableWorkerVerticle(TableExporter exporter, Map<String, TenantContext> tenants, TableLeases leases,
                              Duration leaseTtl, String node) {
@@ -47,6 +49,23 @@ public final class TableWorkerVerticle extends VerticleBase {
     consumer = vertx.eventBus().consumer(Addresses.TABLE_WORK, this::handle);
     return consumer.completion();
   }
+
+  /**
+   * Graceful shutdown: take no more work, let the windows under way settle (what ADX confirmed is committed, nothing
+   * new is started), reply to the coordinator, and release the leases; bounded by {@link #DRAIN_TIMEOUT}.
+   */
+  @Override
+  public Future<?> stop() {
+    exporter.drain();
+    List<Future<Void>> pending = new java.util.ArrayList<>();
+    inFlight.forEach(p -> pending.add(p.future()));
+    LOG.info("draining: {} table(s) in flight", pending.size());
+    return consumer.unregister()
+        .compose(v -> Future.join(pending).timeout(DRAIN_TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS))
+        .otherwiseEmpty();
+  }
+
+  static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(45);
 
   private void handle(Message<JsonObject> message) {
     TableWork work = TableWork.fromJson(message.body());
@@ -69,8 +88,13 @@ public final class TableWorkerVerticle extends VerticleBase {
         : Future.failedFuture("the lease on " + work.sourceTable() + " was lost (another node may have taken the "
             + "table over); not committing"));
     MigrationConfigRow row = MigrationConfigRow.fromColumns(work.configRow());
+    io.vertx.core.Promise<Void> settled = io.vertx.core.Promise.promise();
+    inFlight.add(settled);
     exporter.run(tenant, row, work.horizonStart(), work.closePoint(), work.runId(), guard).onComplete(ar -> {
       vertx.cancelTimer(renewal);
+      leases.release(key, work.leaseId());
+      inFlight.remove(settled);
+      settled.complete();
       if (ar.failed()) {
         reply(message, failed(work, String.valueOf(ar.cause())));
         return;

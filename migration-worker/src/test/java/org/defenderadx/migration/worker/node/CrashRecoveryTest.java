@@ -94,6 +94,42 @@ class CrashRecoveryTest {
     assertThat(twice).as("windows committed more than once").isEmpty();
   }
 
+  @Test
+  void sigtermStopsTheNodeWhichExitsAndTheRestartEndsExact() throws Exception {
+    env.configureIncremental(List.of(TABLE));
+    Path config = writeConfig();
+    Path trustStore = trustStore();
+
+    Process first = launch(config, trustStore, "");
+    watch(first, "never printed");
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+    while (watermark().equals(Instant.EPOCH) && System.nanoTime() < deadline) {
+      await(env.vertx.timer(100));
+    }
+    assertThat(watermark()).as("the first node committed something").isAfter(Instant.EPOCH);
+    first.destroy(); // SIGTERM
+
+    assertThat(first.waitFor(90, TimeUnit.SECONDS)).as("the node exits by itself after SIGTERM").isTrue();
+    assertThat(first.exitValue()).as("terminated by the signal, after its shutdown hook").isEqualTo(143);
+
+    Process second = launch(config, trustStore, "");
+    watch(second, "never printed");
+    WindowGrid grid = new WindowGrid(Duration.ofDays(1));
+    Instant watermark = Instant.EPOCH;
+    deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
+    while (System.nanoTime() < deadline) {
+      watermark = watermark();
+      if (!watermark.isBefore(grid.cellStart(env.time.now().minus(Duration.ofMinutes(5))))) {
+        break;
+      }
+      await(env.vertx.timer(500));
+    }
+    second.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+    assertThat(watermark).as("the restarted node caught up")
+        .isAfterOrEqualTo(grid.cellStart(env.time.now().minus(Duration.ofMinutes(5))).minus(Duration.ofDays(1)));
+    env.assertExact(TABLE, TABLE + "Raw", watermark);
+  }
+
   private Instant watermark() throws Exception {
     return await(env.state.latest()).rows().stream().filter(r -> r.sourceTable().equals(TABLE))
         .findFirst().flatMap(MigrationConfigRow::lastRefreshed).orElse(Instant.EPOCH);
