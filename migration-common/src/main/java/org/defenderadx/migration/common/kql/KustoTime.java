@@ -112,4 +112,31 @@ public final class KustoTime {
       throw new IllegalArgumentException("instant " + instant + " is outside Kusto's datetime range");
     }
   }
+
+  /**
+   * A datetime value as the Kusto SDK or a caller hands it over (Instant, LocalDateTime in UTC, OffsetDateTime,
+   * ZonedDateTime, Date, or Kusto text), kept to whole ticks; null for null or blank text.
+   */
+  public static Instant fromValue(Object v) {
+    if (v == null) {
+      return null;
+    }
+    if (v instanceof Instant i) {
+      return truncate(i);
+    }
+    if (v instanceof java.time.LocalDateTime ldt) {
+      return truncate(ldt.toInstant(java.time.ZoneOffset.UTC));
+    }
+    if (v instanceof java.time.OffsetDateTime odt) {
+      return truncate(odt.toInstant());
+    }
+    if (v instanceof java.time.ZonedDateTime zdt) {
+      return truncate(zdt.toInstant());
+    }
+    if (v instanceof java.util.Date d) {
+      return d.toInstant();
+    }
+    String s = String.valueOf(v).trim();
+    return s.isEmpty() ? null : parse(s);
+  }
 }

@@ -3,10 +3,6 @@ package org.defenderadx.migration.common.model;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
-import java.util.Date;
 import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -49,27 +45,7 @@ final class ColumnValues {
 
   /** A datetime, or null for null or empty text. */
   Instant instant(String column) {
-    Object v = raw(column);
-    if (v == null) {
-      return null;
-    }
-    if (v instanceof Instant i) {
-      return KustoTime.truncate(i);
-    }
-    if (v instanceof LocalDateTime ldt) {
-      return KustoTime.truncate(ldt.toInstant(ZoneOffset.UTC));
-    }
-    if (v instanceof OffsetDateTime odt) {
-      return KustoTime.truncate(odt.toInstant());
-    }
-    if (v instanceof ZonedDateTime zdt) {
-      return KustoTime.truncate(zdt.toInstant());
-    }
-    if (v instanceof Date d) {
-      return d.toInstant();
-    }
-    String s = String.valueOf(v).trim();
-    return s.isEmpty() ? null : KustoTime.parse(s);
+    return KustoTime.fromValue(raw(column));
   }
 
   /** A boolean from Boolean, a number (0 is false) or text (true/false/1/0/yes/no); {@code absent} for null. */

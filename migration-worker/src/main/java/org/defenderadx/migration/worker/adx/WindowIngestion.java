@@ -8,9 +8,12 @@ import com.microsoft.azure.kusto.ingest.result.IngestionStatus;
 import com.microsoft.azure.kusto.ingest.source.CompressionType;
 import com.microsoft.azure.kusto.ingest.source.StreamSourceInfo;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -18,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.defenderadx.migration.common.kql.KustoTime;
+import org.defenderadx.migration.common.time.TimeSource;
 
 /**
  * Sends one window's blob to ADX through queued ingestion and reads back what became of it. One window is one blob
@@ -71,6 +75,23 @@ public final class WindowIngestion {
       IngestionResult result = client.ingestFromStream(source, props);
       return new Ticket(sourceId, table, tag, result);
     }, false);
+  }
+
+  /**
+   * Polls the status of a send every {@code pollInterval} (of {@code time}'s clock) until it is no longer pending or
+   * {@code deadline} has passed, and returns the last status read.
+   */
+  public Future<Status> awaitFinal(Vertx vertx, TimeSource time, Ticket ticket, Duration pollInterval,
+                                   Instant deadline) {
+    return status(ticket).compose(status -> {
+      if (status.state() != State.PENDING || time.now().isAfter(deadline)) {
+        return Future.succeededFuture(status);
+      }
+      Promise<Status> later = Promise.promise();
+      vertx.setTimer(time.realDelayMillis(pollInterval),
+          id -> awaitFinal(vertx, time, ticket, pollInterval, deadline).onComplete(later));
+      return later.future();
+    });
   }
 
   public Future<Status> status(Ticket ticket) {

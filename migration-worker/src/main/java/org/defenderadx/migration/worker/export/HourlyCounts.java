@@ -8,12 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
 import java.time.temporal.ChronoUnit;
-import java.util.Date;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.zip.GZIPInputStream;
@@ -128,22 +123,11 @@ public final class HourlyCounts {
   }
 
   static Instant instant(Object v) {
-    if (v instanceof Instant i) {
-      return KustoTime.truncate(i);
+    Instant t = KustoTime.fromValue(v);
+    if (t == null) {
+      throw new IllegalArgumentException("no datetime in an hourly count row");
     }
-    if (v instanceof LocalDateTime ldt) {
-      return KustoTime.truncate(ldt.toInstant(ZoneOffset.UTC));
-    }
-    if (v instanceof OffsetDateTime odt) {
-      return KustoTime.truncate(odt.toInstant());
-    }
-    if (v instanceof ZonedDateTime zdt) {
-      return KustoTime.truncate(zdt.toInstant());
-    }
-    if (v instanceof Date d) {
-      return d.toInstant();
-    }
-    return KustoTime.parse(String.valueOf(v).trim());
+    return t;
   }
 
   static long number(Object v) {

@@ -362,15 +362,7 @@ public final class Repairer {
     }
 
     Future<WindowIngestion.Status> confirm(WindowIngestion.Ticket ticket, Instant deadline) {
-      return ingestion.status(ticket).compose(status -> {
-        if (status.state() != WindowIngestion.State.PENDING || time.now().isAfter(deadline)) {
-          return Future.succeededFuture(status);
-        }
-        Promise<WindowIngestion.Status> later = Promise.promise();
-        vertx.setTimer(time.realDelayMillis(options.statusPollInterval()),
-            id -> confirm(ticket, deadline).onComplete(later));
-        return later.future();
-      });
+      return ingestion.awaitFinal(vertx, time, ticket, options.statusPollInterval(), deadline);
     }
 
     Future<Void> auditWindows(List<Leaf> ingested) {

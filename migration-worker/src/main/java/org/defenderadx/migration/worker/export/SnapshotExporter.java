@@ -322,15 +322,7 @@ public final class SnapshotExporter {
     }
 
     Future<WindowIngestion.Status> confirm(WindowIngestion.Ticket ticket, Instant deadline) {
-      return ingestion.status(ticket).compose(status -> {
-        if (status.state() != WindowIngestion.State.PENDING || time.now().isAfter(deadline)) {
-          return Future.succeededFuture(status);
-        }
-        Promise<WindowIngestion.Status> later = Promise.promise();
-        vertx.setTimer(time.realDelayMillis(options.statusPollInterval()),
-            t -> confirm(ticket, deadline).onComplete(later));
-        return later.future();
-      });
+      return ingestion.awaitFinal(vertx, time, ticket, options.statusPollInterval(), deadline);
     }
 
     void retrySend(Fetched.Complete c, Bucket bucket, WindowId id, int attempt, String why) {
