@@ -58,6 +58,17 @@ public final class ConfigKeys {
   public static final String CLUSTER_HOST = "host";
   public static final String CLUSTER_PORT = "port";
   public static final String CLUSTER_MEMBERS = "members";
+  public static final String CLUSTER_HAZELCAST_CONFIG = "hazelcastConfig";
+  public static final String CLUSTER_HEARTBEAT = "heartbeat";
+  public static final String CLUSTER_MEMBER_TIMEOUT = "memberTimeout";
+  public static final String CLUSTER_LEASE_TTL = "leaseTtl";
+  public static final String CLUSTER_TABLE_LEASE_TTL = "tableLeaseTtl";
+  public static final String CLUSTER_EVENT_BUS_PORT = "eventBusPort";
+  public static final String CLUSTER_TLS = "tls";
+  public static final String TLS_ENABLED = "enabled";
+  public static final String TLS_KEY_FILE = "keyFile";
+  public static final String TLS_CERT_FILE = "certFile";
+  public static final String TLS_CA_FILE = "caFile";
 
   public static final String HTTP = "http";
   public static final String HTTP_HOST = "host";
@@ -71,8 +82,10 @@ public final class ConfigKeys {
       "baseUrl",
       "blobTargetSize",
       "byteCap",
+      "caFile",
       "callsPerHour",
       "callsPerMinute",
+      "certFile",
       "certificatePasswordEnv",
       "certificatePasswordFile",
       "certificatePath",
@@ -85,18 +98,24 @@ public final class ConfigKeys {
       "cycleInterval",
       "database",
       "enabled",
+      "eventBusPort",
       "federatedTokenFile",
       "flavour",
+      "hazelcastConfig",
+      "heartbeat",
       "horizonMargin",
       "host",
       "http",
-      "ingestUrl",
       "ingestionMode",
+      "ingestUrl",
       "initialLookback",
       "key",
+      "keyFile",
       "kind",
+      "leaseTtl",
       "maxConcurrentCalls",
       "members",
+      "memberTimeout",
       "migration",
       "name",
       "port",
@@ -104,8 +123,10 @@ public final class ConfigKeys {
       "scope",
       "settleLag",
       "snapshotCadence",
+      "tableLeaseTtl",
       "tenantId",
       "tenants",
+      "tls",
       "windowGrid");
 
   /** Keys whose value is a list of strings; an environment variable sets them comma-separated. */

@@ -205,9 +205,14 @@ public final class SettingsParser {
   }
 
   private ClusterConfig cluster(Node c) {
-    c.allowOnly(CLUSTER_ENABLED, CLUSTER_NAME, CLUSTER_HOST, CLUSTER_PORT, CLUSTER_MEMBERS);
+    c.allowOnly(CLUSTER_ENABLED, CLUSTER_NAME, CLUSTER_HOST, CLUSTER_PORT, CLUSTER_MEMBERS, CLUSTER_HAZELCAST_CONFIG,
+        CLUSTER_HEARTBEAT, CLUSTER_MEMBER_TIMEOUT, CLUSTER_LEASE_TTL, CLUSTER_TABLE_LEASE_TTL, CLUSTER_EVENT_BUS_PORT,
+        CLUSTER_TLS);
     boolean enabled = c.bool(CLUSTER_ENABLED, false);
     String name = c.string(CLUSTER_NAME, "defender-adx-migration");
+    if (!name.matches("[A-Za-z0-9_.-]{1,128}")) {
+      problem(c.path(CLUSTER_NAME), "'" + name + "' must be 1 to 128 letters, digits, '.', '-' or '_'");
+    }
     String host = c.string(CLUSTER_HOST, "127.0.0.1");
     int port = c.integer(CLUSTER_PORT, 5701, 0, 65_535);
     List<String> members = new ArrayList<>();
@@ -219,7 +224,42 @@ public final class SettingsParser {
         members.add(member);
       }
     }
-    return new ClusterConfig(enabled, name, host, port, members);
+    Optional<String> hazelcastConfig = Optional.ofNullable(c.string(CLUSTER_HAZELCAST_CONFIG, null));
+    // Hazelcast counts heartbeats in whole seconds; so do we, to say what is configured.
+    Duration heartbeat = c.seconds(CLUSTER_HEARTBEAT, "2s", Duration.ofSeconds(1), Duration.ofSeconds(60));
+    Duration memberTimeout = c.seconds(CLUSTER_MEMBER_TIMEOUT, "15s", Duration.ofSeconds(2), Duration.ofMinutes(10));
+    Duration leaseTtl = c.seconds(CLUSTER_LEASE_TTL, "15s", Duration.ofSeconds(2), Duration.ofMinutes(10));
+    Duration tableLeaseTtl = c.seconds(CLUSTER_TABLE_LEASE_TTL, "2m", Duration.ofSeconds(3), Duration.ofHours(1));
+    if (memberTimeout.compareTo(heartbeat.multipliedBy(2)) < 0) {
+      problem(c.path(CLUSTER_MEMBER_TIMEOUT), memberTimeout.toSeconds() + "s must be at least two heartbeats ("
+          + heartbeat.multipliedBy(2).toSeconds() + "s), or members are removed for one late heartbeat");
+    }
+    if (leaseTtl.compareTo(heartbeat.multipliedBy(2)) < 0) {
+      problem(c.path(CLUSTER_LEASE_TTL), leaseTtl.toSeconds() + "s must be at least two heartbeats ("
+          + heartbeat.multipliedBy(2).toSeconds() + "s): the coordinator renews its lease once a heartbeat");
+    }
+    int eventBusPort = c.integer(CLUSTER_EVENT_BUS_PORT, 0, 0, 65_535);
+    ClusterConfig.EventBusTls tls = eventBusTls(c.child(CLUSTER_TLS, false));
+    return new ClusterConfig(enabled, name, host, port, members, hazelcastConfig, heartbeat, memberTimeout, leaseTtl,
+        tableLeaseTtl, eventBusPort, tls);
+  }
+
+  private ClusterConfig.EventBusTls eventBusTls(Node t) {
+    t.allowOnly(TLS_ENABLED, TLS_KEY_FILE, TLS_CERT_FILE, TLS_CA_FILE);
+    boolean enabled = t.bool(TLS_ENABLED, false);
+    String key = t.string(TLS_KEY_FILE, "");
+    String cert = t.string(TLS_CERT_FILE, "");
+    String ca = t.string(TLS_CA_FILE, "");
+    if (enabled) {
+      for (String[] file : new String[][] {{TLS_KEY_FILE, key, "this node's PEM private key"},
+          {TLS_CERT_FILE, cert, "this node's PEM certificate"},
+          {TLS_CA_FILE, ca, "the PEM certificate of the authority that signed every node's certificate"}}) {
+        if (file[1].isBlank()) {
+          problem(t.path(file[0]), "event-bus TLS needs " + file[2]);
+        }
+      }
+    }
+    return new ClusterConfig.EventBusTls(enabled, key, cert, ca);
   }
 
   private HttpConfig http(Node h) {
@@ -404,6 +444,16 @@ public final class SettingsParser {
         problem(path(key), e.getMessage());
         return ConfigValues.parseDuration(fallback);
       }
+    }
+
+    /** A duration in whole seconds, within bounds. */
+    Duration seconds(String key, String fallback, Duration min, Duration max) {
+      Duration d = duration(key, fallback, min, max);
+      if (d.toMillis() % 1000 != 0) {
+        problem(path(key), string(key, fallback) + " must be whole seconds (e.g. 2s, 15s, 2m)");
+        return ConfigValues.parseDuration(fallback);
+      }
+      return d;
     }
 
     long size(String key, String fallback, long min, long max) {

@@ -57,4 +57,15 @@ class EnvironmentOverridesTest {
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("MIGRATION_ADX_DATABSE: matches no configuration key");
   }
+
+  @Test
+  void setsClusterTimingsAndEventBusTlsFilesFromTheEnvironment() {
+    Map<String, Object> out = EnvironmentOverrides.apply(SettingsParserTest.minimal(), Map.of(
+        "MIGRATION_CLUSTER_TABLE_LEASE_TTL", "20s", "MIGRATION_CLUSTER_TLS_KEY_FILE", "/run/secrets/node.key",
+        "MIGRATION_CLUSTER_HAZELCAST_CONFIG", "/etc/cluster.xml"));
+
+    assertThat(SettingsParserTest.section(out, "cluster")).containsEntry("tableLeaseTtl", "20s")
+        .containsEntry("hazelcastConfig", "/etc/cluster.xml");
+    assertThat(SettingsParserTest.section(out, "cluster", "tls")).containsEntry("keyFile", "/run/secrets/node.key");
+  }
 }

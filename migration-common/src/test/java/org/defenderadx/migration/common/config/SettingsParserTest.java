@@ -215,4 +215,79 @@ class SettingsParserTest {
     assertThat(ConfigValues.parseSize("1000")).isEqualTo(1000L);
     assertThatThrownBy(() -> ConfigValues.parseSize("lots")).hasMessageContaining("'lots' is not a size");
   }
+
+  @Test
+  void clusterTimingsDefaultToSecondsAndBoundATakeover() {
+    ClusterConfig c = SettingsParser.parse(minimal(), secrets).cluster();
+
+    assertThat(c.heartbeat()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(c.memberTimeout()).isEqualTo(Duration.ofSeconds(15));
+    assertThat(c.leaseTtl()).isEqualTo(Duration.ofSeconds(15));
+    assertThat(c.tableLeaseTtl()).isEqualTo(Duration.ofMinutes(2));
+    assertThat(c.hazelcastConfig()).isEmpty();
+    assertThat(c.eventBusTls().enabled()).isFalse();
+  }
+
+  @Test
+  void readsTheClusterSectionIncludingEventBusTls() {
+    Map<String, Object> root = minimal();
+    Map<String, Object> cluster = section(root, "cluster");
+    cluster.put("enabled", "true");
+    cluster.put("name", "prod-migration");
+    cluster.put("members", List.of("10.0.0.5:5701", "10.0.0.6"));
+    cluster.put("hazelcastConfig", "/etc/migration/cluster.xml");
+    cluster.put("heartbeat", "1s");
+    cluster.put("memberTimeout", "5s");
+    cluster.put("leaseTtl", "4s");
+    cluster.put("tableLeaseTtl", "30s");
+    cluster.put("eventBusPort", "5702");
+    section(root, "cluster", "tls").putAll(Map.of("enabled", "true", "keyFile", "/run/secrets/node.key",
+        "certFile", "/run/secrets/node.crt", "caFile", "/run/secrets/ca.crt"));
+
+    ClusterConfig c = SettingsParser.parse(root, secrets).cluster();
+
+    assertThat(c.enabled()).isTrue();
+    assertThat(c.name()).isEqualTo("prod-migration");
+    assertThat(c.members()).containsExactly("10.0.0.5:5701", "10.0.0.6");
+    assertThat(c.hazelcastConfig()).contains("/etc/migration/cluster.xml");
+    assertThat(c.heartbeat()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(c.memberTimeout()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(c.leaseTtl()).isEqualTo(Duration.ofSeconds(4));
+    assertThat(c.tableLeaseTtl()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(c.eventBusPort()).isEqualTo(5702);
+    assertThat(c.eventBusTls()).isEqualTo(new ClusterConfig.EventBusTls(true, "/run/secrets/node.key",
+        "/run/secrets/node.crt", "/run/secrets/ca.crt"));
+  }
+
+  @Test
+  void rejectsClusterTimingsThatCannotBoundATakeover() {
+    Map<String, Object> root = minimal();
+    Map<String, Object> cluster = section(root, "cluster");
+    cluster.put("heartbeat", "1500ms");
+    cluster.put("leaseTtl", "2s");
+    cluster.put("memberTimeout", "1h");
+    cluster.put("tableLeaseTtl", "1s");
+    cluster.put("name", "has spaces");
+    section(root, "cluster", "tls").put("enabled", "true");
+
+    assertThatThrownBy(() -> SettingsParser.parse(root, secrets))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+            .anySatisfy(p -> assertThat(p).startsWith("cluster.heartbeat: ").contains("whole seconds"))
+            .anySatisfy(p -> assertThat(p).startsWith("cluster.memberTimeout: ").contains("1h is outside"))
+            .anySatisfy(p -> assertThat(p).startsWith("cluster.tableLeaseTtl: ").contains("1s is outside"))
+            .anySatisfy(p -> assertThat(p).startsWith("cluster.name: "))
+            .anySatisfy(p -> assertThat(p).startsWith("cluster.tls.keyFile: "))
+            .anySatisfy(p -> assertThat(p).startsWith("cluster.tls.certFile: "))
+            .anySatisfy(p -> assertThat(p).startsWith("cluster.tls.caFile: ")));
+  }
+
+  @Test
+  void aCoordinatorLeaseShorterThanTwoHeartbeatsIsRefused() {
+    Map<String, Object> root = minimal();
+    section(root, "cluster").put("heartbeat", "5s");
+    section(root, "cluster").put("leaseTtl", "8s");
+
+    assertThatThrownBy(() -> SettingsParser.parse(root, secrets))
+        .hasMessageContaining("cluster.leaseTtl: 8s must be at least two heartbeats (10s)");
+  }
 }
