@@ -27,10 +27,15 @@ public final class TableLeases {
     return tenantKey + "|" + sourceTable;
   }
 
-  /** A new lease id if the table was free, or null if someone else holds it. */
+  /**
+   * A new lease id if the table was free, or null if someone else holds it. Under the table's lock, like
+   * {@link #renew}: a renewal that read its lease just before it lapsed cannot overwrite a lease taken in between.
+   */
   public Future<String> acquire(String key, Duration ttl) {
     String leaseId = UUID.randomUUID().toString();
-    return map().compose(m -> m.putIfAbsent(key, leaseId, ttl.toMillis()))
+    return vertx.sharedData().getLockWithTimeout("lease:" + key, LOCK_TIMEOUT_MS)
+        .compose(lock -> map().compose(m -> m.putIfAbsent(key, leaseId, ttl.toMillis()))
+            .eventually(() -> release(lock)))
         .map(previous -> previous == null ? leaseId : null);
   }
 

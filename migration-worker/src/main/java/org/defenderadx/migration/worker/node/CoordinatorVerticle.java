@@ -13,19 +13,23 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.defenderadx.migration.api.bus.Addresses;
 import org.defenderadx.migration.api.bus.TableOutcome;
 import org.defenderadx.migration.api.bus.TableWork;
+import org.defenderadx.migration.common.config.ClusterConfig;
 import org.defenderadx.migration.common.model.MigrationConfigRow;
 import org.defenderadx.migration.common.time.TimeSource;
 import org.defenderadx.migration.common.window.WindowSchedule;
 import org.defenderadx.migration.worker.adx.MigrationStateStore;
+import org.defenderadx.migration.worker.cluster.CoordinatorElection;
 import org.defenderadx.migration.worker.export.ServiceClock;
 import org.defenderadx.migration.worker.lease.TableLeases;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Each cycle reads the configuration in force, and hands every active table that is not being exported (no lease
- * held anywhere in the cluster) to a table worker over the event bus, request-reply with a timeout. One table's
- * failure never stops the others.
+ * Every node runs one; only the active one plans ({@link CoordinatorElection}, renewed once a heartbeat), the others
+ * stand by and take over when its lease lapses. Each cycle of the active one reads the configuration in force, and
+ * hands every active table that is not being exported (no lease held anywhere in the cluster) to a table worker over
+ * the event bus, request-reply with a timeout. One table's failure never stops the others. A table whose lease lapsed
+ * while its work was out (the worker's node died) is handed out again at the next cycle.
  */
 public final class CoordinatorVerticle extends VerticleBase {
 
@@ -40,13 +44,35 @@ public final class CoordinatorVerticle extends VerticleBase {
   private final Duration cycle;
   private final Duration leaseTtl;
   private final Duration workTimeout;
-  private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+  private final Duration heartbeat;
+  /** Tables handed out and not answered yet: key to lease id ({@link #ACQUIRING} until the lease is taken). */
+  private final Map<String, String> inFlight = new ConcurrentHashMap<>();
   private final Map<String, TableOutcome> lastOutcomes = new ConcurrentHashMap<>();
-  private long timer;
+  private CoordinatorElection election;
+  private long cycleTimer = -1;
+  private long heartbeatTimer = -1;
+  private volatile boolean stopped;
+
+  private static final String ACQUIRING = "";
 
   public CoordinatorVerticle(MigrationStateStore state, TableLeases leases, Set<String> tenantKeys,
                              WindowSchedule schedule, ServiceClock serviceClock, TimeSource time, Duration cycle,
                              Duration leaseTtl, Duration workTimeout) {
+    this(state, leases, tenantKeys, schedule, serviceClock, time, cycle, leaseTtl, workTimeout, null,
+        ClusterConfig.DEFAULT_HEARTBEAT);
+  }
+
+  /**
+   * @param election this node's part in choosing the active coordinator; null: one of its own at deployment, with
+   *     the default lease (a single coordinator, or tests)
+   * @param heartbeat how often the election is renewed or tried
+   */
+  public CoordinatorVerticle(MigrationStateStore state, TableLeases leases, Set<String> tenantKeys,
+                             WindowSchedule schedule, ServiceClock serviceClock, TimeSource time, Duration cycle,
+                             Duration leaseTtl, Duration workTimeout, CoordinatorElection election,
+                             Duration heartbeat) {
+    this.election = election;
+    this.heartbeat = heartbeat;
     this.state = state;
     this.leases = leases;
     this.tenantKeys = tenantKeys;
@@ -60,14 +86,48 @@ public final class CoordinatorVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    timer = vertx.setPeriodic(0, time.realDelayMillis(cycle), id -> runCycle());
+    if (election == null) {
+      election = new CoordinatorElection(vertx, "coordinator-" + UUID.randomUUID(), ClusterConfig.DEFAULT_LEASE_TTL,
+          TimeSource.scaled(Instant.now(), 1).clock());
+    }
+    heartbeat();
     return Future.succeededFuture();
   }
 
+  /** Stops planning and gives the coordinator lease up, so another node takes over at its next heartbeat. */
   @Override
   public Future<?> stop() {
-    vertx.cancelTimer(timer);
-    return Future.succeededFuture();
+    stopped = true;
+    vertx.cancelTimer(heartbeatTimer);
+    vertx.cancelTimer(cycleTimer);
+    return election.resign();
+  }
+
+  /** Whether this node's coordinator is the active one (plans and hands tables out), for status. */
+  public boolean isActive() {
+    return election != null && election.isActive();
+  }
+
+  /** The node whose coordinator is active, as the cluster says now; empty while nobody is. For status. */
+  public Future<java.util.Optional<String>> activeNode() {
+    return election == null ? Future.succeededFuture(java.util.Optional.empty()) : election.activeNode();
+  }
+
+  /** Renews or tries the election, starts or stops planning to match, and comes back after one heartbeat. */
+  private void heartbeat() {
+    election.heartbeat().onComplete(ar -> {
+      if (stopped) {
+        return;
+      }
+      boolean active = ar.succeeded() && ar.result();
+      if (active && cycleTimer == -1) {
+        cycleTimer = vertx.setPeriodic(0, time.realDelayMillis(cycle), id -> runCycle());
+      } else if (!active && cycleTimer != -1) {
+        vertx.cancelTimer(cycleTimer);
+        cycleTimer = -1;
+      }
+      heartbeatTimer = vertx.setTimer(heartbeat.toMillis(), id -> heartbeat());
+    });
   }
 
   /** The last outcome per table ({@code tenant|table}), for status. */
@@ -76,6 +136,10 @@ public final class CoordinatorVerticle extends VerticleBase {
   }
 
   private void runCycle() {
+    if (!isActive()) {
+      return; // the lease could not be renewed in time: stand by until the next heartbeat decides
+    }
+    forgetWorkWhoseLeaseLapsed();
     state.latest().onFailure(e -> LOG.error("cannot read the migration configuration: {}", e.getMessage()))
         .onSuccess(rows -> {
           rows.bad().forEach(b -> LOG.error("{}: configuration row not usable: {}", b.sourceTable(), b.reason()));
@@ -88,17 +152,35 @@ public final class CoordinatorVerticle extends VerticleBase {
         });
   }
 
+  /**
+   * Work sent to a node that died is never answered (a request to a dead node fails only at its timeout, hours away);
+   * its table's lease lapses instead, since nobody renews it. Such tables are forgotten here and handed out again.
+   */
+  private void forgetWorkWhoseLeaseLapsed() {
+    inFlight.forEach((key, leaseId) -> {
+      if (leaseId.equals(ACQUIRING)) {
+        return;
+      }
+      leases.holds(key, leaseId).onSuccess(held -> {
+        if (!held && inFlight.remove(key, leaseId)) {
+          LOG.warn("{}: its lease lapsed with no outcome (the node exporting it stopped); handing it out again", key);
+        }
+      });
+    });
+  }
+
   private void dispatch(MigrationConfigRow row, String runId) {
     String key = TableLeases.key(row.tenantId(), row.sourceTable());
-    if (!inFlight.add(key)) {
+    if (!isActive() || inFlight.putIfAbsent(key, ACQUIRING) != null) {
       return;
     }
     leases.acquire(key, leaseTtl).onComplete(ar -> {
       if (ar.failed() || ar.result() == null) {
-        inFlight.remove(key); // held elsewhere in the cluster, or the map was unreachable: next cycle
+        inFlight.remove(key, ACQUIRING); // held elsewhere in the cluster, or the map was unreachable: next cycle
         return;
       }
       String leaseId = ar.result();
+      inFlight.put(key, leaseId);
       Instant now = time.now();
       Instant close = schedule.closePoint(now, java.util.Optional.of(serviceClock.now(row.tenantId(), now)),
           row.lateArrivalAllowance());
@@ -107,7 +189,7 @@ public final class CoordinatorVerticle extends VerticleBase {
       vertx.eventBus().<JsonObject>request(Addresses.TABLE_WORK, work.toJson(),
               new DeliveryOptions().setSendTimeout(workTimeout.toMillis()))
           .onComplete(reply -> {
-            inFlight.remove(key);
+            inFlight.remove(key, leaseId);
             leases.release(key, leaseId);
             if (reply.failed()) {
               LOG.warn("{} (tenant '{}'): no outcome from a worker: {}", row.sourceTable(), row.tenantId(),

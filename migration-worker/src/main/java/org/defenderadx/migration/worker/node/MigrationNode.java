@@ -1,8 +1,6 @@
 package org.defenderadx.migration.worker.node;
 
 import com.azure.core.http.HttpClient;
-import com.hazelcast.config.Config;
-import com.hazelcast.config.JoinConfig;
 import com.microsoft.azure.kusto.data.ClientFactory;
 import com.microsoft.azure.kusto.ingest.IngestClientFactory;
 import com.microsoft.azure.kusto.ingest.QueuedIngestClient;
@@ -12,7 +10,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,6 +38,8 @@ import org.defenderadx.migration.worker.adx.MigrationStateStore;
 import org.defenderadx.migration.worker.adx.WindowIngestion;
 import org.defenderadx.migration.worker.auth.AccessTokenSource;
 import org.defenderadx.migration.worker.auth.AzureCredentials;
+import org.defenderadx.migration.worker.cluster.ClusterSetup;
+import org.defenderadx.migration.worker.cluster.CoordinatorElection;
 import org.defenderadx.migration.worker.defender.HuntingClient;
 import org.defenderadx.migration.worker.export.ServiceClock;
 import org.defenderadx.migration.worker.export.SnapshotExporter;
@@ -54,19 +53,21 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One node of the service: builds everything from the validated configuration and deploys the coordinator and a
- * table worker. Clustered (Hazelcast, TCP-IP on the configured members, multicast off) when the configuration says
- * so; one code path either way.
+ * table worker. Clustered (Hazelcast from {@code conf/cluster.xml} with the {@code cluster} keys over it, TCP-IP on
+ * the configured members, multicast off) when the configuration says so; one code path either way. Every node runs a
+ * coordinator; only the one holding the coordinator lease plans.
  */
 public final class MigrationNode {
 
   private static final Logger LOG = LoggerFactory.getLogger(MigrationNode.class);
-  static final Duration LEASE_TTL = Duration.ofMinutes(2);
   static final Duration WORK_TIMEOUT = Duration.ofHours(6);
 
   /** What differs between production and a test: the clock, and (tests only) an HTTP client for token calls. */
   public record Environment(TimeSource time, Optional<HttpClient> identityHttpClient, String nodeName) {
+    /** The system clock; the node is named by {@code -Dmigration.node=<name>}, else after the host. */
     public static Environment production() {
-      return new Environment(timeSource(System.getProperty("migration.clock", "")), Optional.empty(), hostName());
+      return new Environment(timeSource(System.getProperty("migration.clock", "")), Optional.empty(),
+          System.getProperty("migration.node", hostName()));
     }
 
     /**
@@ -179,11 +180,17 @@ public final class MigrationNode {
         TableExporter.Options.defaults(env.nodeName()), snapshots);
 
     TableLeases leases = new TableLeases(vertx);
+    ClusterConfig cluster = settings.cluster();
+    // Leases lapse in real time, whatever clock the export runs on: a monotonic real-time clock.
+    CoordinatorElection election = new CoordinatorElection(vertx, env.nodeName(), cluster.leaseTtl(),
+        TimeSource.scaled(java.time.Instant.now(), 1).clock());
     CoordinatorVerticle coordinator = new CoordinatorVerticle(state, leases, tenants.keySet(),
         new WindowSchedule(settings.migration().initialLookback(), Duration.ofMinutes(10),
             settings.migration().settleLag()),
-        serviceClock, time, settings.migration().cycleInterval(), LEASE_TTL, WORK_TIMEOUT);
-    TableWorkerVerticle worker = new TableWorkerVerticle(exporter, tenants, leases, LEASE_TTL, env.nodeName());
+        serviceClock, time, settings.migration().cycleInterval(), cluster.tableLeaseTtl(), WORK_TIMEOUT, election,
+        cluster.heartbeat());
+    TableWorkerVerticle worker = new TableWorkerVerticle(exporter, tenants, leases, cluster.tableLeaseTtl(),
+        env.nodeName());
     return vertx.deployVerticle(worker)
         .compose(id -> vertx.deployVerticle(coordinator))
         .map(id -> {
@@ -193,28 +200,9 @@ public final class MigrationNode {
         });
   }
 
+  /** A local Vert.x, or with clustering enabled one clustered as {@link ClusterSetup} says. */
   private static Future<Vertx> vertx(ClusterConfig cluster) {
-    if (!cluster.enabled()) {
-      return Future.succeededFuture(Vertx.vertx());
-    }
-    Config hz = new Config();
-    hz.setClusterName(cluster.name());
-    hz.setProperty("hazelcast.phone.home.enabled", "false");
-    hz.setProperty("hazelcast.logging.type", "slf4j");
-    // Seconds, not Hazelcast's default minute: a dead node's tables are taken over quickly.
-    hz.setProperty("hazelcast.heartbeat.interval.seconds", "1");
-    hz.setProperty("hazelcast.max.no.heartbeat.seconds", "10");
-    hz.getNetworkConfig().setPort(cluster.port()).setPortAutoIncrement(true);
-    hz.getNetworkConfig().getInterfaces().setEnabled(true).addInterface(cluster.host());
-    JoinConfig join = hz.getNetworkConfig().getJoin();
-    join.getMulticastConfig().setEnabled(false);
-    join.getAutoDetectionConfig().setEnabled(false);
-    join.getTcpIpConfig().setEnabled(true);
-    cluster.members().forEach(m -> join.getTcpIpConfig().addMember(m));
-    if (cluster.members().isEmpty()) {
-      join.getTcpIpConfig().addMember(cluster.host());
-    }
-    return Vertx.builder().withClusterManager(new HazelcastClusterManager(hz)).buildClustered();
+    return cluster.enabled() ? ClusterSetup.clusteredVertx(cluster) : Future.succeededFuture(Vertx.vertx());
   }
 
   /** The coordinator's view of the last outcome per table, for status and tests. */
