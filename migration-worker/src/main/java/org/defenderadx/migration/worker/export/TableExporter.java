@@ -161,6 +161,8 @@ public final class TableExporter {
     boolean planExhausted;
     int working;
     boolean committing;
+    /** A commit failed (refused by the guard, or the append failed): nothing more is committed in this run. */
+    boolean commitFailed;
     long rows;
     int committed;
     Optional<Instant> pausedUntil = Optional.empty();
@@ -330,7 +332,7 @@ public final class TableExporter {
     void tryCommit() {
       Unit head;
       synchronized (this) {
-        if (committing || line.isEmpty() || line.peekFirst().state != UnitState.READY) {
+        if (committing || commitFailed || line.isEmpty() || line.peekFirst().state != UnitState.READY) {
           maybeFinish();
           return;
         }
@@ -354,8 +356,12 @@ public final class TableExporter {
           .onComplete(ar -> {
             synchronized (this) {
               committing = false;
-              if (ar.failed() && failure.isEmpty()) {
-                stop(c.window(), "could not commit the watermark: " + ar.cause().getMessage(), c.stats());
+              if (ar.failed()) {
+                // Not retried here: a refused commit would be refused again (and the head would be tried forever).
+                commitFailed = true;
+                if (failure.isEmpty()) {
+                  stop(c.window(), "could not commit the watermark: " + ar.cause().getMessage(), c.stats());
+                }
               }
             }
             tryCommit();
@@ -378,7 +384,7 @@ public final class TableExporter {
       if (working > 0 || committing) {
         return;
       }
-      boolean headReady = !line.isEmpty() && line.peekFirst().state == UnitState.READY;
+      boolean headReady = !commitFailed && !line.isEmpty() && line.peekFirst().state == UnitState.READY;
       if (headReady) {
         return; // tryCommit is about to take it
       }
