@@ -62,11 +62,13 @@ class EventBusTlsTest {
     assertThat(request(b, "echo-0")).isEqualTo("pong from 0");
     assertThat(request(a, "echo-1")).isEqualTo("pong from 1");
 
-    assertThatThrownBy(() -> request(plain, "echo-0")).as("plaintext to a TLS node").hasMessageContaining("Timed out");
-    assertThatThrownBy(() -> request(a, "echo-2")).as("TLS to a plaintext node").hasMessageContaining("Timed out");
-    assertThatThrownBy(() -> request(stranger, "echo-0")).as("a certificate of another authority")
+    assertThatThrownBy(() -> request(plain, "echo-0", 6_000)).as("plaintext to a TLS node")
         .hasMessageContaining("Timed out");
-    assertThatThrownBy(() -> request(a, "echo-3")).as("to a node with a certificate of another authority")
+    assertThatThrownBy(() -> request(a, "echo-2", 6_000)).as("TLS to a plaintext node")
+        .hasMessageContaining("Timed out");
+    assertThatThrownBy(() -> request(stranger, "echo-0", 6_000)).as("a certificate of another authority")
+        .hasMessageContaining("Timed out");
+    assertThatThrownBy(() -> request(a, "echo-3", 6_000)).as("to a node with a certificate of another authority")
         .hasMessageContaining("Timed out");
     assertThat(request(a, "echo-1")).as("the cluster's own nodes still talk").isEqualTo("pong from 1");
   }
@@ -96,7 +98,11 @@ class EventBusTlsTest {
 
   /** A request and its reply; generous timeout: the first TLS handshake on a loaded machine takes seconds. */
   private static String request(Vertx from, String address) throws Exception {
-    return await(from.eventBus().<String>request(address, "ping", new DeliveryOptions().setSendTimeout(15_000)))
+    return request(from, address, 15_000);
+  }
+
+  private static String request(Vertx from, String address, long timeoutMs) throws Exception {
+    return await(from.eventBus().<String>request(address, "ping", new DeliveryOptions().setSendTimeout(timeoutMs)))
         .body();
   }
 
