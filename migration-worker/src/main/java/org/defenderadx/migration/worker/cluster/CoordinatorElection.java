@@ -36,6 +36,7 @@ public final class CoordinatorElection {
   /** This node's lease ({@code node/uuid}) while it holds it, else null. */
   private volatile String term;
   private volatile Instant activeUntil = Instant.MIN;
+  private volatile boolean resigned;
 
   /**
    * @param realTime a clock of real (not scaled) time; leases lapse in real time
@@ -55,7 +56,17 @@ public final class CoordinatorElection {
     Instant began = realTime.instant();
     String held = term;
     Future<String> attempt = held == null ? take() : renew(held);
-    return attempt.map(now -> {
+    return attempt.compose(now -> {
+      if (now != null && resigned) {
+        // A heartbeat that was under way when this node resigned: give back what it took or renewed.
+        return map().compose(m -> m.removeIfPresent(KEY, now)).map(x -> (String) null);
+      }
+      return Future.succeededFuture(now);
+    }).map(now -> {
+      if (resigned) {
+        term = null;
+        return false;
+      }
       if (now != null) {
         if (held == null) {
           LOG.info("coordinator: node {} is now the active coordinator (lease {} s)", node, leaseTtl.toSeconds());
@@ -85,8 +96,12 @@ public final class CoordinatorElection {
         .map(value -> Optional.ofNullable(value).map(v -> v.substring(0, v.lastIndexOf('/'))));
   }
 
-  /** Gives the lease up at once (graceful stop), so another node takes over at its next heartbeat. */
+  /**
+   * Gives the lease up at once and for good (graceful stop), so another node takes over at its next heartbeat; later
+   * heartbeats of this election take nothing.
+   */
   public Future<Void> resign() {
+    resigned = true;
     String held = term;
     term = null;
     if (held == null) {

@@ -89,6 +89,8 @@ class CoordinatorElectionTest {
 
       assertThat(a.isActive()).isFalse();
       assertThat(await(a.activeNode())).isEqualTo(Optional.empty());
+      assertThat(await(a.heartbeat())).as("a resigned election takes nothing again").isFalse();
+      assertThat(await(a.activeNode())).isEqualTo(Optional.empty());
       assertThat(await(b.heartbeat())).isTrue();
     } finally {
       await(vertx.close());
