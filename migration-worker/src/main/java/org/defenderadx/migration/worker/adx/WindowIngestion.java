@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import org.defenderadx.migration.common.kql.KustoTime;
 import org.defenderadx.migration.common.time.TimeSource;
@@ -37,11 +38,64 @@ public final class WindowIngestion {
   private final IngestClient client;
   private final String database;
   private final WorkerExecutor sdkPool;
+  private final IngestionStatusTable statusTable;
 
+  /** Without access to the status table by id: earlier sends are never found (every window is sent). */
   public WindowIngestion(IngestClient client, String database, WorkerExecutor sdkPool) {
+    this(client, database, sdkPool, null);
+  }
+
+  /** With the status table read by id, so a window's earlier sends (another process's) are found. */
+  public WindowIngestion(IngestClient client, String database, WorkerExecutor sdkPool,
+                         IngestionStatusTable statusTable) {
     this.client = client;
     this.database = database;
     this.sdkPool = sdkPool;
+    this.statusTable = statusTable;
+  }
+
+  /** Upper bound on the sends of one window looked up; far above any send-attempt setting. */
+  static final int MAX_SEQUENCE = 256;
+
+  /**
+   * What earlier sends of a window the status table knows.
+   *
+   * @param nextSequence the first send number of the window not yet used (the next send's), or -1 when earlier
+   *                     sends cannot be looked up (no status table): then send ids are made unique per run
+   * @param latest       the newest earlier send, if any
+   */
+  public record Earlier(int nextSequence, Optional<Ticket> latest) {
+    public static final Earlier UNKNOWN = new Earlier(-1, Optional.empty());
+  }
+
+  /**
+   * Finds the earlier sends of a window, by the ids {@link #sourceId(String, int)} gives its sends 0, 1, 2, ...:
+   * the newest one and the number the next send takes. {@link Earlier#UNKNOWN} without a status table.
+   */
+  public Future<Earlier> earlierSends(String table, String tag, String windowIdText) {
+    if (statusTable == null) {
+      return Future.succeededFuture(Earlier.UNKNOWN);
+    }
+    return probe(table, tag, windowIdText, 0, Optional.empty());
+  }
+
+  private Future<Earlier> probe(String table, String tag, String windowIdText, int sequence, Optional<Ticket> latest) {
+    if (sequence >= MAX_SEQUENCE) {
+      return Future.failedFuture(new IllegalStateException("window " + windowIdText + " of " + table + ": more than "
+          + MAX_SEQUENCE + " earlier sends in the status table"));
+    }
+    UUID id = sourceId(windowIdText, sequence);
+    return statusTable.find(id).compose(found -> found.isEmpty()
+        ? Future.succeededFuture(new Earlier(sequence, latest))
+        : probe(table, tag, windowIdText, sequence + 1, Optional.of(new Ticket(id, table, tag, found.get()))));
+  }
+
+  /**
+   * The id of a window's send number {@code sequence}: with the status table, {@link #sourceId(String, int)} (found
+   * again by a later process); without ({@code sequence} then counts within the run), unique per run.
+   */
+  public UUID sendId(String windowIdText, String runId, Earlier earlier, int sequence) {
+    return earlier.nextSequence() < 0 ? sourceId(windowIdText, runId, sequence) : sourceId(windowIdText, sequence);
   }
 
   /** What was sent, enough to ask about it again. */
@@ -117,11 +171,20 @@ public final class WindowIngestion {
   }
 
   /**
-   * The id the status table knows one send by: derived from the window, the run and the attempt, so that it is new
-   * for every send (the status table refuses a second entry under an id, which a restarted node re-sending a window
-   * would otherwise hit) and can still be found again from the audit log, which records run ids.
+   * The id the status table knows one send by, derived from the window, the run and the attempt, so that it is new
+   * for every send (the status table refuses a second entry under an id). For sends no later process looks up
+   * (snapshot buckets, repair, or no status table); incremental windows use {@link #sourceId(String, int)}.
    */
   public static UUID sourceId(String windowIdText, String runId, int attempt) {
     return UUID.nameUUIDFromBytes((windowIdText + "#" + runId + "#" + attempt).getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * The id of a window's send number {@code sequence}, the same in every run and on every node, so that a restarted
+   * node finds what an earlier process sent (sequence 0, 1, ... until the status table has no entity) and a new
+   * send takes the next number (the status table refuses a second entity under an id).
+   */
+  public static UUID sourceId(String windowIdText, int sequence) {
+    return UUID.nameUUIDFromBytes((windowIdText + "#send#" + sequence).getBytes(StandardCharsets.UTF_8));
   }
 }

@@ -1,5 +1,6 @@
 package org.defenderadx.migration.worker.export;
 
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -11,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import org.defenderadx.migration.common.kql.KustoTime;
 import org.defenderadx.migration.common.model.ConfigRowException;
 import org.defenderadx.migration.common.model.MigrationConfigRow;
@@ -255,7 +257,7 @@ public final class TableExporter {
           settle(unit, () -> stop(window, failed.reason(), failed.stats()));
         } else {
           CrashPoints.reach(CrashPoints.AFTER_FETCH);
-          deliver(unit, (Fetched.Complete) f, 0);
+          recover(unit, (Fetched.Complete) f);
         }
       });
     }
@@ -270,34 +272,66 @@ public final class TableExporter {
       next();
     }
 
-    void deliver(Unit unit, Fetched.Complete c, int attempt) {
+    /**
+     * Before a window is sent: an earlier process (crashed, or stopped) may have sent it already. Its newest send is
+     * found in the status table by id and awaited instead of sending the window again: confirmed, the window is
+     * committed without a send; failed (or never confirmed), it is sent under the next send number.
+     */
+    void recover(Unit unit, Fetched.Complete c) {
       if (c.rows() == 0) {
         settle(unit, () -> unit.ready(c));
         return;
       }
-      ingestion.send(table.destinationTable(), c.blob(), unit.id.shortHash(),
-              WindowIngestion.sourceId(unit.id.text(), runId, attempt), c.window().lo())
+      ingestion.earlierSends(table.destinationTable(), unit.id.shortHash(), unit.id.text())
+          .otherwise(e -> {
+            LOG.warn("{}: window {}: earlier sends could not be looked up ({}); sending it under a new id (ADX skips "
+                + "it if an earlier send landed)", table.sourceTable(), c.window(), e.getMessage());
+            return WindowIngestion.Earlier.UNKNOWN;
+          })
+          .onComplete(ar -> {
+            WindowIngestion.Earlier earlier = ar.result();
+            unit.earlier = earlier;
+            unit.sequence = Math.max(0, earlier.nextSequence());
+            if (earlier.latest().isEmpty()) {
+              deliver(unit, c, 0);
+              return;
+            }
+            WindowIngestion.Ticket ticket = earlier.latest().get();
+            LOG.info("{}: window {}: an earlier process sent it (source id {}); confirming that send instead of "
+                + "sending again", table.sourceTable(), c.window(), ticket.sourceId());
+            // Counted as the attempt before the first: a failed earlier send leaves this run all its attempts.
+            confirm(ticket, time.now().plus(options.confirmationTimeout()))
+                .onComplete(status -> outcome(unit, c, -1, status, "the earlier send "));
+          });
+    }
+
+    void deliver(Unit unit, Fetched.Complete c, int attempt) {
+      UUID id = ingestion.sendId(unit.id.text(), runId, unit.earlier, unit.sequence++);
+      ingestion.send(table.destinationTable(), c.blob(), unit.id.shortHash(), id, c.window().lo())
           .compose(ticket -> {
             CrashPoints.reach(CrashPoints.AFTER_SEND);
             return confirm(ticket, time.now().plus(options.confirmationTimeout()));
           })
-          .onComplete(ar -> {
-            if (ar.failed()) {
-              LOG.debug("{}: window {}: send or status failed", table.sourceTable(), c.window(), ar.cause());
-              retrySend(unit, c, attempt, "ingestion could not be confirmed: " + ar.cause());
-              return;
-            }
-            WindowIngestion.Status status = ar.result();
-            switch (status.state()) {
-              case SUCCEEDED, SKIPPED -> {
-                CrashPoints.reach(CrashPoints.AFTER_CONFIRM);
-                settle(unit, () -> unit.ready(c));
-              }
-              case FAILED -> retrySend(unit, c, attempt, "ADX reported the ingestion failed: " + status.details());
-              case PARTIALLY_SUCCEEDED -> quarantine(unit, c, status.details());
-              case PENDING -> retrySend(unit, c, attempt, "still pending after " + options.confirmationTimeout());
-            }
-          });
+          .onComplete(ar -> outcome(unit, c, attempt, ar, ""));
+    }
+
+    /** What became of a send of the window (this run's or an earlier process's). */
+    void outcome(Unit unit, Fetched.Complete c, int attempt, AsyncResult<WindowIngestion.Status> ar, String which) {
+      if (ar.failed()) {
+        LOG.debug("{}: window {}: send or status failed", table.sourceTable(), c.window(), ar.cause());
+        retrySend(unit, c, attempt, which + "ingestion could not be confirmed: " + ar.cause());
+        return;
+      }
+      WindowIngestion.Status status = ar.result();
+      switch (status.state()) {
+        case SUCCEEDED, SKIPPED -> {
+          CrashPoints.reach(CrashPoints.AFTER_CONFIRM);
+          settle(unit, () -> unit.ready(c));
+        }
+        case FAILED -> retrySend(unit, c, attempt, which + "ADX reported the ingestion failed: " + status.details());
+        case PARTIALLY_SUCCEEDED -> quarantine(unit, c, status.details());
+        case PENDING -> retrySend(unit, c, attempt, which + "still pending after " + options.confirmationTimeout());
+      }
     }
 
     Future<WindowIngestion.Status> confirm(WindowIngestion.Ticket ticket, Instant deadline) {
@@ -405,6 +439,9 @@ public final class TableExporter {
       final WindowId id;
       UnitState state = UnitState.WAITING;
       Fetched.Complete complete;
+      /** Earlier sends of the window found before its first send in this run, and the next send's number. */
+      WindowIngestion.Earlier earlier = WindowIngestion.Earlier.UNKNOWN;
+      int sequence;
 
       Unit(Window window) {
         this.window = window;

@@ -37,6 +37,7 @@ import org.defenderadx.migration.common.window.WindowSplitter;
 import org.defenderadx.migration.worker.adx.AdxClient;
 import org.defenderadx.migration.worker.adx.AdxConnections;
 import org.defenderadx.migration.worker.adx.AdxRowAppender;
+import org.defenderadx.migration.worker.adx.IngestionStatusTable;
 import org.defenderadx.migration.worker.adx.MigrationStateStore;
 import org.defenderadx.migration.worker.adx.WindowIngestion;
 import org.defenderadx.migration.worker.auth.AccessTokenSource;
@@ -149,7 +150,10 @@ public final class MigrationNode {
         settings.adx().database(), sdkPool);
     QueuedIngestClient ingestClient = IngestClientFactory.createClient(AdxConnections.ingestion(settings.adx()));
     MigrationStateStore state = new MigrationStateStore(adx, new AdxRowAppender(adx));
-    WindowIngestion ingestion = new WindowIngestion(ingestClient, settings.adx().database(), sdkPool);
+    IngestionStatusTable statusTable = new IngestionStatusTable(new AdxClient(
+        ClientFactory.createClient(AdxConnections.ingestion(settings.adx())), settings.adx().database(), sdkPool),
+        sdkPool);
+    WindowIngestion ingestion = new WindowIngestion(ingestClient, settings.adx().database(), sdkPool, statusTable);
 
     Map<String, TenantContext> tenants = new LinkedHashMap<>();
     for (TenantConfig t : settings.tenants()) {

@@ -95,6 +95,55 @@ class CrashRecoveryTest {
   }
 
   @Test
+  void aWindowLeftPendingByACrashIsConfirmedAndCommittedWithoutBeingSentAgain() throws Exception {
+    // GIVEN ingestion slow enough (30 simulated minutes, 30 s here) that a send is still pending when the node,
+    // killed right after sending its first window, has been started again
+    env.configureIncremental(List.of(TABLE));
+    env.adx.faults().delayDataManagement(Duration.ofMinutes(30));
+    Path config = writeConfig();
+    Path trustStore = trustStore();
+    Process first = launch(config, trustStore, CrashPoints.AFTER_SEND + ":1");
+    assertThat(watch(first, CrashPoints.MARKER + CrashPoints.AFTER_SEND).get(3, TimeUnit.MINUTES)).isTrue();
+    first.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+    long sentBeforeTheCrash = env.adx.dataManagement().blobsReceived();
+    assertThat(env.adx.dataManagement().pendingBlobs()).as("sends left pending by the crash").isPositive();
+    env.adx.faults().delayDataManagement(Duration.ZERO); // later sends land at once; the pending ones keep waiting
+
+    // WHEN the node is started again
+    Process second = launch(config, trustStore, "");
+    CompletableFuture<Boolean> recovered = watch(second, "an earlier process sent it");
+    Instant watermark = awaitCaughtUp();
+    second.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+
+    // THEN it waited for the earlier sends and committed them: every window was sent exactly once
+    assertThat(recovered.getNow(false)).as("the restarted node found the earlier sends").isTrue();
+    assertThat(sentBeforeTheCrash).isPositive();
+    List<Map<String, Object>> windows = await(env.adxClient.query(
+        "MigrationAuditLog | where Status == 'Succeeded' and RecordCount > 0 | summarize by WindowId"));
+    assertThat(env.adx.dataManagement().blobsReceived()).as("sends at the stand-in: one per window with rows")
+        .isEqualTo(windows.size());
+    assertThat(await(env.adxClient.query("MigrationAuditLog | where Status == 'Retried'"))).isEmpty();
+    env.assertExact(TABLE, TABLE + "Raw", watermark);
+  }
+
+  /** Waits until the table's watermark reaches the last closed day, and returns it. */
+  private Instant awaitCaughtUp() throws Exception {
+    WindowGrid grid = new WindowGrid(Duration.ofDays(1));
+    Instant watermark = Instant.EPOCH;
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
+    while (System.nanoTime() < deadline) {
+      watermark = watermark();
+      if (!watermark.isBefore(grid.cellStart(env.time.now().minus(Duration.ofMinutes(5))))) {
+        break;
+      }
+      await(env.vertx.timer(500));
+    }
+    assertThat(watermark).as("the restarted node caught up")
+        .isAfterOrEqualTo(grid.cellStart(env.time.now().minus(Duration.ofMinutes(5))).minus(Duration.ofDays(1)));
+    return watermark;
+  }
+
+  @Test
   void sigtermStopsTheNodeWhichExitsAndTheRestartEndsExact() throws Exception {
     env.configureIncremental(List.of(TABLE));
     Path config = writeConfig();
