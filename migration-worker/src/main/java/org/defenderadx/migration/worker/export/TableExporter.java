@@ -50,16 +50,28 @@ public final class TableExporter {
   /**
    * @param pipelineDepth windows of one table fetched, sent and confirmed at once (commits stay in order); with a
    *                      depth of 1 a table's windows go strictly one after another
+   * @param recoveryWait  how long a send an earlier process made and left {@code Pending} is awaited before the
+   *                      window is sent again (under its tag); shorter than the confirmation timeout because such a
+   *                      send may never have reached the queue (the process died between the status entity and the
+   *                      queue message), see limit L1
    */
   public record Options(String node, Duration statusPollInterval, Duration confirmationTimeout, int maxSendAttempts,
-                        int planBatch, int pipelineDepth) {
+                        int planBatch, int pipelineDepth, Duration recoveryWait) {
+    public Options(String node, Duration statusPollInterval, Duration confirmationTimeout, int maxSendAttempts,
+                   int planBatch, int pipelineDepth) {
+      this(node, statusPollInterval, confirmationTimeout, maxSendAttempts, planBatch, pipelineDepth,
+          DEFAULT_RECOVERY_WAIT);
+    }
+
     public Options(String node, Duration statusPollInterval, Duration confirmationTimeout, int maxSendAttempts,
                    int planBatch) {
       this(node, statusPollInterval, confirmationTimeout, maxSendAttempts, planBatch, 4);
     }
 
+    public static final Duration DEFAULT_RECOVERY_WAIT = Duration.ofMinutes(15);
+
     public static Options defaults(String node) {
-      return new Options(node, Duration.ofSeconds(10), Duration.ofHours(2), 3, 64, 4);
+      return new Options(node, Duration.ofSeconds(10), Duration.ofHours(2), 3, 64, 4, DEFAULT_RECOVERY_WAIT);
     }
   }
 
@@ -70,8 +82,11 @@ public final class TableExporter {
   private final WindowPlanner planner;
   private final TimeSource time;
   private final Options options;
-  /** Set on shutdown: runs take no new windows, let those under way settle, commit what is confirmed, and end. */
+  /** Set to stop gracefully: runs take no new windows, let those under way settle, commit what is confirmed, and end. */
   private volatile boolean draining;
+  /** Set on shutdown: every run ends at once; windows under way are left uncommitted, nothing more is sent. */
+  private volatile boolean abandoned;
+  private final java.util.Set<Run> runs = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final SnapshotExporter snapshots;
 
   /** An exporter of incremental tables only: snapshot tables are refused, with a reason in the audit log. */
@@ -125,6 +140,11 @@ public final class TableExporter {
     }
     table.warnings().forEach(w -> LOG.warn("{}: {}", row.sourceTable(), w));
     Run run = new Run(tenant, table, row, horizonStart, closePoint, runId, guard);
+    runs.add(run);
+    run.done.future().onComplete(x -> runs.remove(run));
+    if (abandoned) {
+      run.abandon();
+    }
     run.next();
     return run.done.future();
   }
@@ -132,6 +152,18 @@ public final class TableExporter {
   /** Stops every run of this exporter from taking new windows (graceful shutdown); see {@link Run#stopping()}. */
   public void drain() {
     draining = true;
+  }
+
+  /**
+   * Shutdown: every run ends now, with a failure saying so. Windows under way are released uncommitted: nothing is
+   * sent, confirmed or committed for them any more (during JVM shutdown the SDK refuses HTTP, so they could not be),
+   * and a restart finds their sends in the status table (docs/correctness.md, start-up recovery). Runs started later
+   * end at once too.
+   */
+  public void abandon() {
+    draining = true;
+    abandoned = true;
+    runs.forEach(Run::abandon);
   }
 
   private Future<Result> failTable(TenantContext tenant, MigrationConfigRow row, String runId, String reason) {
@@ -182,6 +214,14 @@ public final class TableExporter {
 
     boolean stopping() {
       return pausedUntil.isPresent() || failure.isPresent() || draining;
+    }
+
+    /** Ends the run now (shutdown); whatever completes later for it is ignored. */
+    synchronized void abandon() {
+      int underWay = working + (committing ? 1 : 0);
+      done.tryComplete(new Result(table.sourceTable(), row, rows, committed, false, Optional.empty(),
+          Optional.of("the node is stopping; " + underWay + " window(s) under way left uncommitted (a restart finds "
+              + "their sends)")));
     }
 
     void planMore() {
@@ -264,6 +304,9 @@ public final class TableExporter {
 
     /** Applies a unit's outcome under the run's lock, then moves the line on. */
     void settle(Unit unit, Runnable change) {
+      if (abandoned) {
+        return;
+      }
       synchronized (this) {
         working--;
         change.run();
@@ -278,17 +321,26 @@ public final class TableExporter {
      * committed without a send; failed (or never confirmed), it is sent under the next send number.
      */
     void recover(Unit unit, Fetched.Complete c) {
+      if (abandoned) {
+        return;
+      }
       if (c.rows() == 0) {
         settle(unit, () -> unit.ready(c));
         return;
       }
       ingestion.earlierSends(table.destinationTable(), unit.id.shortHash(), unit.id.text())
           .otherwise(e -> {
+            if (abandoned) {
+              return WindowIngestion.Earlier.UNKNOWN; // the lookup was cut short by the shutdown
+            }
             LOG.warn("{}: window {}: earlier sends could not be looked up ({}); sending it under a new id (ADX skips "
                 + "it if an earlier send landed)", table.sourceTable(), c.window(), e.getMessage());
             return WindowIngestion.Earlier.UNKNOWN;
           })
           .onComplete(ar -> {
+            if (abandoned) {
+              return;
+            }
             WindowIngestion.Earlier earlier = ar.result();
             unit.earlier = earlier;
             unit.sequence = Math.max(0, earlier.nextSequence());
@@ -300,12 +352,16 @@ public final class TableExporter {
             LOG.info("{}: window {}: an earlier process sent it (source id {}); confirming that send instead of "
                 + "sending again", table.sourceTable(), c.window(), ticket.sourceId());
             // Counted as the attempt before the first: a failed earlier send leaves this run all its attempts.
-            confirm(ticket, time.now().plus(options.confirmationTimeout()))
+            // Awaited for the recovery wait only: a Pending entity may belong to a send that never reached the queue.
+            confirm(ticket, time.now().plus(options.recoveryWait()))
                 .onComplete(status -> outcome(unit, c, -1, status, "the earlier send "));
           });
     }
 
     void deliver(Unit unit, Fetched.Complete c, int attempt) {
+      if (abandoned) {
+        return;
+      }
       UUID id = ingestion.sendId(unit.id.text(), runId, unit.earlier, unit.sequence++);
       ingestion.send(table.destinationTable(), c.blob(), unit.id.shortHash(), id, c.window().lo())
           .compose(ticket -> {
@@ -317,6 +373,9 @@ public final class TableExporter {
 
     /** What became of a send of the window (this run's or an earlier process's). */
     void outcome(Unit unit, Fetched.Complete c, int attempt, AsyncResult<WindowIngestion.Status> ar, String which) {
+      if (abandoned) {
+        return; // a send or status read cut short by the shutdown: nothing to retry, nothing to commit
+      }
       if (ar.failed()) {
         LOG.debug("{}: window {}: send or status failed", table.sourceTable(), c.window(), ar.cause());
         retrySend(unit, c, attempt, which + "ingestion could not be confirmed: " + ar.cause());
@@ -330,7 +389,8 @@ public final class TableExporter {
         }
         case FAILED -> retrySend(unit, c, attempt, which + "ADX reported the ingestion failed: " + status.details());
         case PARTIALLY_SUCCEEDED -> quarantine(unit, c, status.details());
-        case PENDING -> retrySend(unit, c, attempt, which + "still pending after " + options.confirmationTimeout());
+        case PENDING -> retrySend(unit, c, attempt, which + "still pending after "
+            + (attempt < 0 ? options.recoveryWait() : options.confirmationTimeout()));
       }
     }
 
@@ -364,6 +424,9 @@ public final class TableExporter {
     void tryCommit() {
       Unit head;
       synchronized (this) {
+        if (abandoned) {
+          return;
+        }
         if (committing || line.isEmpty() || line.peekFirst().state != UnitState.READY) {
           maybeFinish();
           return;
@@ -386,6 +449,9 @@ public final class TableExporter {
                 head.id.text(), c.stats())));
           })
           .onComplete(ar -> {
+            if (abandoned) {
+              return; // the commit was cut short by the shutdown, or landed: either way the restart reads the row
+            }
             synchronized (this) {
               committing = false;
               if (ar.failed() && failure.isEmpty()) {

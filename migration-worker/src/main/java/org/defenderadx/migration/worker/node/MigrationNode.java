@@ -16,7 +16,9 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
@@ -111,12 +113,12 @@ public final class MigrationNode {
       MigrationNode node = start(settings, Environment.production()).await(5, TimeUnit.MINUTES);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         // Straight to stdout as well: the logging backend may already be stopping with the JVM.
-        System.out.println("defender-adx-migration: shutting down, draining the tables in flight");
+        System.out.println("defender-adx-migration: shutting down; windows under way are released uncommitted");
         System.out.flush();
-        LOG.info("shutting down: no new work is taken; windows under way settle, confirmed ones are committed");
+        LOG.info("shutting down: no new work is taken; windows under way are released (a restart confirms them)");
         try {
-          node.stop().await(60, TimeUnit.SECONDS);
-          System.out.println("defender-adx-migration: drained and stopped");
+          node.stop().await(STOP_TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS);
+          System.out.println("defender-adx-migration: stopped");
           System.out.flush();
         } catch (Exception e) {
           LOG.warn("shutdown did not finish cleanly: {}", e.getMessage());
@@ -230,15 +232,38 @@ public final class MigrationNode {
     return vertx;
   }
 
+  /** Each step of {@link #stop()} (undeploying, closing Vert.x) is bounded by this. */
+  static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
+
+  /**
+   * Stops the node: undeploys the verticles first (the table worker releases its runs and leases; continuations on a
+   * closed Vert.x would never run), then closes Vert.x and the ingest client. Runs on a thread of its own, outside
+   * Vert.x, since closing Vert.x from one of its own threads would wait on itself.
+   */
   public Future<Void> stop() {
-    return vertx.close().eventually(() -> {
+    io.vertx.core.Promise<Void> stopped = io.vertx.core.Promise.promise();
+    Thread stopper = new Thread(() -> {
+      try {
+        List<Future<Void>> undeployed = new ArrayList<>();
+        vertx.deploymentIDs().forEach(id -> undeployed.add(vertx.undeploy(id)));
+        Future.join(undeployed).await(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (Exception e) {
+        LOG.warn("undeploying did not finish cleanly: {}", e.getMessage());
+      }
+      try {
+        vertx.close().await(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (Exception e) {
+        LOG.warn("closing Vert.x did not finish cleanly: {}", e.getMessage());
+      }
       try {
         ingestClient.close();
       } catch (Exception e) {
         LOG.debug("closing the ingest client: {}", e.getMessage());
       }
-      return Future.succeededFuture();
-    });
+      stopped.complete();
+    }, "migration-node-stop");
+    stopper.start();
+    return stopped.future();
   }
 
   private static String hostName() {
