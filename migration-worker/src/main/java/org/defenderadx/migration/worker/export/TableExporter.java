@@ -1,6 +1,7 @@
 package org.defenderadx.migration.worker.export;
 
 import io.vertx.core.AsyncResult;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -28,6 +29,7 @@ import org.defenderadx.migration.worker.adx.AuditRecord;
 import org.defenderadx.migration.worker.adx.MigrationStateStore;
 import org.defenderadx.migration.worker.adx.WindowIngestion;
 import org.defenderadx.migration.worker.defender.Provenance;
+import org.defenderadx.migration.worker.quota.InFlightBytes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -88,6 +90,7 @@ public final class TableExporter {
   private volatile boolean abandoned;
   private final java.util.Set<Run> runs = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final SnapshotExporter snapshots;
+  private final InFlightBytes inFlightBytes;
 
   /** An exporter of incremental tables only: snapshot tables are refused, with a reason in the audit log. */
   public TableExporter(Vertx vertx, WindowFetcher fetcher, WindowIngestion ingestion, MigrationStateStore state,
@@ -98,6 +101,18 @@ public final class TableExporter {
   /** An exporter of every table: snapshot tables go to {@code snapshots} (which holds the snapshot cadence). */
   public TableExporter(Vertx vertx, WindowFetcher fetcher, WindowIngestion ingestion, MigrationStateStore state,
                        WindowPlanner planner, TimeSource time, Options options, SnapshotExporter snapshots) {
+    this(vertx, fetcher, ingestion, state, planner, time, options, snapshots, new InFlightBytes(Long.MAX_VALUE));
+  }
+
+  /**
+   * As above, with the node's budget of blob bytes in flight ({@code adx.maxInFlightSize}): each window reserves
+   * {@link WindowFetcher#blobTargetBytes()} before its fetch, keeps its blob's size once built, and frees it when
+   * ADX confirms the window or the window is given up.
+   */
+  public TableExporter(Vertx vertx, WindowFetcher fetcher, WindowIngestion ingestion, MigrationStateStore state,
+                       WindowPlanner planner, TimeSource time, Options options, SnapshotExporter snapshots,
+                       InFlightBytes inFlightBytes) {
+    this.inFlightBytes = inFlightBytes;
     this.snapshots = snapshots;
     this.vertx = vertx;
     this.fetcher = fetcher;
@@ -141,7 +156,10 @@ public final class TableExporter {
     table.warnings().forEach(w -> LOG.warn("{}: {}", row.sourceTable(), w));
     Run run = new Run(tenant, table, row, horizonStart, closePoint, runId, guard);
     runs.add(run);
-    run.done.future().onComplete(x -> runs.remove(run));
+    run.done.future().onComplete(x -> {
+      runs.remove(run);
+      run.releaseAll();
+    });
     if (abandoned) {
       run.abandon();
     }
@@ -199,6 +217,7 @@ public final class TableExporter {
     int committed;
     Optional<Instant> pausedUntil = Optional.empty();
     Optional<String> failure = Optional.empty();
+    final Context context = vertx.getOrCreateContext();
 
     Run(TenantContext tenant, ResolvedTable table, MigrationConfigRow row, Instant horizonStart, Instant closePoint,
         String runId, CommitGuard guard) {
@@ -256,7 +275,7 @@ public final class TableExporter {
         }
         unit.state = UnitState.WORKING;
         working++;
-        fetch(unit);
+        reserve(unit);
       }
       maybeFinish();
     }
@@ -270,9 +289,36 @@ public final class TableExporter {
       return null;
     }
 
+    /** Waits for room for the window's blob in the node's budget, then fetches it. */
+    void reserve(Unit unit) {
+      inFlightBytes.acquire(fetcher.blobTargetBytes()).onComplete(ar -> context.runOnContext(v -> {
+        if (ar.failed()) {
+          settle(unit, () -> stop(unit.window, "no room for the window's blob: " + ar.cause().getMessage(),
+              FetchStats.none()));
+          return;
+        }
+        synchronized (this) {
+          unit.permit = ar.result();
+          if (done.future().isComplete()) {
+            unit.releaseBlob();
+            return;
+          }
+        }
+        fetch(unit);
+      }));
+    }
+
+    /** Gives back the room of every window still in the line (the run ended). */
+    synchronized void releaseAll() {
+      line.forEach(Unit::releaseBlob);
+    }
+
     void fetch(Unit unit) {
       Window window = unit.window;
       fetcher.fetch(tenant, table, window, WindowFetcher.query(table, window), unit.provenance()).onComplete(ar -> {
+        if (!(ar.succeeded() && ar.result() instanceof Fetched.Complete)) {
+          unit.releaseBlob(); // split, paused or failed: nothing of this fetch is kept
+        }
         if (ar.failed()) {
           settle(unit, () -> stop(window, "fetch failed: " + ar.cause(), FetchStats.none()));
           return;
@@ -297,7 +343,9 @@ public final class TableExporter {
           settle(unit, () -> stop(window, failed.reason(), failed.stats()));
         } else {
           CrashPoints.reach(CrashPoints.AFTER_FETCH);
-          recover(unit, (Fetched.Complete) f);
+          Fetched.Complete complete = (Fetched.Complete) f;
+          unit.keepBlob(complete.blob().length);
+          recover(unit, complete);
         }
       });
     }
@@ -325,6 +373,7 @@ public final class TableExporter {
         return;
       }
       if (c.rows() == 0) {
+        unit.releaseBlob();
         settle(unit, () -> unit.ready(c));
         return;
       }
@@ -385,6 +434,7 @@ public final class TableExporter {
       switch (status.state()) {
         case SUCCEEDED, SKIPPED -> {
           CrashPoints.reach(CrashPoints.AFTER_CONFIRM);
+          unit.releaseBlob(); // in ADX now; the commit needs only the counts
           settle(unit, () -> unit.ready(c));
         }
         case FAILED -> retrySend(unit, c, attempt, which + "ADX reported the ingestion failed: " + status.details());
@@ -400,6 +450,7 @@ public final class TableExporter {
 
     void retrySend(Unit unit, Fetched.Complete c, int attempt, String why) {
       if (attempt + 1 >= options.maxSendAttempts()) {
+        unit.releaseBlob();
         settle(unit, () -> stop(c.window(), why + " (after " + (attempt + 1) + " attempts; the watermark stays before "
             + "this window)", c.stats()));
         return;
@@ -414,6 +465,7 @@ public final class TableExporter {
     void quarantine(Unit unit, Fetched.Complete c, String details) {
       String why = "ADX ingested the window only partly (" + details + "); the window is quarantined, the watermark "
           + "held before it; run repair for this range";
+      unit.releaseBlob();
       LOG.error("{} (tenant '{}'): window {}: {}", table.sourceTable(), tenant.key(), c.window(), why);
       state.audit(List.of(audit("Quarantined", why, c.rows(), c.window().lo(), c.window().hi(), unit.id.text(),
               c.stats())))
@@ -508,6 +560,8 @@ public final class TableExporter {
       /** Earlier sends of the window found before its first send in this run, and the next send's number. */
       WindowIngestion.Earlier earlier = WindowIngestion.Earlier.UNKNOWN;
       int sequence;
+      /** The window's room in the node's in-flight budget, from before its fetch until ADX confirms it. */
+      volatile InFlightBytes.Permit permit;
 
       Unit(Window window) {
         this.window = window;
@@ -519,8 +573,24 @@ public final class TableExporter {
       }
 
       void ready(Fetched.Complete c) {
-        complete = c;
+        // Without the blob: the window is confirmed, and its bytes no longer count against the budget.
+        complete = new Fetched.Complete(c.window(), new byte[0], c.rows(), c.uncompressedBytes(), c.stats());
         state = UnitState.READY;
+      }
+
+      /** Keeps only what the built blob takes of the room reserved for it. */
+      void keepBlob(long bytes) {
+        InFlightBytes.Permit p = permit;
+        if (p != null) {
+          p.shrinkTo(bytes);
+        }
+      }
+
+      void releaseBlob() {
+        InFlightBytes.Permit p = permit;
+        if (p != null) {
+          p.release();
+        }
       }
     }
   }

@@ -51,6 +51,7 @@ import org.defenderadx.migration.worker.export.TableExporter;
 import org.defenderadx.migration.worker.export.TenantContext;
 import org.defenderadx.migration.worker.export.WindowFetcher;
 import org.defenderadx.migration.worker.lease.TableLeases;
+import org.defenderadx.migration.worker.quota.InFlightBytes;
 import org.defenderadx.migration.worker.quota.SharedCallBudget;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -182,7 +183,8 @@ public final class MigrationNode {
         SnapshotExporter.Options.defaults(env.nodeName(), settings.migration()));
     TableExporter exporter = new TableExporter(vertx, fetcher, ingestion, state,
         new WindowPlanner(new WindowGrid(settings.migration().windowGrid())), time,
-        TableExporter.Options.defaults(env.nodeName()), snapshots);
+        TableExporter.Options.defaults(env.nodeName()), snapshots,
+        new InFlightBytes(settings.adx().maxInFlightBytes()));
 
     TableLeases leases = new TableLeases(vertx);
     CoordinatorVerticle coordinator = new CoordinatorVerticle(state, leases, tenants.keySet(),

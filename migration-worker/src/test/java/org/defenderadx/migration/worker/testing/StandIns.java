@@ -37,6 +37,7 @@ import org.defenderadx.migration.worker.defender.HuntingClient;
 import org.defenderadx.migration.worker.export.ServiceClock;
 import org.defenderadx.migration.worker.export.TableExporter;
 import org.defenderadx.migration.worker.export.WindowFetcher;
+import org.defenderadx.migration.worker.quota.InFlightBytes;
 import org.defenderadx.migration.worker.quota.SharedCallBudget;
 import org.defenderadx.simulator.adx.AdxStandIn;
 import org.defenderadx.simulator.adx.AdxStandInOptions;
@@ -140,9 +141,14 @@ public final class StandIns implements AutoCloseable {
 
   /** An exporter running on another Vert.x (a clustered node). */
   public TableExporter exporter(Vertx vertx, String node) {
-    return new TableExporter(vertx, fetcher(vertx), new WindowIngestion(ingestClient, DATABASE, sdkPool, statusTable), state,
-        new WindowPlanner(new WindowGrid(Duration.ofDays(1))), time,
-        new TableExporter.Options(node, Duration.ofSeconds(5), Duration.ofHours(1), 3, 64));
+    return exporter(vertx, node, new InFlightBytes(Long.MAX_VALUE));
+  }
+
+  /** An exporter whose windows share {@code inFlight} (blobs of 100 MB at most are reserved before each fetch). */
+  public TableExporter exporter(Vertx vertx, String node, InFlightBytes inFlight) {
+    return new TableExporter(vertx, fetcher(vertx), new WindowIngestion(ingestClient, DATABASE, sdkPool, statusTable),
+        state, new WindowPlanner(new WindowGrid(Duration.ofDays(1))), time,
+        new TableExporter.Options(node, Duration.ofSeconds(5), Duration.ofHours(1), 3, 64), null, inFlight);
   }
 
   /**
