@@ -412,7 +412,8 @@ public final class TableExporter {
         return;
       }
       UUID id = ingestion.sendId(unit.id.text(), runId, unit.earlier, unit.sequence++);
-      ingestion.send(table.destinationTable(), c.blob(), unit.id.shortHash(), id, c.window().lo())
+      ingestion.send(table.destinationTable(), c.blob(), unit.id.shortHash(), id, c.window().lo(), unit.id.text(),
+              c.rows())
           .compose(ticket -> {
             CrashPoints.reach(CrashPoints.AFTER_SEND);
             return confirm(ticket, time.now().plus(options.confirmationTimeout()));

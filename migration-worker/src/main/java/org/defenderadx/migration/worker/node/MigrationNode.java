@@ -4,8 +4,7 @@ import com.azure.core.http.HttpClient;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.microsoft.azure.kusto.data.ClientFactory;
-import com.microsoft.azure.kusto.ingest.IngestClientFactory;
-import com.microsoft.azure.kusto.ingest.QueuedIngestClient;
+import com.microsoft.azure.kusto.ingest.IngestClient;
 import io.vertx.circuitbreaker.CircuitBreaker;
 import io.vertx.circuitbreaker.CircuitBreakerOptions;
 import io.vertx.core.Future;
@@ -25,7 +24,6 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.defenderadx.migration.api.config.ConfigLoader;
 import org.defenderadx.migration.common.config.ClusterConfig;
-import org.defenderadx.migration.common.config.IngestionMode;
 import org.defenderadx.migration.common.config.MigrationSettings;
 import org.defenderadx.migration.common.config.TenantConfig;
 import org.defenderadx.migration.common.outcome.OutcomeClassifier;
@@ -39,7 +37,7 @@ import org.defenderadx.migration.common.window.WindowSplitter;
 import org.defenderadx.migration.worker.adx.AdxClient;
 import org.defenderadx.migration.worker.adx.AdxConnections;
 import org.defenderadx.migration.worker.adx.AdxRowAppender;
-import org.defenderadx.migration.worker.adx.IngestionStatusTable;
+import org.defenderadx.migration.worker.adx.IngestionClients;
 import org.defenderadx.migration.worker.adx.MigrationStateStore;
 import org.defenderadx.migration.worker.adx.WindowIngestion;
 import org.defenderadx.migration.worker.auth.AccessTokenSource;
@@ -87,10 +85,10 @@ public final class MigrationNode {
   }
 
   private final Vertx vertx;
-  private final QueuedIngestClient ingestClient;
+  private final IngestClient ingestClient;
   private final CoordinatorVerticle coordinator;
 
-  private MigrationNode(Vertx vertx, QueuedIngestClient ingestClient, CoordinatorVerticle coordinator) {
+  private MigrationNode(Vertx vertx, IngestClient ingestClient, CoordinatorVerticle coordinator) {
     this.vertx = vertx;
     this.ingestClient = ingestClient;
     this.coordinator = coordinator;
@@ -132,10 +130,6 @@ public final class MigrationNode {
   }
 
   public static Future<MigrationNode> start(MigrationSettings settings, Environment env) {
-    if (settings.adx().ingestionMode() != IngestionMode.QUEUED) {
-      return Future.failedFuture(new IllegalArgumentException("adx.ingestionMode: only 'queued' is supported by this "
-          + "version; '" + settings.adx().ingestionMode().configName() + "' is not yet"));
-    }
     return vertx(settings.cluster()).compose(vertx -> {
       try {
         return wire(vertx, settings, env).onFailure(e -> vertx.close());
@@ -151,12 +145,10 @@ public final class MigrationNode {
     WorkerExecutor sdkPool = vertx.createSharedWorkerExecutor("adx-sdk", 8);
     AdxClient adx = new AdxClient(ClientFactory.createClient(AdxConnections.engine(settings.adx())),
         settings.adx().database(), sdkPool);
-    QueuedIngestClient ingestClient = IngestClientFactory.createClient(AdxConnections.ingestion(settings.adx()));
     MigrationStateStore state = new MigrationStateStore(adx, new AdxRowAppender(adx));
-    IngestionStatusTable statusTable = new IngestionStatusTable(new AdxClient(
-        ClientFactory.createClient(AdxConnections.ingestion(settings.adx())), settings.adx().database(), sdkPool),
-        sdkPool);
-    WindowIngestion ingestion = new WindowIngestion(ingestClient, settings.adx().database(), sdkPool, statusTable);
+    IngestionClients ingestionClients = IngestionClients.create(settings.adx(), adx, sdkPool);
+    IngestClient ingestClient = ingestionClients.client();
+    WindowIngestion ingestion = ingestionClients.ingestion();
 
     Map<String, TenantContext> tenants = new LinkedHashMap<>();
     for (TenantConfig t : settings.tenants()) {

@@ -126,6 +126,28 @@ class CrashRecoveryTest {
     env.assertExact(TABLE, TABLE + "Raw", watermark);
   }
 
+  @Test
+  void streamingModeKilledBetweenSendAndCommitDoesNotStreamTheWindowsAgain() throws Exception {
+    // GIVEN a node streaming its windows (no tags), killed after its second window was streamed, before its commit
+    env.configureIncremental(List.of(TABLE));
+    Path config = writeConfig("streaming");
+    Path trustStore = trustStore();
+    Process first = launch(config, trustStore, CrashPoints.AFTER_SEND + ":2");
+    assertThat(watch(first, CrashPoints.MARKER + CrashPoints.AFTER_SEND).get(3, TimeUnit.MINUTES)).isTrue();
+    first.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+
+    // WHEN it is started again
+    Process second = launch(config, trustStore, "");
+    CompletableFuture<Boolean> foundByProvenance = watch(second, "found by provenance");
+    Instant watermark = awaitCaughtUp();
+    second.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+
+    // THEN the windows streamed before the crash were found in ADX by provenance, not streamed again: exact
+    assertThat(foundByProvenance.getNow(false)).as("a window was found already in ADX").isTrue();
+    assertThat(env.adx.dataManagement().blobsReceived()).as("nothing went through queued ingestion").isZero();
+    env.assertExact(TABLE, TABLE + "Raw", watermark);
+  }
+
   /** Waits until the table's watermark reaches the last closed day, and returns it. */
   private Instant awaitCaughtUp() throws Exception {
     WindowGrid grid = new WindowGrid(Duration.ofDays(1));
@@ -187,6 +209,10 @@ class CrashRecoveryTest {
   }
 
   private Path writeConfig() throws Exception {
+    return writeConfig("queued");
+  }
+
+  private Path writeConfig(String ingestionMode) throws Exception {
     String yaml = String.join("\n",
         "tenants:",
         "  - key: \"\"",
@@ -202,6 +228,7 @@ class CrashRecoveryTest {
         "adx:",
         "  clusterUrl: " + env.adx.url(),
         "  database: " + StandIns.DATABASE,
+        "  ingestionMode: " + ingestionMode,
         "  credential:",
         "    kind: none",
         "migration:",
