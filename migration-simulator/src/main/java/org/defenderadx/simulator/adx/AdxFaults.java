@@ -38,7 +38,8 @@ public final class AdxFaults {
   public record IngestionFault(IngestionOutcome outcome, String reason, boolean permanent) {
   }
 
-  private record RequestRule(Endpoint endpoint, Pattern text, Kind kind, String message, AtomicInteger left) {
+  private record RequestRule(Endpoint endpoint, Pattern text, Kind kind, String message, AtomicInteger left,
+                             AtomicInteger pass) {
   }
 
   private record IngestionRule(String table, IngestionOutcome outcome, String reason, boolean permanent,
@@ -69,7 +70,14 @@ public final class AdxFaults {
    * (found anywhere in it; null matches all) get the fault.
    */
   public AdxFaults failRequests(Endpoint endpoint, Pattern textPattern, Kind kind, int times, String message) {
-    requestRules.add(new RequestRule(endpoint, textPattern, kind, message, new AtomicInteger(times)));
+    return failRequestsAfter(endpoint, textPattern, 0, kind, times, message);
+  }
+
+  /** As {@link #failRequests}, letting the first {@code pass} matching requests through before the fault starts. */
+  public AdxFaults failRequestsAfter(Endpoint endpoint, Pattern textPattern, int pass, Kind kind, int times,
+                                     String message) {
+    requestRules.add(new RequestRule(endpoint, textPattern, kind, message, new AtomicInteger(times),
+        new AtomicInteger(pass)));
     return this;
   }
 
@@ -111,6 +119,7 @@ public final class AdxFaults {
   public Optional<RequestFault> nextRequestFault(Endpoint endpoint, String text) {
     for (RequestRule r : requestRules) {
       if (r.endpoint() == endpoint && (r.text() == null || (text != null && r.text().matcher(text).find()))
+          && r.pass().getAndUpdate(n -> Math.max(0, n - 1)) == 0
           && r.left().getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
         return Optional.of(new RequestFault(r.kind(), r.message()));
       }

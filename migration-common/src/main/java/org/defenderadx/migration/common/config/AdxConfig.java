@@ -5,8 +5,21 @@ import java.net.URI;
 /**
  * The ADX database that holds the exported rows and the migration state.
  *
- * @param blobTargetBytes uncompressed bytes at which a window's blob is cut (a window larger than this is split)
+ * @param blobTargetBytes   uncompressed bytes at which a window's blob is cut (a window larger than this is split)
+ * @param maxInFlightBytes  bytes of blobs a node holds at once, fetched or being fetched and not yet confirmed by ADX,
+ *                          across all its tables; at least {@code blobTargetBytes}
  */
 public record AdxConfig(URI clusterUrl, URI ingestUrl, String database, IngestionMode ingestionMode,
-                        long blobTargetBytes, String authorityHost, String tenantId, CredentialConfig credential) {
+                        long blobTargetBytes, String authorityHost, String tenantId, CredentialConfig credential,
+                        long maxInFlightBytes) {
+
+  /** The default of {@code adx.maxInFlightSize}. */
+  public static final long DEFAULT_MAX_IN_FLIGHT_BYTES = 512_000_000L; // "512MB": sizes are decimal
+
+  /** With the default in-flight budget. */
+  public AdxConfig(URI clusterUrl, URI ingestUrl, String database, IngestionMode ingestionMode, long blobTargetBytes,
+                   String authorityHost, String tenantId, CredentialConfig credential) {
+    this(clusterUrl, ingestUrl, database, ingestionMode, blobTargetBytes, authorityHost, tenantId, credential,
+        Math.max(DEFAULT_MAX_IN_FLIGHT_BYTES, blobTargetBytes));
+  }
 }

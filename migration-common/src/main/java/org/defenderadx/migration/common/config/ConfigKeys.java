@@ -41,6 +41,8 @@ public final class ConfigKeys {
   public static final String ADX_DATABASE = "database";
   public static final String ADX_INGESTION_MODE = "ingestionMode";
   public static final String ADX_BLOB_TARGET_SIZE = "blobTargetSize";
+  /** Bytes of window blobs a node holds at once, not yet confirmed by ADX, across all its tables. */
+  public static final String ADX_MAX_IN_FLIGHT_SIZE = "maxInFlightSize";
 
   public static final String MIGRATION = "migration";
   public static final String SETTLE_LAG = "settleLag";
@@ -114,6 +116,7 @@ public final class ConfigKeys {
       "kind",
       "leaseTtl",
       "maxConcurrentCalls",
+      "maxInFlightSize",
       "members",
       "memberTimeout",
       "migration",

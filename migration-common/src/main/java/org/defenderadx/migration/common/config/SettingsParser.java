@@ -157,7 +157,7 @@ public final class SettingsParser {
 
   private AdxConfig adx(Node a) {
     a.allowOnly(ADX_CLUSTER_URL, ADX_INGEST_URL, ADX_DATABASE, ADX_INGESTION_MODE, ADX_BLOB_TARGET_SIZE,
-        AUTHORITY_HOST, TENANT_ID, CREDENTIAL);
+        ADX_MAX_IN_FLIGHT_SIZE, AUTHORITY_HOST, TENANT_ID, CREDENTIAL);
     URI cluster = a.uri(ADX_CLUSTER_URL, null);
     URI ingest = a.uri(ADX_INGEST_URL, cluster == null ? null : defaultIngestUrl(cluster).toString());
     String database = a.string(ADX_DATABASE, null);
@@ -168,6 +168,12 @@ public final class SettingsParser {
     }
     IngestionMode mode = a.parsed(ADX_INGESTION_MODE, "queued", IngestionMode::fromConfigName, IngestionMode.QUEUED);
     long blobTarget = a.size(ADX_BLOB_TARGET_SIZE, "100MB", 1L << 20, 4L << 30);
+    long maxInFlight = a.size(ADX_MAX_IN_FLIGHT_SIZE, "512MB", 1L << 20, 1L << 40);
+    if (maxInFlight < blobTarget) {
+      // A window reserves a whole blob's worth before its fetch: with less, no window could ever start.
+      problem(a.path(ADX_MAX_IN_FLIGHT_SIZE), "must be at least " + ADX_BLOB_TARGET_SIZE + " (" + blobTarget
+          + " bytes), since every window reserves that much before it is fetched");
+    }
     String authority = a.uri(AUTHORITY_HOST, DEFAULT_AUTHORITY).toString();
     CredentialConfig credential = credential(a.child(CREDENTIAL, true));
     String tenantId = a.string(TENANT_ID, "");
@@ -175,7 +181,7 @@ public final class SettingsParser {
         && credential.kind() != CredentialKind.MANAGED_IDENTITY) {
       problem(a.path(TENANT_ID), "is required for " + credential.kind().configName());
     }
-    return new AdxConfig(cluster, ingest, database, mode, blobTarget, authority, tenantId, credential);
+    return new AdxConfig(cluster, ingest, database, mode, blobTarget, authority, tenantId, credential, maxInFlight);
   }
 
   /** ADX's ingestion endpoint is the cluster host with an {@code ingest-} prefix; a local stand-in serves both. */

@@ -71,6 +71,7 @@ class SettingsParserTest {
     assertThat(t.authorityHost()).hasToString("https://login.microsoftonline.com");
     assertThat(s.adx().ingestUrl()).hasToString("https://ingest-mycluster.westeurope.kusto.windows.net");
     assertThat(s.adx().ingestionMode()).isEqualTo(IngestionMode.QUEUED);
+    assertThat(s.adx().maxInFlightBytes()).isEqualTo(512_000_000L);
     assertThat(s.migration().rowCap()).isEqualTo(100_000);
     assertThat(s.migration().byteCap()).isEqualTo(50_000_000L);
     assertThat(s.migration().settleLag()).isEqualTo(Duration.ofMinutes(5));
@@ -110,6 +111,20 @@ class SettingsParserTest {
             .anySatisfy(p -> assertThat(p).startsWith("adx.ingestionMode: ").contains("carrier-pigeon"))
             .anySatisfy(p -> assertThat(p).startsWith("tenants[0].api.flavour: ").contains("sentinel"))
             .hasSize(6));
+  }
+
+  @Test
+  void theInFlightBudgetMustHoldAtLeastOneBlob() {
+    Map<String, Object> root = minimal();
+    section(root, "adx").put("blobTargetSize", "100MB");
+    section(root, "adx").put("maxInFlightSize", "64MB");
+
+    assertThatThrownBy(() -> SettingsParser.parse(root, secrets))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).singleElement()
+            .satisfies(p -> assertThat(p).startsWith("adx.maxInFlightSize: ").contains("blobTargetSize")));
+
+    section(root, "adx").put("maxInFlightSize", "1GB");
+    assertThat(SettingsParser.parse(root, secrets).adx().maxInFlightBytes()).isEqualTo(1_000_000_000L);
   }
 
   @Test

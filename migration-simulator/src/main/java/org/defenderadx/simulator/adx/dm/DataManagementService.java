@@ -86,6 +86,7 @@ public final class DataManagementService implements AutoCloseable {
   private final List<Batch> sealed = new ArrayList<>();
   private final Map<String, Held> held = new java.util.HashMap<>();
   private final AtomicLong blobsIngested = new AtomicLong();
+  private final AtomicLong blobsReceived = new AtomicLong();
   private final AtomicLong bytesIngested = new AtomicLong();
   private volatile boolean closed;
 
@@ -118,6 +119,11 @@ public final class DataManagementService implements AutoCloseable {
       n += b.items.size();
     }
     return n;
+  }
+
+  /** Ingestion messages received so far (each send of a blob counts, whatever became of it). */
+  public long blobsReceived() {
+    return blobsReceived.get();
   }
 
   public long blobsIngested() {
@@ -179,6 +185,7 @@ public final class DataManagementService implements AutoCloseable {
       return;
     }
     held.put(h.messageId(), h);
+    blobsReceived.incrementAndGet();
     IngestionMessage m = h.message();
     Instant now = clock.instant();
     boolean alone = m.flushImmediately() || !m.ingestIfNotExists().isEmpty() || m.hasIngestByTag();

@@ -296,7 +296,7 @@ public final class SnapshotExporter {
         return;
       }
       ingestion.send(table.destinationTable(), c.blob(), id.shortHash(), WindowIngestion.sourceId(id.text(), runId, attempt),
-              progress.snapshotTime())
+              progress.snapshotTime(), id.text(), c.rows())
           .compose(ticket -> confirm(ticket, time.now().plus(options.confirmationTimeout())))
           .onComplete(ar -> {
             if (ar.failed()) {

@@ -1,5 +1,7 @@
 package org.defenderadx.migration.worker.export;
 
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -11,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import org.defenderadx.migration.common.kql.KustoTime;
 import org.defenderadx.migration.common.model.ConfigRowException;
 import org.defenderadx.migration.common.model.MigrationConfigRow;
@@ -26,6 +29,7 @@ import org.defenderadx.migration.worker.adx.AuditRecord;
 import org.defenderadx.migration.worker.adx.MigrationStateStore;
 import org.defenderadx.migration.worker.adx.WindowIngestion;
 import org.defenderadx.migration.worker.defender.Provenance;
+import org.defenderadx.migration.worker.quota.InFlightBytes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,16 +52,28 @@ public final class TableExporter {
   /**
    * @param pipelineDepth windows of one table fetched, sent and confirmed at once (commits stay in order); with a
    *                      depth of 1 a table's windows go strictly one after another
+   * @param recoveryWait  how long a send an earlier process made and left {@code Pending} is awaited before the
+   *                      window is sent again (under its tag); shorter than the confirmation timeout because such a
+   *                      send may never have reached the queue (the process died between the status entity and the
+   *                      queue message), see limit L1
    */
   public record Options(String node, Duration statusPollInterval, Duration confirmationTimeout, int maxSendAttempts,
-                        int planBatch, int pipelineDepth) {
+                        int planBatch, int pipelineDepth, Duration recoveryWait) {
+    public Options(String node, Duration statusPollInterval, Duration confirmationTimeout, int maxSendAttempts,
+                   int planBatch, int pipelineDepth) {
+      this(node, statusPollInterval, confirmationTimeout, maxSendAttempts, planBatch, pipelineDepth,
+          DEFAULT_RECOVERY_WAIT);
+    }
+
     public Options(String node, Duration statusPollInterval, Duration confirmationTimeout, int maxSendAttempts,
                    int planBatch) {
       this(node, statusPollInterval, confirmationTimeout, maxSendAttempts, planBatch, 4);
     }
 
+    public static final Duration DEFAULT_RECOVERY_WAIT = Duration.ofMinutes(15);
+
     public static Options defaults(String node) {
-      return new Options(node, Duration.ofSeconds(10), Duration.ofHours(2), 3, 64, 4);
+      return new Options(node, Duration.ofSeconds(10), Duration.ofHours(2), 3, 64, 4, DEFAULT_RECOVERY_WAIT);
     }
   }
 
@@ -68,9 +84,13 @@ public final class TableExporter {
   private final WindowPlanner planner;
   private final TimeSource time;
   private final Options options;
-  /** Set on shutdown: runs take no new windows, let those under way settle, commit what is confirmed, and end. */
+  /** Set to stop gracefully: runs take no new windows, let those under way settle, commit what is confirmed, and end. */
   private volatile boolean draining;
+  /** Set on shutdown: every run ends at once; windows under way are left uncommitted, nothing more is sent. */
+  private volatile boolean abandoned;
+  private final java.util.Set<Run> runs = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final SnapshotExporter snapshots;
+  private final InFlightBytes inFlightBytes;
 
   /** An exporter of incremental tables only: snapshot tables are refused, with a reason in the audit log. */
   public TableExporter(Vertx vertx, WindowFetcher fetcher, WindowIngestion ingestion, MigrationStateStore state,
@@ -81,6 +101,18 @@ public final class TableExporter {
   /** An exporter of every table: snapshot tables go to {@code snapshots} (which holds the snapshot cadence). */
   public TableExporter(Vertx vertx, WindowFetcher fetcher, WindowIngestion ingestion, MigrationStateStore state,
                        WindowPlanner planner, TimeSource time, Options options, SnapshotExporter snapshots) {
+    this(vertx, fetcher, ingestion, state, planner, time, options, snapshots, new InFlightBytes(Long.MAX_VALUE));
+  }
+
+  /**
+   * As above, with the node's budget of blob bytes in flight ({@code adx.maxInFlightSize}): each window reserves
+   * {@link WindowFetcher#blobTargetBytes()} before its fetch, keeps its blob's size once built, and frees it when
+   * ADX confirms the window or the window is given up.
+   */
+  public TableExporter(Vertx vertx, WindowFetcher fetcher, WindowIngestion ingestion, MigrationStateStore state,
+                       WindowPlanner planner, TimeSource time, Options options, SnapshotExporter snapshots,
+                       InFlightBytes inFlightBytes) {
+    this.inFlightBytes = inFlightBytes;
     this.snapshots = snapshots;
     this.vertx = vertx;
     this.fetcher = fetcher;
@@ -123,6 +155,14 @@ public final class TableExporter {
     }
     table.warnings().forEach(w -> LOG.warn("{}: {}", row.sourceTable(), w));
     Run run = new Run(tenant, table, row, horizonStart, closePoint, runId, guard);
+    runs.add(run);
+    run.done.future().onComplete(x -> {
+      runs.remove(run);
+      run.releaseAll();
+    });
+    if (abandoned) {
+      run.abandon();
+    }
     run.next();
     return run.done.future();
   }
@@ -130,6 +170,18 @@ public final class TableExporter {
   /** Stops every run of this exporter from taking new windows (graceful shutdown); see {@link Run#stopping()}. */
   public void drain() {
     draining = true;
+  }
+
+  /**
+   * Shutdown: every run ends now, with a failure saying so. Windows under way are released uncommitted: nothing is
+   * sent, confirmed or committed for them any more (during JVM shutdown the SDK refuses HTTP, so they could not be),
+   * and a restart finds their sends in the status table (docs/correctness.md, start-up recovery). Runs started later
+   * end at once too.
+   */
+  public void abandon() {
+    draining = true;
+    abandoned = true;
+    runs.forEach(Run::abandon);
   }
 
   private Future<Result> failTable(TenantContext tenant, MigrationConfigRow row, String runId, String reason) {
@@ -167,6 +219,7 @@ public final class TableExporter {
     int committed;
     Optional<Instant> pausedUntil = Optional.empty();
     Optional<String> failure = Optional.empty();
+    final Context context = vertx.getOrCreateContext();
 
     Run(TenantContext tenant, ResolvedTable table, MigrationConfigRow row, Instant horizonStart, Instant closePoint,
         String runId, CommitGuard guard) {
@@ -182,6 +235,14 @@ public final class TableExporter {
 
     boolean stopping() {
       return pausedUntil.isPresent() || failure.isPresent() || draining;
+    }
+
+    /** Ends the run now (shutdown); whatever completes later for it is ignored. */
+    synchronized void abandon() {
+      int underWay = working + (committing ? 1 : 0);
+      done.tryComplete(new Result(table.sourceTable(), row, rows, committed, false, Optional.empty(),
+          Optional.of("the node is stopping; " + underWay + " window(s) under way left uncommitted (a restart finds "
+              + "their sends)")));
     }
 
     void planMore() {
@@ -216,7 +277,7 @@ public final class TableExporter {
         }
         unit.state = UnitState.WORKING;
         working++;
-        fetch(unit);
+        reserve(unit);
       }
       maybeFinish();
     }
@@ -230,9 +291,36 @@ public final class TableExporter {
       return null;
     }
 
+    /** Waits for room for the window's blob in the node's budget, then fetches it. */
+    void reserve(Unit unit) {
+      inFlightBytes.acquire(fetcher.blobTargetBytes()).onComplete(ar -> context.runOnContext(v -> {
+        if (ar.failed()) {
+          settle(unit, () -> stop(unit.window, "no room for the window's blob: " + ar.cause().getMessage(),
+              FetchStats.none()));
+          return;
+        }
+        synchronized (this) {
+          unit.permit = ar.result();
+          if (done.future().isComplete()) {
+            unit.releaseBlob();
+            return;
+          }
+        }
+        fetch(unit);
+      }));
+    }
+
+    /** Gives back the room of every window still in the line (the run ended). */
+    synchronized void releaseAll() {
+      line.forEach(Unit::releaseBlob);
+    }
+
     void fetch(Unit unit) {
       Window window = unit.window;
       fetcher.fetch(tenant, table, window, WindowFetcher.query(table, window), unit.provenance()).onComplete(ar -> {
+        if (!(ar.succeeded() && ar.result() instanceof Fetched.Complete)) {
+          unit.releaseBlob(); // split, paused or failed: nothing of this fetch is kept
+        }
         if (ar.failed()) {
           settle(unit, () -> stop(window, "fetch failed: " + ar.cause(), FetchStats.none()));
           return;
@@ -257,13 +345,18 @@ public final class TableExporter {
           settle(unit, () -> stop(window, failed.reason(), failed.stats()));
         } else {
           CrashPoints.reach(CrashPoints.AFTER_FETCH);
-          deliver(unit, (Fetched.Complete) f, 0);
+          Fetched.Complete complete = (Fetched.Complete) f;
+          unit.keepBlob(complete.blob().length);
+          recover(unit, complete);
         }
       });
     }
 
     /** Applies a unit's outcome under the run's lock, then moves the line on. */
     void settle(Unit unit, Runnable change) {
+      if (abandoned) {
+        return;
+      }
       synchronized (this) {
         working--;
         change.run();
@@ -272,34 +365,86 @@ public final class TableExporter {
       next();
     }
 
-    void deliver(Unit unit, Fetched.Complete c, int attempt) {
+    /**
+     * Before a window is sent: an earlier process (crashed, or stopped) may have sent it already. Its newest send is
+     * found in the status table by id and awaited instead of sending the window again: confirmed, the window is
+     * committed without a send; failed (or never confirmed), it is sent under the next send number.
+     */
+    void recover(Unit unit, Fetched.Complete c) {
+      if (abandoned) {
+        return;
+      }
       if (c.rows() == 0) {
+        unit.releaseBlob();
         settle(unit, () -> unit.ready(c));
         return;
       }
-      ingestion.send(table.destinationTable(), c.blob(), unit.id.shortHash(),
-              WindowIngestion.sourceId(unit.id.text(), runId, attempt), c.window().lo())
+      ingestion.earlierSends(table.destinationTable(), unit.id.shortHash(), unit.id.text())
+          .otherwise(e -> {
+            if (abandoned) {
+              return WindowIngestion.Earlier.UNKNOWN; // the lookup was cut short by the shutdown
+            }
+            LOG.warn("{}: window {}: earlier sends could not be looked up ({}); sending it under a new id (ADX skips "
+                + "it if an earlier send landed)", table.sourceTable(), c.window(), e.getMessage());
+            return WindowIngestion.Earlier.UNKNOWN;
+          })
+          .onComplete(ar -> {
+            if (abandoned) {
+              return;
+            }
+            WindowIngestion.Earlier earlier = ar.result();
+            unit.earlier = earlier;
+            unit.sequence = Math.max(0, earlier.nextSequence());
+            if (earlier.latest().isEmpty()) {
+              deliver(unit, c, 0);
+              return;
+            }
+            WindowIngestion.Ticket ticket = earlier.latest().get();
+            LOG.info("{}: window {}: an earlier process sent it (source id {}); confirming that send instead of "
+                + "sending again", table.sourceTable(), c.window(), ticket.sourceId());
+            // Counted as the attempt before the first: a failed earlier send leaves this run all its attempts.
+            // Awaited for the recovery wait only: a Pending entity may belong to a send that never reached the queue.
+            confirm(ticket, time.now().plus(options.recoveryWait()))
+                .onComplete(status -> outcome(unit, c, -1, status, "the earlier send "));
+          });
+    }
+
+    void deliver(Unit unit, Fetched.Complete c, int attempt) {
+      if (abandoned) {
+        return;
+      }
+      UUID id = ingestion.sendId(unit.id.text(), runId, unit.earlier, unit.sequence++);
+      ingestion.send(table.destinationTable(), c.blob(), unit.id.shortHash(), id, c.window().lo(), unit.id.text(),
+              c.rows())
           .compose(ticket -> {
             CrashPoints.reach(CrashPoints.AFTER_SEND);
             return confirm(ticket, time.now().plus(options.confirmationTimeout()));
           })
-          .onComplete(ar -> {
-            if (ar.failed()) {
-              LOG.debug("{}: window {}: send or status failed", table.sourceTable(), c.window(), ar.cause());
-              retrySend(unit, c, attempt, "ingestion could not be confirmed: " + ar.cause());
-              return;
-            }
-            WindowIngestion.Status status = ar.result();
-            switch (status.state()) {
-              case SUCCEEDED, SKIPPED -> {
-                CrashPoints.reach(CrashPoints.AFTER_CONFIRM);
-                settle(unit, () -> unit.ready(c));
-              }
-              case FAILED -> retrySend(unit, c, attempt, "ADX reported the ingestion failed: " + status.details());
-              case PARTIALLY_SUCCEEDED -> quarantine(unit, c, status.details());
-              case PENDING -> retrySend(unit, c, attempt, "still pending after " + options.confirmationTimeout());
-            }
-          });
+          .onComplete(ar -> outcome(unit, c, attempt, ar, ""));
+    }
+
+    /** What became of a send of the window (this run's or an earlier process's). */
+    void outcome(Unit unit, Fetched.Complete c, int attempt, AsyncResult<WindowIngestion.Status> ar, String which) {
+      if (abandoned) {
+        return; // a send or status read cut short by the shutdown: nothing to retry, nothing to commit
+      }
+      if (ar.failed()) {
+        LOG.debug("{}: window {}: send or status failed", table.sourceTable(), c.window(), ar.cause());
+        retrySend(unit, c, attempt, which + "ingestion could not be confirmed: " + ar.cause());
+        return;
+      }
+      WindowIngestion.Status status = ar.result();
+      switch (status.state()) {
+        case SUCCEEDED, SKIPPED -> {
+          CrashPoints.reach(CrashPoints.AFTER_CONFIRM);
+          unit.releaseBlob(); // in ADX now; the commit needs only the counts
+          settle(unit, () -> unit.ready(c));
+        }
+        case FAILED -> retrySend(unit, c, attempt, which + "ADX reported the ingestion failed: " + status.details());
+        case PARTIALLY_SUCCEEDED -> quarantine(unit, c, status.details());
+        case PENDING -> retrySend(unit, c, attempt, which + "still pending after "
+            + (attempt < 0 ? options.recoveryWait() : options.confirmationTimeout()));
+      }
     }
 
     Future<WindowIngestion.Status> confirm(WindowIngestion.Ticket ticket, Instant deadline) {
@@ -308,6 +453,7 @@ public final class TableExporter {
 
     void retrySend(Unit unit, Fetched.Complete c, int attempt, String why) {
       if (attempt + 1 >= options.maxSendAttempts()) {
+        unit.releaseBlob();
         settle(unit, () -> stop(c.window(), why + " (after " + (attempt + 1) + " attempts; the watermark stays before "
             + "this window)", c.stats()));
         return;
@@ -322,6 +468,7 @@ public final class TableExporter {
     void quarantine(Unit unit, Fetched.Complete c, String details) {
       String why = "ADX ingested the window only partly (" + details + "); the window is quarantined, the watermark "
           + "held before it; run repair for this range";
+      unit.releaseBlob();
       LOG.error("{} (tenant '{}'): window {}: {}", table.sourceTable(), tenant.key(), c.window(), why);
       state.audit(List.of(audit("Quarantined", why, c.rows(), c.window().lo(), c.window().hi(), unit.id.text(),
               c.stats())))
@@ -332,6 +479,9 @@ public final class TableExporter {
     void tryCommit() {
       Unit head;
       synchronized (this) {
+        if (abandoned) {
+          return;
+        }
         if (committing || commitFailed || line.isEmpty() || line.peekFirst().state != UnitState.READY) {
           maybeFinish();
           return;
@@ -354,6 +504,9 @@ public final class TableExporter {
                 head.id.text(), c.stats())));
           })
           .onComplete(ar -> {
+            if (abandoned) {
+              return; // the commit was cut short by the shutdown, or landed: either way the restart reads the row
+            }
             synchronized (this) {
               committing = false;
               if (ar.failed()) {
@@ -411,6 +564,11 @@ public final class TableExporter {
       final WindowId id;
       UnitState state = UnitState.WAITING;
       Fetched.Complete complete;
+      /** Earlier sends of the window found before its first send in this run, and the next send's number. */
+      WindowIngestion.Earlier earlier = WindowIngestion.Earlier.UNKNOWN;
+      int sequence;
+      /** The window's room in the node's in-flight budget, from before its fetch until ADX confirms it. */
+      volatile InFlightBytes.Permit permit;
 
       Unit(Window window) {
         this.window = window;
@@ -422,8 +580,24 @@ public final class TableExporter {
       }
 
       void ready(Fetched.Complete c) {
-        complete = c;
+        // Without the blob: the window is confirmed, and its bytes no longer count against the budget.
+        complete = new Fetched.Complete(c.window(), new byte[0], c.rows(), c.uncompressedBytes(), c.stats());
         state = UnitState.READY;
+      }
+
+      /** Keeps only what the built blob takes of the room reserved for it. */
+      void keepBlob(long bytes) {
+        InFlightBytes.Permit p = permit;
+        if (p != null) {
+          p.shrinkTo(bytes);
+        }
+      }
+
+      void releaseBlob() {
+        InFlightBytes.Permit p = permit;
+        if (p != null) {
+          p.release();
+        }
       }
     }
   }

@@ -73,6 +73,11 @@ public final class WindowFetcher {
     this.serviceClock = serviceClock;
   }
 
+  /** Uncompressed bytes at which a window's blob is cut: the most one window's blob holds. */
+  public long blobTargetBytes() {
+    return blobTargetBytes;
+  }
+
   /** The KQL for a window of an incremental table. */
   public static String query(ResolvedTable table, Window window) {
     return HuntingQueries.window(table.sourceTable(), table.watermark(), window);

@@ -2,8 +2,7 @@ package org.defenderadx.migration.worker.node;
 
 import com.azure.core.http.HttpClient;
 import com.microsoft.azure.kusto.data.ClientFactory;
-import com.microsoft.azure.kusto.ingest.IngestClientFactory;
-import com.microsoft.azure.kusto.ingest.QueuedIngestClient;
+import com.microsoft.azure.kusto.ingest.IngestClient;
 import io.vertx.circuitbreaker.CircuitBreaker;
 import io.vertx.circuitbreaker.CircuitBreakerOptions;
 import io.vertx.core.Future;
@@ -13,14 +12,15 @@ import io.vertx.core.http.HttpClientOptions;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.defenderadx.migration.api.config.ConfigLoader;
 import org.defenderadx.migration.common.config.ClusterConfig;
-import org.defenderadx.migration.common.config.IngestionMode;
 import org.defenderadx.migration.common.config.MigrationSettings;
 import org.defenderadx.migration.common.config.TenantConfig;
 import org.defenderadx.migration.common.outcome.OutcomeClassifier;
@@ -34,6 +34,7 @@ import org.defenderadx.migration.common.window.WindowSplitter;
 import org.defenderadx.migration.worker.adx.AdxClient;
 import org.defenderadx.migration.worker.adx.AdxConnections;
 import org.defenderadx.migration.worker.adx.AdxRowAppender;
+import org.defenderadx.migration.worker.adx.IngestionClients;
 import org.defenderadx.migration.worker.adx.MigrationStateStore;
 import org.defenderadx.migration.worker.adx.WindowIngestion;
 import org.defenderadx.migration.worker.auth.AccessTokenSource;
@@ -47,6 +48,7 @@ import org.defenderadx.migration.worker.export.TableExporter;
 import org.defenderadx.migration.worker.export.TenantContext;
 import org.defenderadx.migration.worker.export.WindowFetcher;
 import org.defenderadx.migration.worker.lease.TableLeases;
+import org.defenderadx.migration.worker.quota.InFlightBytes;
 import org.defenderadx.migration.worker.quota.SharedCallBudget;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -84,10 +86,10 @@ public final class MigrationNode {
   }
 
   private final Vertx vertx;
-  private final QueuedIngestClient ingestClient;
+  private final IngestClient ingestClient;
   private final CoordinatorVerticle coordinator;
 
-  private MigrationNode(Vertx vertx, QueuedIngestClient ingestClient, CoordinatorVerticle coordinator) {
+  private MigrationNode(Vertx vertx, IngestClient ingestClient, CoordinatorVerticle coordinator) {
     this.vertx = vertx;
     this.ingestClient = ingestClient;
     this.coordinator = coordinator;
@@ -111,12 +113,12 @@ public final class MigrationNode {
       MigrationNode node = start(settings, Environment.production()).await(5, TimeUnit.MINUTES);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         // Straight to stdout as well: the logging backend may already be stopping with the JVM.
-        System.out.println("defender-adx-migration: shutting down, draining the tables in flight");
+        System.out.println("defender-adx-migration: shutting down; windows under way are released uncommitted");
         System.out.flush();
-        LOG.info("shutting down: no new work is taken; windows under way settle, confirmed ones are committed");
+        LOG.info("shutting down: no new work is taken; windows under way are released (a restart confirms them)");
         try {
-          node.stop().await(60, TimeUnit.SECONDS);
-          System.out.println("defender-adx-migration: drained and stopped");
+          node.stop().await(STOP_TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS);
+          System.out.println("defender-adx-migration: stopped");
           System.out.flush();
         } catch (Exception e) {
           LOG.warn("shutdown did not finish cleanly: {}", e.getMessage());
@@ -129,10 +131,6 @@ public final class MigrationNode {
   }
 
   public static Future<MigrationNode> start(MigrationSettings settings, Environment env) {
-    if (settings.adx().ingestionMode() != IngestionMode.QUEUED) {
-      return Future.failedFuture(new IllegalArgumentException("adx.ingestionMode: only 'queued' is supported by this "
-          + "version; '" + settings.adx().ingestionMode().configName() + "' is not yet"));
-    }
     return vertx(settings.cluster()).compose(vertx -> {
       try {
         return wire(vertx, settings, env).onFailure(e -> vertx.close());
@@ -148,9 +146,10 @@ public final class MigrationNode {
     WorkerExecutor sdkPool = vertx.createSharedWorkerExecutor("adx-sdk", 8);
     AdxClient adx = new AdxClient(ClientFactory.createClient(AdxConnections.engine(settings.adx())),
         settings.adx().database(), sdkPool);
-    QueuedIngestClient ingestClient = IngestClientFactory.createClient(AdxConnections.ingestion(settings.adx()));
     MigrationStateStore state = new MigrationStateStore(adx, new AdxRowAppender(adx));
-    WindowIngestion ingestion = new WindowIngestion(ingestClient, settings.adx().database(), sdkPool);
+    IngestionClients ingestionClients = IngestionClients.create(settings.adx(), adx, sdkPool);
+    IngestClient ingestClient = ingestionClients.client();
+    WindowIngestion ingestion = ingestionClients.ingestion();
 
     Map<String, TenantContext> tenants = new LinkedHashMap<>();
     for (TenantConfig t : settings.tenants()) {
@@ -177,7 +176,8 @@ public final class MigrationNode {
         SnapshotExporter.Options.defaults(env.nodeName(), settings.migration()));
     TableExporter exporter = new TableExporter(vertx, fetcher, ingestion, state,
         new WindowPlanner(new WindowGrid(settings.migration().windowGrid())), time,
-        TableExporter.Options.defaults(env.nodeName()), snapshots);
+        TableExporter.Options.defaults(env.nodeName()), snapshots,
+        new InFlightBytes(settings.adx().maxInFlightBytes()));
 
     TableLeases leases = new TableLeases(vertx);
     ClusterConfig cluster = settings.cluster();
@@ -214,15 +214,38 @@ public final class MigrationNode {
     return vertx;
   }
 
+  /** Each step of {@link #stop()} (undeploying, closing Vert.x) is bounded by this. */
+  static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
+
+  /**
+   * Stops the node: undeploys the verticles first (the table worker releases its runs and leases; continuations on a
+   * closed Vert.x would never run), then closes Vert.x and the ingest client. Runs on a thread of its own, outside
+   * Vert.x, since closing Vert.x from one of its own threads would wait on itself.
+   */
   public Future<Void> stop() {
-    return vertx.close().eventually(() -> {
+    io.vertx.core.Promise<Void> stopped = io.vertx.core.Promise.promise();
+    Thread stopper = new Thread(() -> {
+      try {
+        List<Future<Void>> undeployed = new ArrayList<>();
+        vertx.deploymentIDs().forEach(id -> undeployed.add(vertx.undeploy(id)));
+        Future.join(undeployed).await(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (Exception e) {
+        LOG.warn("undeploying did not finish cleanly: {}", e.getMessage());
+      }
+      try {
+        vertx.close().await(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (Exception e) {
+        LOG.warn("closing Vert.x did not finish cleanly: {}", e.getMessage());
+      }
       try {
         ingestClient.close();
       } catch (Exception e) {
         LOG.debug("closing the ingest client: {}", e.getMessage());
       }
-      return Future.succeededFuture();
-    });
+      stopped.complete();
+    }, "migration-node-stop");
+    stopper.start();
+    return stopped.future();
   }
 
   private static String hostName() {

@@ -51,21 +51,23 @@ public final class TableWorkerVerticle extends VerticleBase {
   }
 
   /**
-   * Graceful shutdown: take no more work, let the windows under way settle (what ADX confirmed is committed, nothing
-   * new is started), reply to the coordinator, and release the leases; bounded by {@link #DRAIN_TIMEOUT}.
+   * Shutdown: take no more work and end every table run at once, leaving its windows under way uncommitted (a restart
+   * finds their sends and confirms them, docs/correctness.md); reply to the coordinator and release the leases,
+   * bounded by {@link #STOP_TIMEOUT}. Waiting for the windows to settle would be in vain: during JVM shutdown the SDK
+   * can neither send nor confirm.
    */
   @Override
   public Future<?> stop() {
-    exporter.drain();
     List<Future<Void>> pending = new java.util.ArrayList<>();
     inFlight.forEach(p -> pending.add(p.future()));
-    LOG.info("draining: {} table(s) in flight", pending.size());
+    LOG.info("stopping: {} table run(s) in flight released", pending.size());
+    exporter.abandon();
     return consumer.unregister()
-        .compose(v -> Future.join(pending).timeout(DRAIN_TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS))
+        .compose(v -> Future.join(pending).timeout(STOP_TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS))
         .otherwiseEmpty();
   }
 
-  static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(45);
+  static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
 
   private void handle(Message<JsonObject> message) {
     TableWork work = TableWork.fromJson(message.body());
@@ -92,9 +94,10 @@ public final class TableWorkerVerticle extends VerticleBase {
     inFlight.add(settled);
     exporter.run(tenant, row, work.horizonStart(), work.closePoint(), work.runId(), guard).onComplete(ar -> {
       vertx.cancelTimer(renewal);
-      leases.release(key, work.leaseId());
-      inFlight.remove(settled);
-      settled.complete();
+      leases.release(key, work.leaseId()).onComplete(x -> {
+        inFlight.remove(settled);
+        settled.complete();
+      });
       if (ar.failed()) {
         reply(message, failed(work, String.valueOf(ar.cause())));
         return;

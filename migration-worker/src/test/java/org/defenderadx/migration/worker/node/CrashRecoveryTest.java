@@ -95,28 +95,64 @@ class CrashRecoveryTest {
   }
 
   @Test
-  void sigtermStopsTheNodeWhichExitsAndTheRestartEndsExact() throws Exception {
+  void aWindowLeftPendingByACrashIsConfirmedAndCommittedWithoutBeingSentAgain() throws Exception {
+    // GIVEN ingestion slow enough (12 simulated minutes, 12 s here) that a send is still pending when the node,
+    // killed right after sending its first window, has been started again
     env.configureIncremental(List.of(TABLE));
+    env.adx.faults().delayDataManagement(Duration.ofMinutes(12)); // less than the node's recovery wait
     Path config = writeConfig();
     Path trustStore = trustStore();
+    Process first = launch(config, trustStore, CrashPoints.AFTER_SEND + ":1");
+    assertThat(watch(first, CrashPoints.MARKER + CrashPoints.AFTER_SEND).get(3, TimeUnit.MINUTES)).isTrue();
+    first.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+    long sentBeforeTheCrash = env.adx.dataManagement().blobsReceived();
+    assertThat(env.adx.dataManagement().pendingBlobs()).as("sends left pending by the crash").isPositive();
+    env.adx.faults().delayDataManagement(Duration.ZERO); // later sends land at once; the pending ones keep waiting
 
-    Process first = launch(config, trustStore, "");
-    watch(first, "never printed");
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-    while (watermark().equals(Instant.EPOCH) && System.nanoTime() < deadline) {
-      await(env.vertx.timer(100));
-    }
-    assertThat(watermark()).as("the first node committed something").isAfter(Instant.EPOCH);
-    first.destroy(); // SIGTERM
-
-    assertThat(first.waitFor(90, TimeUnit.SECONDS)).as("the node exits by itself after SIGTERM").isTrue();
-    assertThat(first.exitValue()).as("terminated by the signal, after its shutdown hook").isEqualTo(143);
-
+    // WHEN the node is started again
     Process second = launch(config, trustStore, "");
-    watch(second, "never printed");
+    CompletableFuture<Boolean> recovered = watch(second, "an earlier process sent it");
+    Instant watermark = awaitCaughtUp();
+    second.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+
+    // THEN it waited for the earlier sends and committed them: every window was sent exactly once
+    assertThat(recovered.getNow(false)).as("the restarted node found the earlier sends").isTrue();
+    assertThat(sentBeforeTheCrash).isPositive();
+    List<Map<String, Object>> windows = await(env.adxClient.query(
+        "MigrationAuditLog | where Status == 'Succeeded' and RecordCount > 0 | summarize by WindowId"));
+    assertThat(env.adx.dataManagement().blobsReceived()).as("sends at the stand-in: one per window with rows")
+        .isEqualTo(windows.size());
+    assertThat(await(env.adxClient.query("MigrationAuditLog | where Status == 'Retried'"))).isEmpty();
+    env.assertExact(TABLE, TABLE + "Raw", watermark);
+  }
+
+  @Test
+  void streamingModeKilledBetweenSendAndCommitDoesNotStreamTheWindowsAgain() throws Exception {
+    // GIVEN a node streaming its windows (no tags), killed after its second window was streamed, before its commit
+    env.configureIncremental(List.of(TABLE));
+    Path config = writeConfig("streaming");
+    Path trustStore = trustStore();
+    Process first = launch(config, trustStore, CrashPoints.AFTER_SEND + ":2");
+    assertThat(watch(first, CrashPoints.MARKER + CrashPoints.AFTER_SEND).get(3, TimeUnit.MINUTES)).isTrue();
+    first.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+
+    // WHEN it is started again
+    Process second = launch(config, trustStore, "");
+    CompletableFuture<Boolean> foundByProvenance = watch(second, "found by provenance");
+    Instant watermark = awaitCaughtUp();
+    second.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+
+    // THEN the windows streamed before the crash were found in ADX by provenance, not streamed again: exact
+    assertThat(foundByProvenance.getNow(false)).as("a window was found already in ADX").isTrue();
+    assertThat(env.adx.dataManagement().blobsReceived()).as("nothing went through queued ingestion").isZero();
+    env.assertExact(TABLE, TABLE + "Raw", watermark);
+  }
+
+  /** Waits until the table's watermark reaches the last closed day, and returns it. */
+  private Instant awaitCaughtUp() throws Exception {
     WindowGrid grid = new WindowGrid(Duration.ofDays(1));
     Instant watermark = Instant.EPOCH;
-    deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
     while (System.nanoTime() < deadline) {
       watermark = watermark();
       if (!watermark.isBefore(grid.cellStart(env.time.now().minus(Duration.ofMinutes(5))))) {
@@ -124,10 +160,47 @@ class CrashRecoveryTest {
       }
       await(env.vertx.timer(500));
     }
-    second.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
     assertThat(watermark).as("the restarted node caught up")
         .isAfterOrEqualTo(grid.cellStart(env.time.now().minus(Duration.ofMinutes(5))).minus(Duration.ofDays(1)));
+    return watermark;
+  }
+
+  @Test
+  void sigtermStopsTheNodeWithinSecondsAndTheRestartEndsExact() throws Exception {
+    // GIVEN a node exporting while ingestion takes 5 simulated minutes, so windows are under way at any moment
+    env.configureIncremental(List.of(TABLE));
+    env.adx.faults().delayDataManagement(Duration.ofMinutes(5));
+    Path config = writeConfig();
+    Path trustStore = trustStore();
+    Process first = launch(config, trustStore, "");
+    CompletableFuture<Boolean> hookRan = watch(first, "defender-adx-migration: stopped");
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+    while (watermark().equals(Instant.EPOCH) && System.nanoTime() < deadline) {
+      await(env.vertx.timer(100));
+    }
+    assertThat(watermark()).as("the first node committed something").isAfter(Instant.EPOCH);
+
+    // WHEN it gets SIGTERM (kill, not Process.destroy, which would close our end of its output)
+    long signalled = System.nanoTime();
+    assertThat(new ProcessBuilder("kill", "-TERM", Long.toString(first.pid())).start().waitFor()).isZero();
+
+    // THEN it exits within seconds, through its shutdown hook, killed by the signal
+    assertThat(first.waitFor(30, TimeUnit.SECONDS)).as("the node exits by itself after SIGTERM").isTrue();
+    long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - signalled);
+    assertThat(tookMillis).as("milliseconds from SIGTERM to exit").isLessThan(10_000);
+    assertThat(first.exitValue()).as("terminated by the signal, after its shutdown hook").isEqualTo(143);
+    assertThat(hookRan.get(10, TimeUnit.SECONDS)).as("the shutdown hook stopped the node").isTrue();
+
+    // AND a restart ends exact
+    env.adx.faults().delayDataManagement(Duration.ZERO);
+    Process second = launch(config, trustStore, "");
+    watch(second, "never printed");
+    Instant watermark = awaitCaughtUp();
+    second.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
     env.assertExact(TABLE, TABLE + "Raw", watermark);
+    List<Map<String, Object>> twice = await(env.adxClient.query(
+        "MigrationAuditLog | where Status == 'Succeeded' | summarize n = count() by WindowId | where n > 1"));
+    assertThat(twice).as("windows committed more than once").isEmpty();
   }
 
   private Instant watermark() throws Exception {
@@ -136,6 +209,10 @@ class CrashRecoveryTest {
   }
 
   private Path writeConfig() throws Exception {
+    return writeConfig("queued");
+  }
+
+  private Path writeConfig(String ingestionMode) throws Exception {
     String yaml = String.join("\n",
         "tenants:",
         "  - key: \"\"",
@@ -151,6 +228,7 @@ class CrashRecoveryTest {
         "adx:",
         "  clusterUrl: " + env.adx.url(),
         "  database: " + StandIns.DATABASE,
+        "  ingestionMode: " + ingestionMode,
         "  credential:",
         "    kind: none",
         "migration:",

@@ -1,7 +1,6 @@
 package org.defenderadx.migration.worker.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.defenderadx.migration.worker.testing.StandIns.await;
 
 import io.vertx.core.Vertx;
@@ -22,6 +21,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** A node built from configuration alone (as the service starts) exports its tables exactly. */
 @Timeout(value = 6, unit = TimeUnit.MINUTES)
@@ -75,11 +76,27 @@ class MigrationNodeTest {
     }
   }
 
-  @Test
-  void anIngestionModeThisVersionCannotDoStopsStartUpWithTheKey() {
-    assertThatThrownBy(() -> await(MigrationNode.start(settings("streaming"),
-        new MigrationNode.Environment(env.time, Optional.empty(), "node-1"))))
-        .hasMessageContaining("adx.ingestionMode");
+  @ParameterizedTest
+  @ValueSource(strings = {"streaming", "managed-streaming"})
+  void aNodeInAStreamingModeExportsEveryTableExactlyWithoutQueuedIngestion(String mode) throws Exception {
+    env.configureIncremental(TABLES);
+    MigrationNode node = await(MigrationNode.start(settings(mode),
+        new MigrationNode.Environment(env.time, Optional.of(Simulators.trusting(env.sim)), "node-1")));
+    try {
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
+      while (!caughtUp(node.coordinator().lastOutcomes()) && System.nanoTime() < deadline) {
+        await(env.vertx.timer(500));
+      }
+      Map<String, TableOutcome> outcomes = node.coordinator().lastOutcomes();
+      assertThat(caughtUp(outcomes)).as("outcomes %s", outcomes).isTrue();
+      for (String table : TABLES) {
+        env.assertExact(table, table + "Raw",
+            outcomes.get(TableLeases.key("", table)).watermark().orElseThrow());
+      }
+      assertThat(env.adx.dataManagement().blobsReceived()).as("blobs queued (the rows were streamed)").isZero();
+    } finally {
+      await(node.stop());
+    }
   }
 
   private static boolean caughtUp(Map<String, TableOutcome> outcomes) {

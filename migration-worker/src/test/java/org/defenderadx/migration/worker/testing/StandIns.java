@@ -30,12 +30,14 @@ import org.defenderadx.migration.common.window.WindowSplitter;
 import org.defenderadx.migration.worker.adx.AdxClient;
 import org.defenderadx.migration.worker.adx.AdxConnections;
 import org.defenderadx.migration.worker.adx.AdxRowAppender;
+import org.defenderadx.migration.worker.adx.IngestionStatusTable;
 import org.defenderadx.migration.worker.adx.MigrationStateStore;
 import org.defenderadx.migration.worker.adx.WindowIngestion;
 import org.defenderadx.migration.worker.defender.HuntingClient;
 import org.defenderadx.migration.worker.export.ServiceClock;
 import org.defenderadx.migration.worker.export.TableExporter;
 import org.defenderadx.migration.worker.export.WindowFetcher;
+import org.defenderadx.migration.worker.quota.InFlightBytes;
 import org.defenderadx.migration.worker.quota.SharedCallBudget;
 import org.defenderadx.simulator.adx.AdxStandIn;
 import org.defenderadx.simulator.adx.AdxStandInOptions;
@@ -65,6 +67,8 @@ public final class StandIns implements AutoCloseable {
   public final WorkerExecutor sdkPool;
   public final AdxRowAppender appender;
   public final MigrationStateStore state;
+  /** The ingestion status table read by id, as a node reads it to find an earlier process's sends. */
+  public final IngestionStatusTable statusTable;
   public final ServiceClock serviceClock = new ServiceClock();
 
   private StandIns(Vertx vertx, java.util.function.UnaryOperator<DefenderSimConfig.Builder> simulator)
@@ -84,6 +88,8 @@ public final class StandIns implements AutoCloseable {
       await(adxClient.mgmt(command));
     }
     appender = new AdxRowAppender(adxClient);
+    statusTable = new IngestionStatusTable(new AdxClient(
+        ClientFactory.createClient(AdxConnections.ingestion(adxConfig)), DATABASE, sdkPool), sdkPool);
     state = new MigrationStateStore(adxClient, appender);
   }
 
@@ -135,9 +141,14 @@ public final class StandIns implements AutoCloseable {
 
   /** An exporter running on another Vert.x (a clustered node). */
   public TableExporter exporter(Vertx vertx, String node) {
-    return new TableExporter(vertx, fetcher(vertx), new WindowIngestion(ingestClient, DATABASE, sdkPool), state,
-        new WindowPlanner(new WindowGrid(Duration.ofDays(1))), time,
-        new TableExporter.Options(node, Duration.ofSeconds(5), Duration.ofHours(1), 3, 64));
+    return exporter(vertx, node, new InFlightBytes(Long.MAX_VALUE));
+  }
+
+  /** An exporter whose windows share {@code inFlight} (blobs of 100 MB at most are reserved before each fetch). */
+  public TableExporter exporter(Vertx vertx, String node, InFlightBytes inFlight) {
+    return new TableExporter(vertx, fetcher(vertx), new WindowIngestion(ingestClient, DATABASE, sdkPool, statusTable),
+        state, new WindowPlanner(new WindowGrid(Duration.ofDays(1))), time,
+        new TableExporter.Options(node, Duration.ofSeconds(5), Duration.ofHours(1), 3, 64), null, inFlight);
   }
 
   /**

@@ -1,0 +1,80 @@
+package org.defenderadx.migration.worker.export;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.defenderadx.migration.worker.testing.StandIns.await;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.defenderadx.migration.common.model.MigrationConfigRow;
+import org.defenderadx.migration.common.window.WindowSchedule;
+import org.defenderadx.migration.worker.quota.InFlightBytes;
+import org.defenderadx.migration.worker.testing.StandIns;
+import org.defenderadx.migration.worker.testing.TenantFixture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The node's budget of blob bytes in flight holds across tables, and windows that wait for room still land once. */
+@Timeout(value = 8, unit = TimeUnit.MINUTES)
+class InFlightBudgetExportTest {
+
+  private static final List<String> TABLES = List.of("DeviceLogonEvents", "DeviceInfo");
+
+  private StandIns env;
+
+  @BeforeEach
+  void start() throws Exception {
+    env = StandIns.start(Vertx.vertx());
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    env.close();
+  }
+
+  @Test
+  void aBudgetOfOneBlobKeepsOneWindowInFlightAcrossTablesAndBothEndExact() throws Exception {
+    // GIVEN two tables exported at once by exporters sharing a budget of one blob (each window reserves the 100 MB
+    // blob target before its fetch), and ingestion slow enough (2 simulated minutes) to see what is in flight
+    env.configureIncremental(TABLES);
+    env.adx.faults().delayDataManagement(Duration.ofMinutes(2));
+    InFlightBytes budget = new InFlightBytes(100L * 1024 * 1024);
+    TenantContext tenant = TenantFixture.context(env.vertx, env.sim, env.time, "", "graph");
+    WindowSchedule schedule = WindowSchedule.thirtyDays(Duration.ofHours(1), Duration.ofMinutes(5));
+    Instant start = env.time.now().minus(Duration.ofDays(6));
+    Instant close = schedule.closePoint(env.time.now(), Optional.empty(), Duration.ZERO);
+    AtomicInteger mostPending = new AtomicInteger();
+    long sampler = env.vertx.setPeriodic(20, id -> mostPending.accumulateAndGet(
+        env.adx.dataManagement().pendingBlobs(), Math::max));
+
+    // WHEN both run
+    List<Future<TableExporter.Result>> runs = new ArrayList<>();
+    for (MigrationConfigRow row : await(env.state.latest()).rows()) {
+      runs.add(env.exporter(env.vertx, "test-node", budget).run(tenant, row, start, close, "run-1"));
+    }
+    await(Future.all(runs));
+    env.vertx.cancelTimer(sampler);
+
+    // THEN never more than one blob was at the stand-in at once, windows waited for room, all room was given back,
+    // and both tables are exact
+    assertThat(mostPending.get()).as("blobs awaiting ingestion at once").isEqualTo(1);
+    assertThat(budget.waitedTotal()).as("windows that waited for room").isPositive();
+    assertThat(budget.peak()).isLessThanOrEqualTo(budget.capacity());
+    assertThat(budget.inUse()).as("room still held after the runs").isZero();
+    for (Future<TableExporter.Result> f : runs) {
+      TableExporter.Result result = f.result();
+      assertThat(result.failure()).as(result.sourceTable()).isEmpty();
+      assertThat(result.caughtUp()).isTrue();
+      env.assertExact(result.sourceTable(), result.row().destinationTable(), result.row().lastRefreshed().orElseThrow(),
+          start);
+    }
+  }
+}
