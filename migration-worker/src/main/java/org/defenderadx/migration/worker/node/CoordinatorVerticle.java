@@ -19,6 +19,7 @@ import org.defenderadx.migration.common.window.WindowSchedule;
 import org.defenderadx.migration.worker.adx.MigrationStateStore;
 import org.defenderadx.migration.worker.export.ServiceClock;
 import org.defenderadx.migration.worker.lease.TableLeases;
+import org.defenderadx.migration.worker.ops.OpsHolds;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +44,7 @@ public final class CoordinatorVerticle extends VerticleBase {
   private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
   private final Map<String, TableOutcome> lastOutcomes = new ConcurrentHashMap<>();
   private long timer;
+  private OpsHolds holds;
 
   public CoordinatorVerticle(MigrationStateStore state, TableLeases leases, Set<String> tenantKeys,
                              WindowSchedule schedule, ServiceClock serviceClock, TimeSource time, Duration cycle,
@@ -60,6 +62,7 @@ public final class CoordinatorVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    holds = new OpsHolds(vertx);
     timer = vertx.setPeriodic(0, time.realDelayMillis(cycle), id -> runCycle());
     return Future.succeededFuture();
   }
@@ -76,24 +79,47 @@ public final class CoordinatorVerticle extends VerticleBase {
   }
 
   private void runCycle() {
-    state.latest().onFailure(e -> LOG.error("cannot read the migration configuration: {}", e.getMessage()))
-        .onSuccess(rows -> {
+    runCycle(java.util.Optional.empty(), java.util.Optional.empty());
+  }
+
+  /**
+   * Plans a cycle now (ops {@code run-now}) for the active tables matching the tenant and table (all when empty);
+   * returns the tables handed to dispatch, {@code tenant|table}. Where only one coordinator is active, gate this
+   * with that.
+   */
+  public Future<java.util.List<String>> runNow(java.util.Optional<String> tenantKey,
+                                               java.util.Optional<String> table) {
+    return runCycle(tenantKey, table);
+  }
+
+  private Future<java.util.List<String>> runCycle(java.util.Optional<String> tenantKey,
+                                                  java.util.Optional<String> table) {
+    return state.latest().onFailure(e -> LOG.error("cannot read the migration configuration: {}", e.getMessage()))
+        .map(rows -> {
           rows.bad().forEach(b -> LOG.error("{}: configuration row not usable: {}", b.sourceTable(), b.reason()));
           String runId = UUID.randomUUID().toString();
+          java.util.List<String> started = new java.util.ArrayList<>();
           for (MigrationConfigRow row : rows.rows()) {
-            if (row.active() && tenantKeys.contains(row.tenantId())) {
-              dispatch(row, runId);
+            if (row.active() && tenantKeys.contains(row.tenantId())
+                && tenantKey.map(row.tenantId()::equals).orElse(true)
+                && table.map(row.sourceTable()::equals).orElse(true) && dispatch(row, runId)) {
+              started.add(TableLeases.key(row.tenantId(), row.sourceTable()));
             }
           }
+          return started;
         });
   }
 
-  private void dispatch(MigrationConfigRow row, String runId) {
+  /** False when the table is already in flight from this coordinator. */
+  private boolean dispatch(MigrationConfigRow row, String runId) {
     String key = TableLeases.key(row.tenantId(), row.sourceTable());
     if (!inFlight.add(key)) {
-      return;
+      return false;
     }
-    leases.acquire(key, leaseTtl).onComplete(ar -> {
+    leases.acquire(key, leaseTtl).compose(id -> id == null ? Future.succeededFuture((String) null)
+        // Checked under the lease: a pause or configuration change by an ops command holds the table back.
+        : holds.blocking(row.tenantId(), row.sourceTable()).compose(held -> held == null
+            ? Future.succeededFuture(id) : leases.release(key, id).map((String) null))).onComplete(ar -> {
       if (ar.failed() || ar.result() == null) {
         inFlight.remove(key); // held elsewhere in the cluster, or the map was unreachable: next cycle
         return;
@@ -123,5 +149,6 @@ public final class CoordinatorVerticle extends VerticleBase {
             }
           });
     });
+    return true;
   }
 }

@@ -47,6 +47,15 @@ import org.defenderadx.migration.worker.export.SnapshotExporter;
 import org.defenderadx.migration.worker.export.TableExporter;
 import org.defenderadx.migration.worker.export.TenantContext;
 import org.defenderadx.migration.worker.export.WindowFetcher;
+import org.defenderadx.migration.worker.export.CommittedWindows;
+import org.defenderadx.migration.worker.export.HourlyCounts;
+import org.defenderadx.migration.worker.export.Repairer;
+import org.defenderadx.migration.worker.export.Verifier;
+import org.defenderadx.migration.worker.ops.OpsCommands;
+import org.defenderadx.migration.worker.ops.OpsHolds;
+import org.defenderadx.migration.worker.ops.OpsToken;
+import org.defenderadx.migration.worker.ops.OpsVerticle;
+import org.defenderadx.migration.common.config.MigrationTuning;
 import org.defenderadx.migration.worker.lease.TableLeases;
 import org.defenderadx.migration.worker.quota.SharedCallBudget;
 import org.slf4j.Logger;
@@ -184,13 +193,42 @@ public final class MigrationNode {
             settings.migration().settleLag()),
         serviceClock, time, settings.migration().cycleInterval(), LEASE_TTL, WORK_TIMEOUT);
     TableWorkerVerticle worker = new TableWorkerVerticle(exporter, tenants, leases, LEASE_TTL, env.nodeName());
+    java.util.concurrent.atomic.AtomicReference<String> workerId = new java.util.concurrent.atomic.AtomicReference<>();
+    OpsVerticle ops = ops(vertx, settings, env, adx, state, fetcher, ingestion, leases, tenants, coordinator,
+        serviceClock, () -> {
+          String id = workerId.getAndSet(null);
+          return id == null ? Future.succeededFuture(false) : vertx.undeploy(id).map(true);
+        });
     return vertx.deployVerticle(worker)
-        .compose(id -> vertx.deployVerticle(coordinator))
+        .compose(id -> {
+          workerId.set(id);
+          return vertx.deployVerticle(coordinator);
+        })
+        .compose(id -> vertx.deployVerticle(ops))
         .map(id -> {
           LOG.info("node {} started: {} tenant(s), database {} on {}", env.nodeName(), tenants.size(),
               settings.adx().database(), settings.adx().clusterUrl());
           return new MigrationNode(vertx, ingestClient, coordinator);
         });
+  }
+
+  /** The ops commands (migrationctl); drain undeploys this node's table worker, which lets its windows settle. */
+  private static OpsVerticle ops(Vertx vertx, MigrationSettings settings, Environment env, AdxClient adx,
+                                 MigrationStateStore state, WindowFetcher fetcher, WindowIngestion ingestion,
+                                 TableLeases leases, Map<String, TenantContext> tenants,
+                                 CoordinatorVerticle coordinator, ServiceClock serviceClock,
+                                 java.util.function.Supplier<Future<Boolean>> drain) {
+    TimeSource time = env.time();
+    Verifier verifier = new Verifier(new HourlyCounts(fetcher, adx), time, MigrationTuning.HORIZON);
+    Repairer repairer = new Repairer(vertx, fetcher, ingestion, adx, new CommittedWindows(adx), verifier, state, time,
+        Repairer.Options.defaults(env.nodeName()));
+    OpsCommands commands = new OpsCommands(vertx, state, new AdxRowAppender(adx), adx, leases, new OpsHolds(vertx),
+        tenants, verifier, repairer, new WindowPlanner(new WindowGrid(settings.migration().windowGrid())),
+        new WindowSchedule(settings.migration().initialLookback(), Duration.ofMinutes(10),
+            settings.migration().settleLag()),
+        serviceClock, time, coordinator::runNow, drain,
+        OpsCommands.Options.defaults(env.nodeName(), settings.migration().settleLag()));
+    return new OpsVerticle(commands, new OpsToken(settings.ops().token()));
   }
 
   private static Future<Vertx> vertx(ClusterConfig cluster) {
