@@ -21,6 +21,7 @@ import java.util.function.Function;
 import org.defenderadx.migration.api.bus.Addresses;
 import org.defenderadx.migration.api.bus.OpsReply;
 import org.defenderadx.migration.api.bus.OpsRequest;
+import org.defenderadx.migration.api.bus.OpsTime;
 import org.defenderadx.migration.common.config.ConfigKeys;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -197,8 +198,10 @@ public final class Migrationctl implements Callable<Integer> {
       return OpsRequest.empty(requestedBy());
     }
 
-    Instant time(String text) {
-      return Times.parse(text, Instant.now());
+    /** Checks the syntax here; the node resolves it against the service clock. */
+    String time(String text) {
+      OpsTime.parse(text, Instant.now());
+      return text.trim();
     }
 
     /** Sends a command and prints its reply with {@code render} (table output) or as JSON. */
@@ -567,8 +570,8 @@ public final class Migrationctl implements Callable<Integer> {
 
   @Command(name = "audit", description = "Recent MigrationAuditLog rows, newest first.")
   static final class Audit extends Verb {
-    @Option(names = "--since", paramLabel = "TIME", defaultValue = "1h",
-        description = "From when: ISO instant, date, or a span back from now (default: ${DEFAULT-VALUE})")
+    @Option(names = "--since", paramLabel = "TIME",
+        description = "From when: ISO instant, date, or a span back from now (default: 1h)")
     String since;
     @Option(names = "--table", paramLabel = "TABLE", description = "Only this source table")
     String table;
@@ -581,7 +584,7 @@ public final class Migrationctl implements Callable<Integer> {
     @Override
     int run(OpsClient client) throws Exception {
       return send(client, Addresses.OPS_AUDIT, new OpsRequest(Optional.ofNullable(tenant), Optional.ofNullable(table),
-          Optional.of(time(since)), Optional.empty(), Optional.empty(), false, limit, requestedBy(), ""), reply -> {
+          Optional.ofNullable(since).map(this::time), Optional.empty(), Optional.empty(), false, limit, requestedBy(), ""), reply -> {
         TextTable t = new TextTable("TIMESTAMP", "STATUS", "TENANT", "TABLE", "WINDOW START", "WINDOW END", "ROWS",
             "CALLS", "NODE", "REASON");
         for (Object o : reply.data().getJsonArray("rows", new JsonArray())) {
@@ -616,13 +619,13 @@ public final class Migrationctl implements Callable<Integer> {
           Long eta = j.getLong("etaSeconds");
           t.row(StatusView.tenant(j.getString("tenantKey")), j.getString("sourceTable"), j.getString("kind"),
               j.getString("watermark"), j.getValue("windows"), j.getValue("estimatedCalls"),
-              j.getValue("firstWindow"), j.getValue("lastWindowEnd"), eta == null ? "-" : Times.span(eta));
+              j.getValue("firstWindow"), j.getValue("lastWindowEnd"), eta == null ? "-" : OpsTime.span(eta));
         }
         TextTable q = new TextTable("TENANT", "CALLS (MIN)", "CALLS/MIN QUOTA", "ETA");
         for (Object o : reply.data().getJsonArray("tenants", new JsonArray())) {
           JsonObject j = (JsonObject) o;
           q.row(StatusView.tenant(j.getString("key")), j.getValue("estimatedCalls"), j.getValue("callsPerMinute"),
-              Times.span(j.getLong("etaSeconds")));
+              OpsTime.span(j.getLong("etaSeconds")));
         }
         return t.render() + "\n" + q.render();
       });

@@ -106,6 +106,8 @@ public final class OpsClient implements AutoCloseable {
     hz.setClusterName(target.name());
     hz.setLiteMember(true);
     hz.setInstanceName("migrationctl-" + UUID.randomUUID());
+    // Vert.x takes over an instance it did not start only if the instance carries its node id.
+    hz.getMemberAttributeConfig().setAttribute("__vertx.nodeId", UUID.randomUUID().toString());
     hz.setProperty("hazelcast.phone.home.enabled", "false");
     hz.setProperty("hazelcast.logging.type", System.getProperty("hazelcast.logging.type", "none"));
     hz.setProperty("hazelcast.shutdownhook.enabled", "false");

@@ -2,6 +2,7 @@ package org.defenderadx.migration.api.cli;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import org.defenderadx.migration.api.bus.OpsTime;
 import java.util.Locale;
 
 /**
@@ -44,7 +45,7 @@ public final class StatusView {
       Number lag = j.getNumber("lagSeconds");
       tt.row(tenant(j.getString("tenantKey")), j.getString("sourceTable"), text(j.getValue("kind")),
           text(j.getValue("state")), text(j.getValue("watermark")),
-          lag == null ? "-" : Times.span(lag.longValue()), text(j.getValue("rowsLastCycle")),
+          lag == null ? "-" : OpsTime.span(lag.longValue()), text(j.getValue("rowsLastCycle")),
           text(j.getValue("rowsTotal")), text(j.getValue("node")), shorten(j.getString("lastError"), 60));
       JsonObject b = j.getJsonObject("backfill");
       if (b != null) {
@@ -52,7 +53,7 @@ public final class StatusView {
         double done = b.getNumber("done") == null ? 0 : b.getNumber("done").doubleValue();
         backfills.append(String.format(Locale.ROOT, "%-28s %s %3d%%  ETA %-8s %s .. %s%n",
             tenant(j.getString("tenantKey")) + "/" + j.getString("sourceTable"), bar(done),
-            Math.round(done * 100), eta == null ? "-" : Times.span(eta.longValue()), b.getValue("from"),
+            Math.round(done * 100), eta == null ? "-" : OpsTime.span(eta.longValue()), b.getValue("from"),
             b.getValue("to")));
       }
     }

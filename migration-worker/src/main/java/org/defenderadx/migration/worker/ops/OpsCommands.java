@@ -174,8 +174,8 @@ public final class OpsCommands {
     String tenant = req.tenantKey();
     String table = req.table().get();
     // The marker first: from now on no cycle hands the table out, whatever configuration row it read.
-    Future<Void> marked = active ? Future.succeededFuture()
-        : holds.pauseTable(tenant, table, "paused by " + req.requestedBy() + note(req));
+    Future<Void> marked = row(tenant, table).compose(r -> active ? Future.succeededFuture()
+        : holds.pauseTable(tenant, table, "paused by " + req.requestedBy() + note(req)));
     return marked.compose(v -> underLease(tenant, table, verb, row -> {
       if (row.active() == active) {
         return Future.succeededFuture(OpsReply.ok(node(), table + " is already " + (active ? "active" : "paused"),
@@ -207,7 +207,7 @@ public final class OpsCommands {
    */
   public Future<OpsReply> resetWatermark(OpsRequest req) {
     String table = req.table().orElseThrow(() -> new BadRequest("reset-watermark needs --table"));
-    Instant requested = req.to().orElseThrow(() -> new BadRequest("reset-watermark needs --to"));
+    Instant requested = req.toAt(time.now()).orElseThrow(() -> new BadRequest("reset-watermark needs --to"));
     String tenant = req.tenantKey();
     requireTenant(tenant);
     Instant to = planner.grid().cellStart(requested);
@@ -236,7 +236,7 @@ public final class OpsCommands {
   // ---------------------------------------------------------------------------------------- verify and repair
 
   public Future<OpsReply> verify(OpsRequest req) {
-    Instant from = req.from().orElseThrow(() -> new BadRequest("verify needs --from"));
+    Instant from = req.fromAt(time.now()).orElseThrow(() -> new BadRequest("verify needs --from"));
     String tenantKey = req.tenantKey();
     TenantContext tenant = requireTenant(tenantKey);
     return state.latest().compose(rows -> {
@@ -258,7 +258,7 @@ public final class OpsCommands {
           ResolvedTable table = r.resolve();
           Instant watermark = r.progress().get().watermark();
           // Whole hours up to the watermark: hours past it are not all exported yet.
-          Instant to = min(req.to().orElse(watermark), HourlyCounts.hourOf(watermark));
+          Instant to = min(req.toAt(time.now()).orElse(watermark), HourlyCounts.hourOf(watermark));
           if (!from.isBefore(to)) {
             reports.add(new JsonObject().put("sourceTable", r.sourceTable()).put("exact", false)
                 .put("error", "the range ends at or before its start once limited to the watermark "
@@ -294,8 +294,8 @@ public final class OpsCommands {
 
   public Future<OpsReply> repair(OpsRequest req) {
     String table = req.table().orElseThrow(() -> new BadRequest("repair needs --table"));
-    Instant from = req.from().orElseThrow(() -> new BadRequest("repair needs --from"));
-    Instant to = req.to().orElseThrow(() -> new BadRequest("repair needs --to"));
+    Instant from = req.fromAt(time.now()).orElseThrow(() -> new BadRequest("repair needs --from"));
+    Instant to = req.toAt(time.now()).orElseThrow(() -> new BadRequest("repair needs --to"));
     TenantContext tenant = requireTenant(req.tenantKey());
     return row(req.tenantKey(), table).compose(row -> repairer.repair(tenant, row, from, to,
             options.sourceHorizon().horizonStart(time.now()), "ops-repair-" + UUID.randomUUID()))
@@ -311,7 +311,7 @@ public final class OpsCommands {
    */
   public Future<OpsReply> backfill(OpsRequest req) {
     String table = req.table().orElseThrow(() -> new BadRequest("backfill needs --table"));
-    Instant requestedFrom = req.from().orElseThrow(() -> new BadRequest("backfill needs --from"));
+    Instant requestedFrom = req.fromAt(time.now()).orElseThrow(() -> new BadRequest("backfill needs --from"));
     TenantContext tenant = requireTenant(req.tenantKey());
     return row(req.tenantKey(), table).compose(row -> {
       if (kind(row).equals("snapshot")) {
@@ -328,7 +328,7 @@ public final class OpsCommands {
         throw new BadRequest(table + ": " + KustoTime.format(from) + " is older than the source keeps rows (from "
             + KustoTime.format(horizon) + " on); start the backfill there or later");
       }
-      Instant to = min(req.to().orElse(watermark), HourlyCounts.hourOf(watermark));
+      Instant to = min(req.toAt(time.now()).orElse(watermark), HourlyCounts.hourOf(watermark));
       if (!from.isBefore(to)) {
         throw new BadRequest(table + ": the range ends at or before its start once limited to the watermark "
             + KustoTime.format(watermark) + " (ranges past it are the exporter's)");
@@ -375,7 +375,7 @@ public final class OpsCommands {
   // ----------------------------------------------------------------------------------------------------- audit
 
   public Future<OpsReply> audit(OpsRequest req) {
-    Instant since = req.from().orElse(time.now().minus(Duration.ofHours(1)));
+    Instant since = req.fromAt(time.now()).orElse(time.now().minus(Duration.ofHours(1)));
     int limit = req.limit() > 0 ? Math.min(req.limit(), 10_000) : options.auditLimit();
     StringBuilder kql = new StringBuilder(MigrationStateStore.AUDIT_TABLE)
         .append(" | where Timestamp >= ").append(KqlLiterals.datetime(since));

@@ -95,7 +95,7 @@ public final class OpsVerticle extends VerticleBase {
       reply = Future.failedFuture(e);
     }
     return reply.recover(e -> Future.succeededFuture(e instanceof OpsCommands.BadRequest
-        ? OpsReply.badRequest(commands.node(), e.getMessage())
+        || e instanceof IllegalArgumentException ? OpsReply.badRequest(commands.node(), e.getMessage())
         : OpsReply.failed(commands.node(), verb + " failed: " + (e.getMessage() == null ? e : e.getMessage()),
             new JsonObject())));
   }

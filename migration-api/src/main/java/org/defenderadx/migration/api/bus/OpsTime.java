@@ -1,4 +1,4 @@
-package org.defenderadx.migration.api.cli;
+package org.defenderadx.migration.api.bus;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -10,10 +10,11 @@ import java.util.Locale;
 /**
  * Points in time as an operator types them: an ISO instant ({@code 2026-11-01T00:00:00Z}), a date
  * ({@code 2026-11-01}, midnight UTC), {@code now}, or a span back from now ({@code 2h}, {@code 7d}, {@code 30m},
- * {@code -2h}).
+ * {@code -2h}). migrationctl sends them as typed; the node resolves them against the service clock (which a demo may
+ * run scaled), since that is the clock the data and the audit log are stamped with.
  */
-public final class Times {
-  private Times() {
+public final class OpsTime {
+  private OpsTime() {
   }
 
   public static Instant parse(String text, Instant now) {
