@@ -3,6 +3,7 @@ package org.defenderadx.migration.worker.ops;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.defenderadx.migration.worker.testing.StandIns.await;
 
+import com.hazelcast.core.Hazelcast;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
@@ -120,6 +121,9 @@ class MigrationctlTest {
     Ctl right = ctl("tables");
     assertThat(right.code()).as(right.toString()).isEqualTo(Migrationctl.OK);
     assertThat(right.out()).contains("TABLE", INFO, LOGONS, INFO + "Raw");
+
+    // Each command's lite member leaves the cluster when it is done.
+    assertThat(Hazelcast.getAllHazelcastInstances()).noneMatch(h -> h.getName().startsWith("migrationctl-"));
   }
 
   @Test
