@@ -223,6 +223,24 @@ class MigrationctlTest {
 
   @Test
   @Order(6)
+  void backfillBringsInRowsFromBeforeTheFirstExportAndDoesNotDoubleWhatWasExported() throws Exception {
+    awaitCaughtUp();
+    Instant first = firstExported(LOGONS);
+    Instant from = HourlyCounts.hourOf(first).minus(Duration.ofHours(2));
+    Instant to = HourlyCounts.hourOf(first).plus(Duration.ofHours(2));
+    long before = rowsIn(LOGONS + "Raw");
+
+    Ctl r = ctl("backfill", "--table", LOGONS, "--from", from.toString(), "--to", to.toString());
+    assertThat(r.code()).as(r.toString()).isEqualTo(Migrationctl.OK);
+    assertThat(r.out()).contains("backfilled", "exact");
+
+    assertThat(rowsIn(LOGONS + "Raw")).as("rows from before the first export came in").isGreaterThan(before);
+    env.assertExact(LOGONS, LOGONS + "Raw", watermark(LOGONS), from);
+    assertThat(firstExported(LOGONS)).as("the watermark's history is untouched").isEqualTo(first);
+  }
+
+  @Test
+  @Order(7)
   void tablesPlanAuditAndRunNowAnswerFromTheNode() throws Exception {
     Ctl plan = ctl("plan", "--output", "json");
     assertThat(plan.code()).as(plan.toString()).isEqualTo(Migrationctl.OK);
@@ -243,7 +261,7 @@ class MigrationctlTest {
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   void statusRendersTheStatusDocumentAsTablesWithProgressBarsOrAsJson() throws Exception {
     // A responder of our own in a cluster of its own: the node's status responder is another part's.
     String name = LoopbackCluster.newName();
@@ -290,7 +308,7 @@ class MigrationctlTest {
   }
 
   @Test
-  @Order(8)
+  @Order(9)
   void anUnreachableClusterIsAClearErrorWithinSeconds() throws Exception {
     long started = System.nanoTime();
     Ctl r = ctlAt(LoopbackCluster.newName(), freePort(), Map.of("MIGRATION_OPS_TOKEN", TOKEN), "tables",
@@ -309,7 +327,7 @@ class MigrationctlTest {
   }
 
   @Test
-  @Order(9)
+  @Order(10)
   void drainStopsTheNodeTakingWork() throws Exception {
     Ctl r = ctl("drain");
     assertThat(r.code()).as(r.toString()).isEqualTo(Migrationctl.OK);
@@ -386,6 +404,11 @@ class MigrationctlTest {
 
   private Map<String, Object> stateRow(String table) throws Exception {
     return await(env.adxClient.query("VwMigrationConfigurationState | where SourceTable == '" + table + "'")).get(0);
+  }
+
+  private long rowsIn(String raw) throws Exception {
+    Object count = await(env.adxClient.query(raw + " | count")).get(0).get("Count");
+    return count instanceof Number n ? n.longValue() : Long.parseLong(String.valueOf(count));
   }
 
   /** Where the table's first export started: the oldest window it committed. */
