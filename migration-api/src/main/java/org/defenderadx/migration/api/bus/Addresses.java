@@ -31,4 +31,61 @@ public final class Addresses {
    * </pre>
    */
   public static final String OPS_STATUS = "defender-adx-migration.v1.ops.status";
+
+  /**
+   * The ops token of an ops command, as a message header. Nodes compare it with their configured {@code ops.token*}
+   * secret in constant time and refuse the command ({@link OpsReply.Status#REFUSED}) when it is missing or wrong.
+   */
+  public static final String OPS_TOKEN_HEADER = "x-ops-token";
+
+  /** Header of a published ops command ({@link #OPS_DRAIN}): where each node sends its {@link OpsReply}. */
+  public static final String OPS_REPLY_TO_HEADER = "x-ops-reply-to";
+
+  /**
+   * Request-reply ops commands, each answered by any node with an {@link OpsReply} (body of the request: an
+   * {@link OpsRequest}). Which request fields each reads, and the {@code data} of its reply:
+   * <ul>
+   *   <li>{@code tables}: none; data {@code {"tables": [ {tenantKey, sourceTable, destinationTable, active, watermark,
+   *       version, loadType, watermarkColumn, notes} ]}}</li>
+   *   <li>{@code pause} / {@code resume}: {@code table} (appends a MigrationConfiguration version, IsActive false /
+   *       true) or {@code tenant} only (a cluster-wide tenant pause the coordinator honours); data
+   *       {@code {"table"|"tenant", "version"?}}</li>
+   *   <li>{@code run-now}: optional {@code tenant}, {@code table}; data {@code {"dispatched": [tenant|table]}}</li>
+   *   <li>{@code reset-watermark}: {@code table}, {@code to}, {@code force} (needed to move forward); data
+   *       {@code {"from": ISO|null, "to": ISO, "version"}}</li>
+   *   <li>{@code backfill}, {@code repair}: {@code table}, {@code from}, {@code to}; data: one entry per range
+   *       repaired {@code {"ranges": [ {from, to, windowsReplaced, rowsIngested, extentsDropped, exact,
+   *       failure} ]}}</li>
+   *   <li>{@code verify}: {@code table} (or every active incremental table of {@code tenant}), {@code from},
+   *       {@code to}; data {@code {"reports": [ {sourceTable, from, to, exact, mismatches: [ {hour, source, adx} ],
+   *       error} ]}}</li>
+   *   <li>{@code audit}: {@code from} (since), optional {@code table}, {@code limit}; data {@code {"rows": [...]}}</li>
+   *   <li>{@code plan}: optional {@code tenant}, {@code table}; data {@code {"tables": [ {tenantKey, sourceTable,
+   *       watermark, windows, estimatedCalls, etaSeconds} ], "tenants": [ {key, callsPerMinute} ]}}</li>
+   * </ul>
+   */
+  public static final String OPS_TABLES = "defender-adx-migration.v1.ops.tables";
+  public static final String OPS_PAUSE = "defender-adx-migration.v1.ops.pause";
+  public static final String OPS_RESUME = "defender-adx-migration.v1.ops.resume";
+  public static final String OPS_RUN_NOW = "defender-adx-migration.v1.ops.run-now";
+  public static final String OPS_RESET_WATERMARK = "defender-adx-migration.v1.ops.reset-watermark";
+  public static final String OPS_BACKFILL = "defender-adx-migration.v1.ops.backfill";
+  public static final String OPS_VERIFY = "defender-adx-migration.v1.ops.verify";
+  public static final String OPS_REPAIR = "defender-adx-migration.v1.ops.repair";
+  public static final String OPS_AUDIT = "defender-adx-migration.v1.ops.audit";
+  public static final String OPS_PLAN = "defender-adx-migration.v1.ops.plan";
+
+  /**
+   * Published (every node receives it): the node named by the request's {@code node} (every node when it is
+   * empty) stops taking table work and lets the windows under way settle; each node that acted, or refused, sends an
+   * {@link OpsReply} to the address in the {@link #OPS_REPLY_TO_HEADER} header, data {@code {"node", "drained"}}.
+   */
+  public static final String OPS_DRAIN = "defender-adx-migration.v1.ops.drain";
+
+  /**
+   * Request-reply, answered only by the active coordinator (it registers while it holds the coordinator lease):
+   * plan a cycle now. Body: optional {@code tenant}, {@code table}; reply {@code {"dispatched": [tenant|table]}}.
+   * Internal to the nodes: {@link #OPS_RUN_NOW} reaches any node, which asks here.
+   */
+  public static final String COORDINATOR_RUN_NOW = "defender-adx-migration.v1.coordinator.run-now";
 }

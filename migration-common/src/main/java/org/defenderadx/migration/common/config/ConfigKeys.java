@@ -76,6 +76,15 @@ public final class ConfigKeys {
   public static final String HTTP_HOST = "host";
   public static final String HTTP_PORT = "port";
 
+  public static final String OPS = "ops";
+  public static final String OPS_TOKEN_ENV = "tokenEnv";
+  public static final String OPS_TOKEN_FILE = "tokenFile";
+  /**
+   * The environment variable the ops token is read from when {@code ops.tokenEnv} is not set, on nodes and by
+   * migrationctl alike. It is a secret, never a configuration override, although it starts with {@link #ENV_PREFIX}.
+   */
+  public static final String OPS_TOKEN_DEFAULT_ENV = "MIGRATION_OPS_TOKEN";
+
   /** Every key name above, for matching environment variables to keys a file may not spell out. */
   public static final java.util.Set<String> ALL = java.util.Set.of(
       "adx",
@@ -121,6 +130,7 @@ public final class ConfigKeys {
       "memberTimeout",
       "migration",
       "name",
+      "ops",
       "port",
       "rowCap",
       "scope",
@@ -130,6 +140,8 @@ public final class ConfigKeys {
       "tenantId",
       "tenants",
       "tls",
+      "tokenEnv",
+      "tokenFile",
       "windowGrid");
 
   /** Keys whose value is a list of strings; an environment variable sets them comma-separated. */

@@ -25,7 +25,7 @@ public final class EnvironmentOverrides {
     List<String> problems = new ArrayList<>();
     // Sorted so that tenants[0] is created before tenants[1], and the result is independent of map order.
     for (Map.Entry<String, String> e : new TreeMap<>(environment).entrySet()) {
-      if (!e.getKey().startsWith(ConfigKeys.ENV_PREFIX)) {
+      if (!e.getKey().startsWith(ConfigKeys.ENV_PREFIX) || e.getKey().equals(ConfigKeys.OPS_TOKEN_DEFAULT_ENV)) {
         continue;
       }
       List<String> tokens = Arrays.asList(

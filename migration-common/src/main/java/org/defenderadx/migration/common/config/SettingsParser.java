@@ -45,13 +45,14 @@ public final class SettingsParser {
   }
 
   private MigrationSettings settings(Node root) {
-    root.allowOnly(TENANTS, ADX, MIGRATION, CLUSTER, HTTP);
+    root.allowOnly(TENANTS, ADX, MIGRATION, CLUSTER, HTTP, OPS);
     List<TenantConfig> tenants = tenants(root);
     AdxConfig adx = adx(root.child(ADX, true));
     MigrationTuning tuning = tuning(root.child(MIGRATION, false));
     ClusterConfig cluster = cluster(root.child(CLUSTER, false));
     HttpConfig http = http(root.child(HTTP, false));
-    return new MigrationSettings(tenants, adx, tuning, cluster, http);
+    OpsConfig ops = ops(root.child(OPS, false));
+    return new MigrationSettings(tenants, adx, tuning, cluster, http, ops);
   }
 
   private List<TenantConfig> tenants(Node root) {
@@ -271,6 +272,15 @@ public final class SettingsParser {
   private HttpConfig http(Node h) {
     h.allowOnly(HTTP_HOST, HTTP_PORT);
     return new HttpConfig(h.string(HTTP_HOST, "127.0.0.1"), h.integer(HTTP_PORT, 8080, 0, 65_535));
+  }
+
+  private OpsConfig ops(Node o) {
+    o.allowOnly(OPS_TOKEN_ENV, OPS_TOKEN_FILE);
+    if (o.string(OPS_TOKEN_ENV, null) == null && o.string(OPS_TOKEN_FILE, null) == null) {
+      // The conventional variable, if set; without it the node refuses every ops command.
+      return new OpsConfig(secrets.env(OPS_TOKEN_DEFAULT_ENV).map(v -> Secret.of(v, "env " + OPS_TOKEN_DEFAULT_ENV)));
+    }
+    return new OpsConfig(secret(o, OPS_TOKEN_ENV, OPS_TOKEN_FILE));
   }
 
   private void problem(String path, String reason) {

@@ -21,6 +21,7 @@ import org.defenderadx.migration.worker.adx.MigrationStateStore;
 import org.defenderadx.migration.worker.cluster.CoordinatorElection;
 import org.defenderadx.migration.worker.export.ServiceClock;
 import org.defenderadx.migration.worker.lease.TableLeases;
+import org.defenderadx.migration.worker.ops.OpsHolds;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +53,8 @@ public final class CoordinatorVerticle extends VerticleBase {
   private long cycleTimer = -1;
   private long heartbeatTimer = -1;
   private volatile boolean stopped;
+  private OpsHolds holds;
+  private io.vertx.core.eventbus.MessageConsumer<JsonObject> runNowConsumer;
 
   private static final String ACQUIRING = "";
 
@@ -86,6 +89,7 @@ public final class CoordinatorVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    holds = new OpsHolds(vertx);
     if (election == null) {
       election = new CoordinatorElection(vertx, "coordinator-" + UUID.randomUUID(), ClusterConfig.DEFAULT_LEASE_TTL,
           TimeSource.scaled(Instant.now(), 1).clock());
@@ -100,6 +104,9 @@ public final class CoordinatorVerticle extends VerticleBase {
     stopped = true;
     vertx.cancelTimer(heartbeatTimer);
     vertx.cancelTimer(cycleTimer);
+    if (runNowConsumer != null) {
+      runNowConsumer.unregister();
+    }
     return election.resign();
   }
 
@@ -122,9 +129,14 @@ public final class CoordinatorVerticle extends VerticleBase {
       boolean active = ar.succeeded() && ar.result();
       if (active && cycleTimer == -1) {
         cycleTimer = vertx.setPeriodic(0, time.realDelayMillis(cycle), id -> runCycle());
+        runNowConsumer = vertx.eventBus().consumer(Addresses.COORDINATOR_RUN_NOW, this::answerRunNow);
       } else if (!active && cycleTimer != -1) {
         vertx.cancelTimer(cycleTimer);
         cycleTimer = -1;
+        if (runNowConsumer != null) {
+          runNowConsumer.unregister();
+          runNowConsumer = null;
+        }
       }
       heartbeatTimer = vertx.setTimer(heartbeat.toMillis(), id -> heartbeat());
     });
@@ -136,19 +148,62 @@ public final class CoordinatorVerticle extends VerticleBase {
   }
 
   private void runCycle() {
+    runCycle(java.util.Optional.empty(), java.util.Optional.empty());
+  }
+
+  /**
+   * Plans a cycle now (ops {@code run-now}) for the active tables matching the tenant and table (all when empty);
+   * returns the tables handed to dispatch, {@code tenant|table}. Only the active coordinator plans: elsewhere this
+   * fails, saying so, and the ops command asks the cluster's active one instead.
+   */
+  public Future<java.util.List<String>> runNow(java.util.Optional<String> tenantKey,
+                                               java.util.Optional<String> table) {
     if (!isActive()) {
-      return; // the lease could not be renewed in time: stand by until the next heartbeat decides
+      return Future.failedFuture("this node's coordinator is on standby; the active one plans");
+    }
+    return runCycle(tenantKey, table);
+  }
+
+  /** Asks the cluster's active coordinator, wherever it runs, to plan a cycle now ({@link #runNow}). */
+  public static Future<java.util.List<String>> askActive(io.vertx.core.Vertx vertx, java.util.Optional<String> tenant,
+                                                         java.util.Optional<String> table) {
+    JsonObject body = new JsonObject();
+    tenant.ifPresent(t -> body.put("tenant", t));
+    table.ifPresent(t -> body.put("table", t));
+    return vertx.eventBus().<JsonObject>request(Addresses.COORDINATOR_RUN_NOW, body,
+            new DeliveryOptions().setSendTimeout(15_000))
+        .recover(e -> Future.failedFuture("no active coordinator answered (" + e.getMessage() + "); one takes over "
+            + "within the coordinator lease, try again"))
+        .map(m -> m.body().getJsonArray("dispatched").stream().map(String::valueOf).toList());
+  }
+
+  private void answerRunNow(io.vertx.core.eventbus.Message<JsonObject> m) {
+    runNow(java.util.Optional.ofNullable(m.body().getString("tenant")),
+        java.util.Optional.ofNullable(m.body().getString("table")))
+        .onSuccess(started -> m.reply(new JsonObject().put("dispatched", new io.vertx.core.json.JsonArray(started))))
+        .onFailure(e -> m.fail(500, e.getMessage()));
+  }
+
+  private Future<java.util.List<String>> runCycle(java.util.Optional<String> tenantKey,
+                                                  java.util.Optional<String> table) {
+    if (!isActive()) {
+      // the lease could not be renewed in time: stand by until the next heartbeat decides
+      return Future.succeededFuture(java.util.List.of());
     }
     forgetWorkWhoseLeaseLapsed();
-    state.latest().onFailure(e -> LOG.error("cannot read the migration configuration: {}", e.getMessage()))
-        .onSuccess(rows -> {
+    return state.latest().onFailure(e -> LOG.error("cannot read the migration configuration: {}", e.getMessage()))
+        .map(rows -> {
           rows.bad().forEach(b -> LOG.error("{}: configuration row not usable: {}", b.sourceTable(), b.reason()));
           String runId = UUID.randomUUID().toString();
+          java.util.List<String> started = new java.util.ArrayList<>();
           for (MigrationConfigRow row : rows.rows()) {
-            if (row.active() && tenantKeys.contains(row.tenantId())) {
-              dispatch(row, runId);
+            if (row.active() && tenantKeys.contains(row.tenantId())
+                && tenantKey.map(row.tenantId()::equals).orElse(true)
+                && table.map(row.sourceTable()::equals).orElse(true) && dispatch(row, runId)) {
+              started.add(TableLeases.key(row.tenantId(), row.sourceTable()));
             }
           }
+          return started;
         });
   }
 
@@ -169,12 +224,16 @@ public final class CoordinatorVerticle extends VerticleBase {
     });
   }
 
-  private void dispatch(MigrationConfigRow row, String runId) {
+  /** False when the table is already in flight from this coordinator. */
+  private boolean dispatch(MigrationConfigRow row, String runId) {
     String key = TableLeases.key(row.tenantId(), row.sourceTable());
     if (!isActive() || inFlight.putIfAbsent(key, ACQUIRING) != null) {
-      return;
+      return false;
     }
-    leases.acquire(key, leaseTtl).onComplete(ar -> {
+    leases.acquire(key, leaseTtl).compose(id -> id == null ? Future.succeededFuture((String) null)
+        // Checked under the lease: a pause or configuration change by an ops command holds the table back.
+        : holds.blocking(row.tenantId(), row.sourceTable()).compose(held -> held == null
+            ? Future.succeededFuture(id) : leases.release(key, id).map((String) null))).onComplete(ar -> {
       if (ar.failed() || ar.result() == null) {
         inFlight.remove(key, ACQUIRING); // held elsewhere in the cluster, or the map was unreachable: next cycle
         return;
@@ -205,5 +264,6 @@ public final class CoordinatorVerticle extends VerticleBase {
             }
           });
     });
+    return true;
   }
 }

@@ -47,6 +47,15 @@ import org.defenderadx.migration.worker.export.SnapshotExporter;
 import org.defenderadx.migration.worker.export.TableExporter;
 import org.defenderadx.migration.worker.export.TenantContext;
 import org.defenderadx.migration.worker.export.WindowFetcher;
+import org.defenderadx.migration.worker.export.CommittedWindows;
+import org.defenderadx.migration.worker.export.HourlyCounts;
+import org.defenderadx.migration.worker.export.Repairer;
+import org.defenderadx.migration.worker.export.Verifier;
+import org.defenderadx.migration.worker.ops.OpsCommands;
+import org.defenderadx.migration.worker.ops.OpsHolds;
+import org.defenderadx.migration.worker.ops.OpsToken;
+import org.defenderadx.migration.worker.ops.OpsVerticle;
+import org.defenderadx.migration.common.config.MigrationTuning;
 import org.defenderadx.migration.worker.lease.TableLeases;
 import org.defenderadx.migration.worker.quota.InFlightBytes;
 import org.defenderadx.migration.worker.quota.SharedCallBudget;
@@ -191,13 +200,35 @@ public final class MigrationNode {
         cluster.heartbeat());
     TableWorkerVerticle worker = new TableWorkerVerticle(exporter, tenants, leases, cluster.tableLeaseTtl(),
         env.nodeName());
+    OpsVerticle ops = ops(vertx, settings, env, adx, state, fetcher, ingestion, leases, tenants, coordinator,
+        serviceClock, worker::drain);
     return vertx.deployVerticle(worker)
         .compose(id -> vertx.deployVerticle(coordinator))
+        .compose(id -> vertx.deployVerticle(ops))
         .map(id -> {
           LOG.info("node {} started: {} tenant(s), database {} on {}", env.nodeName(), tenants.size(),
               settings.adx().database(), settings.adx().clusterUrl());
           return new MigrationNode(vertx, ingestClient, coordinator);
         });
+  }
+
+  /** The ops commands (migrationctl); drain stops this node's table worker taking work and lets its windows settle. */
+  private static OpsVerticle ops(Vertx vertx, MigrationSettings settings, Environment env, AdxClient adx,
+                                 MigrationStateStore state, WindowFetcher fetcher, WindowIngestion ingestion,
+                                 TableLeases leases, Map<String, TenantContext> tenants,
+                                 CoordinatorVerticle coordinator, ServiceClock serviceClock,
+                                 java.util.function.Supplier<Future<Boolean>> drain) {
+    TimeSource time = env.time();
+    Verifier verifier = new Verifier(new HourlyCounts(fetcher, adx), time, MigrationTuning.HORIZON);
+    Repairer repairer = new Repairer(vertx, fetcher, ingestion, adx, new CommittedWindows(adx), verifier, state, time,
+        Repairer.Options.defaults(env.nodeName()));
+    OpsCommands commands = new OpsCommands(vertx, state, new AdxRowAppender(adx), adx, leases, new OpsHolds(vertx),
+        tenants, verifier, repairer, new WindowPlanner(new WindowGrid(settings.migration().windowGrid())),
+        new WindowSchedule(settings.migration().initialLookback(), Duration.ofMinutes(10),
+            settings.migration().settleLag()),
+        serviceClock, time, (tenant, table) -> CoordinatorVerticle.askActive(vertx, tenant, table), drain,
+        OpsCommands.Options.defaults(env.nodeName(), settings.migration().settleLag()));
+    return new OpsVerticle(commands, new OpsToken(settings.ops().token()));
   }
 
   /** A local Vert.x, or with clustering enabled one clustered as {@link ClusterSetup} says. */

@@ -56,6 +56,25 @@ public final class TableWorkerVerticle extends VerticleBase {
    * bounded by {@link #STOP_TIMEOUT}. Waiting for the windows to settle would be in vain: during JVM shutdown the SDK
    * can neither send nor confirm.
    */
+  /**
+   * Ops {@code drain}: take no more work, let the windows under way settle (what ADX confirms is committed, nothing
+   * new is started) and reply to the coordinator; false when already drained. Unlike {@link #stop()} the node keeps
+   * running, so sends and confirmations still work.
+   */
+  public Future<Boolean> drain() {
+    if (drained) {
+      return Future.succeededFuture(false);
+    }
+    drained = true;
+    exporter.drain();
+    List<Future<Void>> pending = new java.util.ArrayList<>();
+    inFlight.forEach(p -> pending.add(p.future()));
+    LOG.info("draining: {} table run(s) in flight settle; no more work is taken", pending.size());
+    return consumer.unregister().compose(v -> Future.join(pending)).map(true);
+  }
+
+  private volatile boolean drained;
+
   @Override
   public Future<?> stop() {
     List<Future<Void>> pending = new java.util.ArrayList<>();

@@ -18,13 +18,18 @@ public final class LoopbackCluster {
   }
 
   public static Vertx join(String clusterName) throws Exception {
+    return join(clusterName, 5801);
+  }
+
+  /** A member listening on {@code port} (or the next free one), for clients that must be told where to join. */
+  public static Vertx join(String clusterName, int port) throws Exception {
     Config config = new Config();
     config.setClusterName(clusterName);
     config.setProperty("hazelcast.phone.home.enabled", "false");
     config.setProperty("hazelcast.logging.type", "slf4j");
     config.setProperty("hazelcast.heartbeat.interval.seconds", "1");
     config.setProperty("hazelcast.max.no.heartbeat.seconds", "5");
-    config.getNetworkConfig().setPort(5801).setPortAutoIncrement(true).setPortCount(100);
+    config.getNetworkConfig().setPort(port).setPortAutoIncrement(true).setPortCount(100);
     config.getNetworkConfig().getInterfaces().setEnabled(true).addInterface("127.0.0.1");
     JoinConfig join = config.getNetworkConfig().getJoin();
     join.getMulticastConfig().setEnabled(false);

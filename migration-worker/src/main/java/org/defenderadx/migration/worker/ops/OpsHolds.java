@@ -1,0 +1,85 @@
+package org.defenderadx.migration.worker.ops;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.shareddata.AsyncMap;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * What the ops commands hold back from dispatch, cluster-wide (a SharedData map: Hazelcast when clustered, local
+ * otherwise): paused tenants, paused tables, and tables whose configuration an ops command is changing. The
+ * coordinator checks it after taking a table's lease and before handing the table out, so a cycle that read the
+ * configuration just before an ops command changed it cannot hand out the old row.
+ *
+ * <p>Not durable: a full-cluster restart forgets tenant pauses. Table pauses are also written to
+ * MigrationConfiguration (IsActive = false), which is what survives a restart.
+ */
+public final class OpsHolds {
+
+  static final String MAP = "defender-adx-migration.ops.holds";
+
+  private final Vertx vertx;
+
+  public OpsHolds(Vertx vertx) {
+    this.vertx = vertx;
+  }
+
+  static String tenantKey(String tenant) {
+    return "tenant|" + tenant;
+  }
+
+  static String tableKey(String tenant, String table) {
+    return "table|" + tenant + "|" + table;
+  }
+
+  static String changeKey(String tenant, String table) {
+    return "change|" + tenant + "|" + table;
+  }
+
+  /** Whether the table may not be handed out now; the reason when it may not. */
+  public Future<String> blocking(String tenant, String table) {
+    return map().compose(m -> m.get(tenantKey(tenant))
+        .compose(t -> t != null ? Future.succeededFuture(t) : m.get(tableKey(tenant, table)))
+        .compose(t -> t != null ? Future.succeededFuture(t) : m.get(changeKey(tenant, table))));
+  }
+
+  public Future<Void> pauseTenant(String tenant, String reason) {
+    return map().compose(m -> m.put(tenantKey(tenant), reason));
+  }
+
+  /** True if the tenant was paused. */
+  public Future<Boolean> resumeTenant(String tenant) {
+    return map().compose(m -> m.remove(tenantKey(tenant))).map(previous -> previous != null);
+  }
+
+  public Future<Void> pauseTable(String tenant, String table, String reason) {
+    return map().compose(m -> m.put(tableKey(tenant, table), reason));
+  }
+
+  public Future<Void> resumeTable(String tenant, String table) {
+    return map().compose(m -> m.remove(tableKey(tenant, table))).mapEmpty();
+  }
+
+  /** Holds the table back for {@code ttl}: longer than any cycle takes from reading the configuration to dispatch. */
+  public Future<Void> holdForChange(String tenant, String table, String reason, Duration ttl) {
+    return map().compose(m -> m.put(changeKey(tenant, table), reason, ttl.toMillis()));
+  }
+
+  /** The paused tenants, with the reason each was paused. */
+  public Future<Map<String, String>> pausedTenants() {
+    return map().compose(AsyncMap::entries).map(all -> {
+      Map<String, String> out = new java.util.TreeMap<>();
+      all.forEach((k, v) -> {
+        if (k.startsWith("tenant|")) {
+          out.put(k.substring("tenant|".length()), v);
+        }
+      });
+      return out;
+    });
+  }
+
+  private Future<AsyncMap<String, String>> map() {
+    return vertx.sharedData().getAsyncMap(MAP);
+  }
+}
