@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.UUID;
 import org.defenderadx.migration.common.kql.KustoTime;
 import org.defenderadx.migration.common.time.TimeSource;
+import org.defenderadx.migration.worker.ops.EngineObserver;
 
 /**
  * Sends one window's blob to ADX through queued ingestion and reads back what became of it. One window is one blob
@@ -37,11 +38,17 @@ public final class WindowIngestion {
   private final IngestClient client;
   private final String database;
   private final WorkerExecutor sdkPool;
+  private volatile EngineObserver observer = EngineObserver.NONE;
 
   public WindowIngestion(IngestClient client, String database, WorkerExecutor sdkPool) {
     this.client = client;
     this.database = database;
     this.sdkPool = sdkPool;
+  }
+
+  /** Reports each send and what ADX said of it to {@code observer} (ingestion latency). */
+  public void observe(EngineObserver observer) {
+    this.observer = observer;
   }
 
   /** What was sent, enough to ask about it again. */
@@ -73,6 +80,7 @@ public final class WindowIngestion {
       StreamSourceInfo source = new StreamSourceInfo(new ByteArrayInputStream(gzipBlob), false, sourceId,
           CompressionType.gz);
       IngestionResult result = client.ingestFromStream(source, props);
+      observer.ingestionSent(sourceId, table);
       return new Ticket(sourceId, table, tag, result);
     }, false);
   }
@@ -84,6 +92,9 @@ public final class WindowIngestion {
   public Future<Status> awaitFinal(Vertx vertx, TimeSource time, Ticket ticket, Duration pollInterval,
                                    Instant deadline) {
     return status(ticket).compose(status -> {
+      if (status.state() != State.PENDING) {
+        observer.ingestionSettled(ticket.sourceId(), ticket.table(), status.state().name());
+      }
       if (status.state() != State.PENDING || time.now().isAfter(deadline)) {
         return Future.succeededFuture(status);
       }
