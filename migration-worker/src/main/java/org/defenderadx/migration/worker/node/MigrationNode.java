@@ -6,6 +6,7 @@ import com.hazelcast.config.JoinConfig;
 import com.microsoft.azure.kusto.data.ClientFactory;
 import com.microsoft.azure.kusto.ingest.IngestClientFactory;
 import com.microsoft.azure.kusto.ingest.QueuedIngestClient;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.circuitbreaker.CircuitBreaker;
 import io.vertx.circuitbreaker.CircuitBreakerOptions;
 import io.vertx.core.Future;
@@ -48,6 +49,7 @@ import org.defenderadx.migration.worker.export.TableExporter;
 import org.defenderadx.migration.worker.export.TenantContext;
 import org.defenderadx.migration.worker.export.WindowFetcher;
 import org.defenderadx.migration.worker.lease.TableLeases;
+import org.defenderadx.migration.worker.ops.NodeObservability;
 import org.defenderadx.migration.worker.quota.SharedCallBudget;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -85,11 +87,14 @@ public final class MigrationNode {
   private final Vertx vertx;
   private final QueuedIngestClient ingestClient;
   private final CoordinatorVerticle coordinator;
+  private final NodeObservability ops;
 
-  private MigrationNode(Vertx vertx, QueuedIngestClient ingestClient, CoordinatorVerticle coordinator) {
+  private MigrationNode(Vertx vertx, QueuedIngestClient ingestClient, CoordinatorVerticle coordinator,
+                        NodeObservability ops) {
     this.vertx = vertx;
     this.ingestClient = ingestClient;
     this.coordinator = coordinator;
+    this.ops = ops;
   }
 
   public static void main(String[] args) {
@@ -132,9 +137,10 @@ public final class MigrationNode {
       return Future.failedFuture(new IllegalArgumentException("adx.ingestionMode: only 'queued' is supported by this "
           + "version; '" + settings.adx().ingestionMode().configName() + "' is not yet"));
     }
-    return vertx(settings.cluster()).compose(vertx -> {
+    PrometheusMeterRegistry registry = NodeObservability.registry();
+    return vertx(settings.cluster(), registry).compose(vertx -> {
       try {
-        return wire(vertx, settings, env).onFailure(e -> vertx.close());
+        return wire(vertx, settings, env, registry).onFailure(e -> vertx.close());
       } catch (Exception e) {
         vertx.close();
         return Future.failedFuture(e);
@@ -142,7 +148,8 @@ public final class MigrationNode {
     });
   }
 
-  private static Future<MigrationNode> wire(Vertx vertx, MigrationSettings settings, Environment env) throws Exception {
+  private static Future<MigrationNode> wire(Vertx vertx, MigrationSettings settings, Environment env,
+                                            PrometheusMeterRegistry registry) throws Exception {
     TimeSource time = env.time();
     WorkerExecutor sdkPool = vertx.createSharedWorkerExecutor("adx-sdk", 8);
     AdxClient adx = new AdxClient(ClientFactory.createClient(AdxConnections.engine(settings.adx())),
@@ -184,18 +191,21 @@ public final class MigrationNode {
             settings.migration().settleLag()),
         serviceClock, time, settings.migration().cycleInterval(), LEASE_TTL, WORK_TIMEOUT);
     TableWorkerVerticle worker = new TableWorkerVerticle(exporter, tenants, leases, LEASE_TTL, env.nodeName());
+    NodeObservability ops = NodeObservability.attach(vertx, registry, settings, time, env.nodeName(), tenants, state,
+        adx, fetcher, ingestion, worker);
     return vertx.deployVerticle(worker)
         .compose(id -> vertx.deployVerticle(coordinator))
+        .compose(id -> ops.start(vertx, coordinator::lastOutcomes))
         .map(id -> {
           LOG.info("node {} started: {} tenant(s), database {} on {}", env.nodeName(), tenants.size(),
               settings.adx().database(), settings.adx().clusterUrl());
-          return new MigrationNode(vertx, ingestClient, coordinator);
+          return new MigrationNode(vertx, ingestClient, coordinator, ops);
         });
   }
 
-  private static Future<Vertx> vertx(ClusterConfig cluster) {
+  private static Future<Vertx> vertx(ClusterConfig cluster, PrometheusMeterRegistry registry) {
     if (!cluster.enabled()) {
-      return Future.succeededFuture(Vertx.vertx());
+      return Future.succeededFuture(NodeObservability.vertxBuilder(registry).build());
     }
     Config hz = new Config();
     hz.setClusterName(cluster.name());
@@ -214,7 +224,7 @@ public final class MigrationNode {
     if (cluster.members().isEmpty()) {
       join.getTcpIpConfig().addMember(cluster.host());
     }
-    return Vertx.builder().withClusterManager(new HazelcastClusterManager(hz)).buildClustered();
+    return NodeObservability.vertxBuilder(registry).withClusterManager(new HazelcastClusterManager(hz)).buildClustered();
   }
 
   /** The coordinator's view of the last outcome per table, for status and tests. */
@@ -224,6 +234,11 @@ public final class MigrationNode {
 
   public Vertx vertx() {
     return vertx;
+  }
+
+  /** Metrics, status and the ops HTTP server ({@link NodeObservability#httpPort()}). */
+  public NodeObservability ops() {
+    return ops;
   }
 
   public Future<Void> stop() {
