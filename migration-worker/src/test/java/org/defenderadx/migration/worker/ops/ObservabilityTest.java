@@ -65,7 +65,13 @@ class ObservabilityTest {
    * time), a node that caught up makes no call while a test looks.
    */
   static MigrationSettings settings(StandIns env, String cycleInterval) {
-    JsonObject tree = new JsonObject()
+    return ConfigLoader.parse(settingsTree(env, cycleInterval),
+        Map.of("SIM_SECRET", DefenderSimConfig.DEFAULT_CLIENT_SECRET));
+  }
+
+  /** The configuration tree of {@link #settings}, to change before parsing. */
+  static JsonObject settingsTree(StandIns env, String cycleInterval) {
+    return new JsonObject()
         .put("tenants", new JsonArray().add(new JsonObject().put("key", "")
             .put("tenantId", DefenderSimConfig.DEFAULT_TENANT).put("authorityHost", env.sim.tlsBaseUrl())
             .put("credential", new JsonObject().put("kind", "client-secret")
@@ -75,7 +81,6 @@ class ObservabilityTest {
             .put("credential", new JsonObject().put("kind", "none")))
         .put("migration", new JsonObject().put("windowGrid", "1d").put("cycleInterval", cycleInterval).put("settleLag", "5m"))
         .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0));
-    return ConfigLoader.parse(tree, Map.of("SIM_SECRET", DefenderSimConfig.DEFAULT_CLIENT_SECRET));
   }
 
   @AfterAll
