@@ -12,6 +12,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.PrometheusRequestHandler;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.util.Map;
 import org.defenderadx.migration.common.config.HttpConfig;
 
@@ -37,6 +38,8 @@ public final class OpsHttpServer {
   private final Readiness readiness;
   private final StatusReport status;
   private final Handler<HttpServerRequest> metrics;
+  /** The page's files, read once: the event loop never reads the class path. */
+  private final Map<String, Buffer> page = new java.util.HashMap<>();
   private HttpServer server;
 
   public OpsHttpServer(Vertx vertx, HttpConfig config, Readiness readiness, StatusReport status,
@@ -46,6 +49,18 @@ public final class OpsHttpServer {
     this.readiness = readiness;
     this.status = status;
     this.metrics = PrometheusRequestHandler.create(registry, "/metrics");
+    PAGE.forEach((path, name) -> page.put(path, resource(name)));
+  }
+
+  private static Buffer resource(String name) {
+    try (InputStream in = OpsHttpServer.class.getClassLoader().getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IllegalStateException(name + " is not on the class path: the jar is incomplete");
+      }
+      return Buffer.buffer(in.readAllBytes());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** Listens on the configured host and port (port 0: a free one, see {@link #port()}). */
@@ -92,7 +107,7 @@ public final class OpsHttpServer {
               + ar.cause().getMessage()));
         }
       });
-      default -> resource(req, PAGE.get(path));
+      default -> resource(req, path);
     }
   }
 
@@ -105,23 +120,14 @@ public final class OpsHttpServer {
         .putHeader("Cache-Control", "no-store").end(body.encodePrettily());
   }
 
-  private void resource(HttpServerRequest req, String name) {
-    if (name == null) {
+  private void resource(HttpServerRequest req, String path) {
+    Buffer body = page.get(path);
+    if (body == null) {
       req.response().setStatusCode(404).putHeader("Content-Type", "text/plain; charset=utf-8")
-          .end("not found: " + req.path() + " (try /, /api/status, /health, /metrics)\n");
+          .end("not found: " + path + " (try /, /api/status, /health, /metrics)\n");
       return;
     }
-    Buffer body;
-    try (InputStream in = OpsHttpServer.class.getClassLoader().getResourceAsStream(name)) {
-      if (in == null) {
-        throw new IOException(name + " is not on the class path");
-      }
-      body = Buffer.buffer(in.readAllBytes());
-    } catch (IOException e) {
-      req.response().setStatusCode(500).end(e.getMessage());
-      return;
-    }
-    String type = name.endsWith(".html") ? "text/html" : name.endsWith(".js") ? "text/javascript" : "text/css";
+    String type = path.endsWith(".js") ? "text/javascript" : path.endsWith(".css") ? "text/css" : "text/html";
     req.response().putHeader("Content-Type", type + "; charset=utf-8").putHeader("Cache-Control", "no-cache")
         .end(body);
   }
