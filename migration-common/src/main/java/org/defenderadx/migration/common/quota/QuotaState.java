@@ -55,6 +55,22 @@ public record QuotaState(QuotaLimits limits, long minuteUnits, long hourUnits, I
     return new QuotaDecision(new QuotaState(limits, minute, hour, at, pausedUntil), false, ready);
   }
 
+  /** Permits the minute bucket holds at {@code now}, refilled (for status and metrics; changes nothing). */
+  public double minutePermits(Instant now) {
+    long elapsed = nanosBetween(updatedAt, now.isAfter(updatedAt) ? now : updatedAt);
+    return (double) refill(minuteUnits, elapsed, limits.perMinute(), limits.minuteBurst(), MINUTE_NANOS)
+        / MINUTE_NANOS;
+  }
+
+  /** Permits the hour bucket holds at {@code now}, refilled; 0 without an hourly limit. */
+  public double hourPermits(Instant now) {
+    if (!limits.hasHourlyLimit()) {
+      return 0;
+    }
+    long elapsed = nanosBetween(updatedAt, now.isAfter(updatedAt) ? now : updatedAt);
+    return (double) refill(hourUnits, elapsed, limits.perHour(), limits.hourBurst(), HOUR_NANOS) / HOUR_NANOS;
+  }
+
   /** No permit before {@code until} (keeps the later of this and any pause already set). */
   public QuotaState pausedUntil(Instant until) {
     return until.isAfter(pausedUntil) ? new QuotaState(limits, minuteUnits, hourUnits, updatedAt, until) : this;

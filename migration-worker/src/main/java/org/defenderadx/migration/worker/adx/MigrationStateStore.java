@@ -10,6 +10,7 @@ import org.defenderadx.migration.common.model.ConfigRowException;
 import org.defenderadx.migration.common.model.MigrationConfigRow;
 import org.defenderadx.migration.common.query.SnapshotProgress;
 import org.defenderadx.migration.common.window.WindowProgress;
+import org.defenderadx.migration.worker.ops.EngineObserver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,10 +31,16 @@ public final class MigrationStateStore {
 
   private final AdxClient adx;
   private final AdxRowAppender appender;
+  private volatile EngineObserver observer = EngineObserver.NONE;
 
   public MigrationStateStore(AdxClient adx, AdxRowAppender appender) {
     this.adx = adx;
     this.appender = appender;
+  }
+
+  /** Reports configuration reads, watermark commits and audit rows to {@code observer} (metrics, status). */
+  public void observe(EngineObserver observer) {
+    this.observer = observer;
   }
 
   /** A configuration row that could not be read, with the reason; the other rows are still returned. */
@@ -51,7 +58,8 @@ public final class MigrationStateStore {
               STATE_VIEW, e.getMessage(), ORIGINAL_VIEW);
           return adx.query(ORIGINAL_VIEW);
         })
-        .map(MigrationStateStore::parse);
+        .map(MigrationStateStore::parse)
+        .onSuccess(rows -> observer.configurationRead(rows.rows()));
   }
 
   static Rows parse(List<Map<String, Object>> raw) {
@@ -72,7 +80,8 @@ public final class MigrationStateStore {
    */
   public Future<MigrationConfigRow> commit(MigrationConfigRow current, WindowProgress progress) {
     Map<String, Object> row = current.commitRow(progress, current.nextVersion());
-    return appender.append(CONFIG_TABLE, List.of(row)).map(v -> MigrationConfigRow.fromColumns(row));
+    return appender.append(CONFIG_TABLE, List.of(row)).map(v -> MigrationConfigRow.fromColumns(row))
+        .onSuccess(committed -> observer.committed(committed));
   }
 
   /**
@@ -88,6 +97,6 @@ public final class MigrationStateStore {
   public Future<Void> audit(List<AuditRecord> records) {
     List<Map<String, Object>> rows = new ArrayList<>();
     records.forEach(r -> rows.add(r.row()));
-    return appender.append(AUDIT_TABLE, rows);
+    return appender.append(AUDIT_TABLE, rows).onSuccess(v -> observer.audited(records));
   }
 }

@@ -27,6 +27,7 @@ import org.defenderadx.migration.common.kql.KqlLiterals;
 import org.defenderadx.migration.common.kql.KustoTime;
 import org.defenderadx.migration.common.time.TimeSource;
 import org.defenderadx.migration.worker.defender.Provenance;
+import org.defenderadx.migration.worker.ops.EngineObserver;
 
 /**
  * Sends one window's blob to ADX through queued ingestion and reads back what became of it. One window is one blob
@@ -47,6 +48,7 @@ public final class WindowIngestion {
   private final IngestionStatusTable statusTable;
   /** Null for queued ingestion; else streaming (or managed streaming) with provenance checks in ADX. */
   private final Streaming streaming;
+  private volatile EngineObserver observer = EngineObserver.NONE;
 
   /**
    * Streaming settings: the client (streaming or managed streaming), the engine client provenance is counted with,
@@ -138,6 +140,11 @@ public final class WindowIngestion {
     return earlier.nextSequence() < 0 ? sourceId(windowIdText, runId, sequence) : sourceId(windowIdText, sequence);
   }
 
+  /** Reports each send and what ADX said of it to {@code observer} (ingestion latency). */
+  public void observe(EngineObserver observer) {
+    this.observer = observer;
+  }
+
   /** What was sent, enough to ask about it again. */
   public record Ticket(UUID sourceId, String table, String tag, IngestionResult result) {
   }
@@ -172,6 +179,7 @@ public final class WindowIngestion {
       StreamSourceInfo source = new StreamSourceInfo(new ByteArrayInputStream(gzipBlob), false, sourceId,
           CompressionType.gz);
       IngestionResult result = client.ingestFromStream(source, props);
+      observer.ingestionSent(sourceId, table);
       return new Ticket(sourceId, table, tag, result);
     }, false);
   }
@@ -281,6 +289,9 @@ public final class WindowIngestion {
   public Future<Status> awaitFinal(Vertx vertx, TimeSource time, Ticket ticket, Duration pollInterval,
                                    Instant deadline) {
     return status(ticket).compose(status -> {
+      if (status.state() != State.PENDING) {
+        observer.ingestionSettled(ticket.sourceId(), ticket.table(), status.state().name());
+      }
       if (status.state() != State.PENDING || time.now().isAfter(deadline)) {
         return Future.succeededFuture(status);
       }

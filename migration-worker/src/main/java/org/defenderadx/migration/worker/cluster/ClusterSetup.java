@@ -35,6 +35,12 @@ public final class ClusterSetup {
   public static final String CLASSPATH_XML = "defender-adx-migration/cluster.xml";
 
   public static Future<Vertx> clusteredVertx(ClusterConfig cluster) {
+    return clusteredVertx(cluster, options -> Vertx.builder().with(options));
+  }
+
+  /** Clustered as configured, built by {@code builder} from the options with the event bus set (e.g. with metrics). */
+  public static Future<Vertx> clusteredVertx(ClusterConfig cluster,
+                                             java.util.function.Function<VertxOptions, io.vertx.core.VertxBuilder> builder) {
     Config hazelcast;
     VertxOptions options;
     try {
@@ -43,7 +49,7 @@ public final class ClusterSetup {
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
-    return Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(hazelcast)).buildClustered();
+    return builder.apply(options).withClusterManager(new HazelcastClusterManager(hazelcast)).buildClustered();
   }
 
   /** The base XML with the configured name, interface, port, members and heartbeat timings applied over it. */

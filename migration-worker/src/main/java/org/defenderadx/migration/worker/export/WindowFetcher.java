@@ -26,6 +26,7 @@ import org.defenderadx.migration.worker.defender.HuntingClient;
 import org.defenderadx.migration.worker.defender.HuntingResponse;
 import org.defenderadx.migration.worker.defender.Provenance;
 import org.defenderadx.migration.worker.defender.WindowBlobWriter;
+import org.defenderadx.migration.worker.ops.EngineObserver;
 import org.defenderadx.migration.worker.quota.SharedCallBudget;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,6 +55,7 @@ public final class WindowFetcher {
   private final TimeSource time;
   private final long blobTargetBytes;
   private final ServiceClock serviceClock;
+  private volatile EngineObserver observer = EngineObserver.NONE;
 
   public WindowFetcher(Vertx vertx, HuntingClient client, SharedCallBudget budget, OutcomeClassifier classifier,
                        WindowSplitter splitter, TimeSource time, long blobTargetBytes) {
@@ -76,6 +78,11 @@ public final class WindowFetcher {
   /** Uncompressed bytes at which a window's blob is cut: the most one window's blob holds. */
   public long blobTargetBytes() {
     return blobTargetBytes;
+  }
+
+  /** Reports every answer, 429, split and fetched window to {@code observer} (metrics, status). */
+  public void observe(EngineObserver observer) {
+    this.observer = observer;
   }
 
   /** The KQL for a window of an incremental table. */
@@ -140,6 +147,8 @@ public final class WindowFetcher {
                       Attempt attempt, FetchStats stats, HuntingResponse resp, Promise<Fetched> done) {
     FetchStats s = stats.plusCall(resp.elapsed(), resp.serviceDate());
     resp.serviceDate().ifPresent(d -> serviceClock.observe(tenant.key(), d, time.now()));
+    observer.apiCall(tenant.key(), table.sourceTable(), resp instanceof HuntingResponse.HttpError e ? e.status()
+        : resp instanceof HuntingResponse.Rows ? 200 : 0);
     if (resp instanceof HuntingResponse.Rows rows) {
       WindowBlobWriter blob = rows.blob();
       OptionalLong total = blob.windowTotal() < 0 ? OptionalLong.empty() : OptionalLong.of(blob.windowTotal());
@@ -148,6 +157,7 @@ public final class WindowFetcher {
         String why = completeness == ResultCompleteness.TRUNCATED
             ? "result cut at " + blob.rows() + " of " + total.getAsLong() + " rows"
             : "blob of " + blob.uncompressedBytes() + " bytes exceeds the target";
+        observer.windowSplit(tenant.key(), table.sourceTable());
         split(window, why, s, done);
         return;
       }
@@ -159,6 +169,7 @@ public final class WindowFetcher {
       }
       try {
         done.complete(new Fetched.Complete(window, blob.finish(), blob.rows(), blob.uncompressedBytes(), s));
+        observer.rowsFetched(tenant.key(), table.sourceTable(), blob.rows());
       } catch (IOException e) {
         done.fail(e);
       }
@@ -175,16 +186,21 @@ public final class WindowFetcher {
     switch (outcome.action()) {
       case WAIT -> {
         FetchStats counted = s.plusCallQuota429();
+        observer.throttled(tenant.key(), table.sourceTable(), EngineObserver.ThrottleKind.CALL_QUOTA);
         LOG.debug("{} {}: {}", table.sourceTable(), window, outcome.explanation());
         later(outcome.resumeAt().orElse(time.now()),
             () -> attempt(tenant, table, window, query, provenance, attempt.next(), counted, done));
       }
       case PAUSE_TENANT -> {
         Instant until = outcome.resumeAt().orElse(OutcomeClassifier.nextCpuCycle(time.now()));
+        observer.throttled(tenant.key(), table.sourceTable(), EngineObserver.ThrottleKind.CPU_QUOTA);
         budget.pauseUntil(tenant.key(), tenant.limits(), until)
             .onComplete(x -> done.complete(new Fetched.Paused(window, until, outcome.explanation(), s.plusCpuQuota429())));
       }
-      case SPLIT_WINDOW -> split(window, outcome.explanation(), s, done);
+      case SPLIT_WINDOW -> {
+        observer.windowSplit(tenant.key(), table.sourceTable());
+        split(window, outcome.explanation(), s, done);
+      }
       case REFRESH_TOKEN -> {
         if (attempt.tokenRefreshed()) {
           done.complete(new Fetched.Failed(window, outcome.explanation(), s));

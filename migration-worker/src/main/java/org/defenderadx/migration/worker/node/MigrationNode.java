@@ -3,6 +3,7 @@ package org.defenderadx.migration.worker.node;
 import com.azure.core.http.HttpClient;
 import com.microsoft.azure.kusto.data.ClientFactory;
 import com.microsoft.azure.kusto.ingest.IngestClient;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.circuitbreaker.CircuitBreaker;
 import io.vertx.circuitbreaker.CircuitBreakerOptions;
 import io.vertx.core.Future;
@@ -58,6 +59,7 @@ import org.defenderadx.migration.worker.ops.OpsVerticle;
 import org.defenderadx.migration.common.config.MigrationTuning;
 import org.defenderadx.migration.worker.lease.TableLeases;
 import org.defenderadx.migration.worker.quota.InFlightBytes;
+import org.defenderadx.migration.worker.ops.NodeObservability;
 import org.defenderadx.migration.worker.quota.SharedCallBudget;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -97,11 +99,14 @@ public final class MigrationNode {
   private final Vertx vertx;
   private final IngestClient ingestClient;
   private final CoordinatorVerticle coordinator;
+  private final NodeObservability ops;
 
-  private MigrationNode(Vertx vertx, IngestClient ingestClient, CoordinatorVerticle coordinator) {
+  private MigrationNode(Vertx vertx, IngestClient ingestClient, CoordinatorVerticle coordinator,
+                        NodeObservability ops) {
     this.vertx = vertx;
     this.ingestClient = ingestClient;
     this.coordinator = coordinator;
+    this.ops = ops;
   }
 
   public static void main(String[] args) {
@@ -140,9 +145,10 @@ public final class MigrationNode {
   }
 
   public static Future<MigrationNode> start(MigrationSettings settings, Environment env) {
-    return vertx(settings.cluster()).compose(vertx -> {
+    PrometheusMeterRegistry registry = NodeObservability.registry();
+    return vertx(settings.cluster(), registry).compose(vertx -> {
       try {
-        return wire(vertx, settings, env).onFailure(e -> vertx.close());
+        return wire(vertx, settings, env, registry).onFailure(e -> vertx.close());
       } catch (Exception e) {
         vertx.close();
         return Future.failedFuture(e);
@@ -150,7 +156,8 @@ public final class MigrationNode {
     });
   }
 
-  private static Future<MigrationNode> wire(Vertx vertx, MigrationSettings settings, Environment env) throws Exception {
+  private static Future<MigrationNode> wire(Vertx vertx, MigrationSettings settings, Environment env,
+                                            PrometheusMeterRegistry registry) throws Exception {
     TimeSource time = env.time();
     WorkerExecutor sdkPool = vertx.createSharedWorkerExecutor("adx-sdk", 8);
     AdxClient adx = new AdxClient(ClientFactory.createClient(AdxConnections.engine(settings.adx())),
@@ -200,15 +207,18 @@ public final class MigrationNode {
         cluster.heartbeat());
     TableWorkerVerticle worker = new TableWorkerVerticle(exporter, tenants, leases, cluster.tableLeaseTtl(),
         env.nodeName());
+    NodeObservability observability = NodeObservability.attach(vertx, registry, settings, time, env.nodeName(),
+        tenants, state, adx, fetcher, ingestion, worker);
     OpsVerticle ops = ops(vertx, settings, env, adx, state, fetcher, ingestion, leases, tenants, coordinator,
         serviceClock, worker::drain);
     return vertx.deployVerticle(worker)
         .compose(id -> vertx.deployVerticle(coordinator))
         .compose(id -> vertx.deployVerticle(ops))
+        .compose(id -> observability.start(vertx, coordinator::lastOutcomes))
         .map(id -> {
           LOG.info("node {} started: {} tenant(s), database {} on {}", env.nodeName(), tenants.size(),
               settings.adx().database(), settings.adx().clusterUrl());
-          return new MigrationNode(vertx, ingestClient, coordinator);
+          return new MigrationNode(vertx, ingestClient, coordinator, observability);
         });
   }
 
@@ -231,9 +241,11 @@ public final class MigrationNode {
     return new OpsVerticle(commands, new OpsToken(settings.ops().token()));
   }
 
-  /** A local Vert.x, or with clustering enabled one clustered as {@link ClusterSetup} says. */
-  private static Future<Vertx> vertx(ClusterConfig cluster) {
-    return cluster.enabled() ? ClusterSetup.clusteredVertx(cluster) : Future.succeededFuture(Vertx.vertx());
+  /** A local Vert.x, or with clustering enabled one clustered as {@link ClusterSetup} says; meters go to the registry. */
+  private static Future<Vertx> vertx(ClusterConfig cluster, PrometheusMeterRegistry registry) {
+    return cluster.enabled()
+        ? ClusterSetup.clusteredVertx(cluster, options -> NodeObservability.vertxBuilder(registry, options))
+        : Future.succeededFuture(NodeObservability.vertxBuilder(registry).build());
   }
 
   /** The coordinator's view of the last outcome per table, for status and tests. */
@@ -253,6 +265,12 @@ public final class MigrationNode {
    * closed Vert.x would never run), then closes Vert.x and the ingest client. Runs on a thread of its own, outside
    * Vert.x, since closing Vert.x from one of its own threads would wait on itself.
    */
+
+  /** Metrics, status and the ops HTTP server ({@link NodeObservability#httpPort()}). */
+  public NodeObservability ops() {
+    return ops;
+  }
+
   public Future<Void> stop() {
     io.vertx.core.Promise<Void> stopped = io.vertx.core.Promise.promise();
     Thread stopper = new Thread(() -> {

@@ -16,6 +16,7 @@ import org.defenderadx.migration.common.model.MigrationConfigRow;
 import org.defenderadx.migration.worker.export.TableExporter;
 import org.defenderadx.migration.worker.export.TenantContext;
 import org.defenderadx.migration.worker.lease.TableLeases;
+import org.defenderadx.migration.worker.ops.EngineObserver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +34,7 @@ public final class TableWorkerVerticle extends VerticleBase {
   private final Duration leaseTtl;
   private final String node;
   private MessageConsumer<JsonObject> consumer;
+  private volatile EngineObserver observer = EngineObserver.NONE;
   private final java.util.Set<io.vertx.core.Promise<Void>> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   public TableWorkerVerticle(TableExporter exporter, Map<String, TenantContext> tenants, TableLeases leases,
@@ -42,6 +44,11 @@ public final class TableWorkerVerticle extends VerticleBase {
     this.leases = leases;
     this.leaseTtl = leaseTtl;
     this.node = node;
+  }
+
+  /** Reports which tables this worker is running to {@code observer} (status page, progress logs). */
+  public void observe(EngineObserver observer) {
+    this.observer = observer;
   }
 
   @Override
@@ -111,12 +118,14 @@ public final class TableWorkerVerticle extends VerticleBase {
     MigrationConfigRow row = MigrationConfigRow.fromColumns(work.configRow());
     io.vertx.core.Promise<Void> settled = io.vertx.core.Promise.promise();
     inFlight.add(settled);
+    observer.tableStarted(work.tenantKey(), work.sourceTable());
     exporter.run(tenant, row, work.horizonStart(), work.closePoint(), work.runId(), guard).onComplete(ar -> {
       vertx.cancelTimer(renewal);
       leases.release(key, work.leaseId()).onComplete(x -> {
         inFlight.remove(settled);
         settled.complete();
       });
+      observer.tableFinished(work.tenantKey(), work.sourceTable());
       if (ar.failed()) {
         reply(message, failed(work, String.valueOf(ar.cause())));
         return;

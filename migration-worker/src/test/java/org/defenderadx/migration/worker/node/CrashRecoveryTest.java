@@ -235,6 +235,8 @@ class CrashRecoveryTest {
         "  windowGrid: 1d",
         "  cycleInterval: 2m",
         "  settleLag: 5m",
+        "http:",
+        "  port: 0",
         "");
     Path file = dir.resolve("application.yaml");
     Files.writeString(file, yaml);

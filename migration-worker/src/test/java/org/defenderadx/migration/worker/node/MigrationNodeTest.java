@@ -51,7 +51,8 @@ class MigrationNodeTest {
             .put("api", new JsonObject().put("flavour", "graph").put("baseUrl", env.sim.baseUrl()))))
         .put("adx", new JsonObject().put("clusterUrl", env.adx.url()).put("database", StandIns.DATABASE)
             .put("ingestionMode", ingestionMode).put("credential", new JsonObject().put("kind", "none")))
-        .put("migration", new JsonObject().put("windowGrid", "1d").put("cycleInterval", "2m").put("settleLag", "5m"));
+        .put("migration", new JsonObject().put("windowGrid", "1d").put("cycleInterval", "2m").put("settleLag", "5m"))
+        .put("http", new JsonObject().put("port", 0));
     return ConfigLoader.parse(tree, Map.of("SIM_SECRET", DefenderSimConfig.DEFAULT_CLIENT_SECRET));
   }
 

@@ -1,0 +1,161 @@
+package org.defenderadx.migration.worker.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.defenderadx.migration.worker.testing.StandIns.await;
+
+import com.microsoft.azure.kusto.data.ClientFactory;
+import io.vertx.circuitbreaker.CircuitBreaker;
+import io.vertx.circuitbreaker.CircuitBreakerOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.net.ServerSocket;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.defenderadx.migration.common.config.MigrationTuning;
+import org.defenderadx.migration.common.config.TenantConfig;
+import org.defenderadx.migration.common.kql.KustoTime;
+import org.defenderadx.migration.common.quota.QuotaLimits;
+import org.defenderadx.migration.common.time.TimeSource;
+import org.defenderadx.migration.worker.adx.AdxClient;
+import org.defenderadx.migration.worker.adx.AdxConnections;
+import org.defenderadx.migration.worker.adx.AdxRowAppender;
+import org.defenderadx.migration.worker.adx.AuditRecord;
+import org.defenderadx.migration.worker.adx.MigrationStateStore;
+import org.defenderadx.migration.worker.auth.AccessTokenSource;
+import org.defenderadx.migration.worker.auth.AzureCredentials;
+import org.defenderadx.migration.worker.export.TenantContext;
+import org.defenderadx.migration.worker.quota.SharedCallBudget;
+import org.defenderadx.migration.worker.testing.AdxFixture;
+import org.defenderadx.migration.worker.testing.Simulators;
+import org.defenderadx.migration.worker.testing.StandIns;
+import org.defenderadx.migration.worker.testing.TenantFixture;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Readiness against the real stand-ins: not ready while ADX does not answer or a tenant's token cannot be had; not
+ * ready, naming the table, when a table's lag or its backfill's pace brings it within the margin of the 30-day
+ * horizon; ready otherwise. Each test uses a tenant of its own, so their tables do not meet.
+ */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class ReadinessTest {
+
+  private static final Duration MARGIN = Duration.ofDays(2);
+  private static StandIns env;
+
+  @BeforeAll
+  static void start() throws Exception {
+    env = StandIns.start(Vertx.vertx());
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    env.close();
+  }
+
+  @Test
+  void notReadyUntilAdxAnswersAndEveryTenantsTokenIsObtained() throws Exception {
+    int closedPort = closedPort();
+    AdxClient deadAdx = new AdxClient(ClientFactory.createClient(AdxConnections.engine(
+        AdxFixture.config("http://127.0.0.1:" + closedPort, StandIns.DATABASE))), StandIns.DATABASE, env.sdkPool);
+    TenantContext noToken = tenantWithTokenEndpoint("t-dead", "https://127.0.0.1:" + closedPort);
+
+    JsonObject verdict = await(readiness(deadAdx, env.time, Map.of("t-dead", noToken)).check());
+
+    assertThat(verdict.getBoolean("ready")).as(verdict.encodePrettily()).isFalse();
+    assertThat(check(verdict, "adx").getBoolean("ok")).isFalse();
+    assertThat(check(verdict, "adx").getString("detail")).startsWith("ADX does not answer a query");
+    assertThat(check(verdict, "token:t-dead").getBoolean("ok")).isFalse();
+    assertThat(check(verdict, "token:t-dead").getString("detail")).contains("tenant 't-dead'");
+
+    // The same tenant with its token endpoint reachable, and ADX answering: ready.
+    TenantContext withToken = TenantFixture.context(env.vertx, env.sim, env.time, "t-dead", "graph");
+    JsonObject after = await(readiness(env.adxClient, env.time, Map.of("t-dead", withToken)).check());
+    assertThat(after.getBoolean("ready")).as(after.encodePrettily()).isTrue();
+  }
+
+  @Test
+  void notReadyNamingTheTableWhoseLagOrBackfillPaceReachesTheMarginOfTheHorizon() throws Exception {
+    // GIVEN a fixed clock, and for tenant t-lag: one table 29 days behind (the margin starts at 28), one an hour
+    // behind, and one 10 days behind whose recent windows covered 24 s of data in 2 minutes (about 50 days to go)
+    Instant now = KustoTime.truncate(Instant.parse("2026-11-20T12:00:00Z"));
+    TimeSource fixed = TimeSource.of(Clock.fixed(now, ZoneOffset.UTC), 1.0);
+    configure("t-lag", "DeviceFileEvents", now.minus(Duration.ofDays(29)), 1);
+    configure("t-lag", "DeviceLogonEvents", now.minus(Duration.ofHours(1)), 1);
+    Instant slowWatermark = now.minus(Duration.ofDays(10));
+    configure("t-lag", "DeviceProcessEvents", slowWatermark, 1);
+    await(env.state.audit(List.of(
+        succeeded("t-lag", "DeviceProcessEvents", now.minus(Duration.ofMinutes(3)), slowWatermark.minusSeconds(48),
+            slowWatermark.minusSeconds(24)),
+        succeeded("t-lag", "DeviceProcessEvents", now.minus(Duration.ofMinutes(1)), slowWatermark.minusSeconds(24),
+            slowWatermark))));
+    Map<String, TenantContext> tenants = Map.of("t-lag", TenantFixture.context(env.vertx, env.sim, fixed, "t-lag",
+        "graph"));
+
+    // WHEN readiness is checked
+    JsonObject verdict = await(readiness(env.adxClient, fixed, tenants).check());
+
+    // THEN not ready, the horizon check naming the two tables at risk and why, and not the healthy one
+    assertThat(verdict.getBoolean("ready")).as(verdict.encodePrettily()).isFalse();
+    assertThat(check(verdict, "adx").getBoolean("ok")).isTrue();
+    assertThat(check(verdict, "token:t-lag").getBoolean("ok")).isTrue();
+    String horizon = check(verdict, "horizon").getString("detail");
+    assertThat(horizon).contains("DeviceFileEvents (tenant 't-lag'): watermark lag 29 d is within 2 d of the 30-day "
+        + "horizon");
+    assertThat(horizon).contains("DeviceProcessEvents (tenant 't-lag'): the backfill needs about 49 d 23 h");
+    assertThat(horizon).doesNotContain("DeviceLogonEvents");
+
+    // WHEN the tables catch up (newer configuration rows in force) THEN ready
+    configure("t-lag", "DeviceFileEvents", now.minus(Duration.ofHours(2)), 2);
+    configure("t-lag", "DeviceProcessEvents", now.minus(Duration.ofHours(2)), 2);
+    JsonObject later = await(readiness(env.adxClient, fixed, tenants).check());
+    assertThat(later.getBoolean("ready")).as(later.encodePrettily()).isTrue();
+  }
+
+  private static Readiness readiness(AdxClient adx, TimeSource time, Map<String, TenantContext> tenants) {
+    MigrationTuning tuning = new MigrationTuning(Duration.ofMinutes(5), Duration.ofDays(30), 1000, 1 << 20,
+        Duration.ofDays(1), Duration.ofMinutes(2), Duration.ofDays(1), MARGIN);
+    StatusReport status = new StatusReport(env.vertx, new MigrationStateStore(adx, new AdxRowAppender(adx)), adx,
+        tenants, new SharedCallBudget(env.vertx, time), time, Clock.systemUTC(), tuning, "node-t");
+    return new Readiness(status, tenants);
+  }
+
+  private static JsonObject check(JsonObject verdict, String name) {
+    return verdict.getJsonArray("checks").stream().map(JsonObject.class::cast)
+        .filter(c -> c.getString("check").equals(name)).findFirst()
+        .orElseThrow(() -> new AssertionError("no check " + name + " in " + verdict.encodePrettily()));
+  }
+
+  private static void configure(String tenant, String table, Instant watermark, long version) throws Exception {
+    ConfigRows.incremental(env, tenant, table, watermark, version);
+  }
+
+  private static AuditRecord succeeded(String tenant, String table, Instant at, Instant lo, Instant hi) {
+    return new AuditRecord(table + "Raw", at, "Succeeded", "", 10, tenant, table, "run-1",
+        tenant + "/" + table + "/" + lo, lo, hi, 1, 0, 0, Duration.ofSeconds(1), "node-t", Map.of());
+  }
+
+  private static TenantContext tenantWithTokenEndpoint(String key, String authority) {
+    TenantConfig config = TenantFixture.config(env.sim, key, "graph");
+    AccessTokenSource tokens = new AccessTokenSource(env.vertx,
+        () -> AzureCredentials.create(config.credential(), authority, config.tenantId(),
+            Optional.of(Simulators.trusting(env.sim))),
+        config.api().scope(), env.time.clock());
+    return new TenantContext(config, tokens, QuotaLimits.of(45, 1500),
+        CircuitBreaker.create("t-" + key, env.vertx, new CircuitBreakerOptions()));
+  }
+
+  private static int closedPort() throws Exception {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+}
