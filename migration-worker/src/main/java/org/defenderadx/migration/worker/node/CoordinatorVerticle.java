@@ -233,7 +233,8 @@ public final class CoordinatorVerticle extends VerticleBase {
     leases.acquire(key, leaseTtl).compose(id -> id == null ? Future.succeededFuture((String) null)
         // Checked under the lease: a pause or configuration change by an ops command holds the table back.
         : holds.blocking(row.tenantId(), row.sourceTable()).compose(held -> held == null
-            ? Future.succeededFuture(id) : leases.release(key, id).map((String) null))).onComplete(ar -> {
+            ? Future.succeededFuture(id) : leases.release(key, id).map((String) null),
+            e -> leases.release(key, id).transform(x -> Future.<String>failedFuture(e)))).onComplete(ar -> {
       if (ar.failed() || ar.result() == null) {
         inFlight.remove(key, ACQUIRING); // held elsewhere in the cluster, or the map was unreachable: next cycle
         return;
