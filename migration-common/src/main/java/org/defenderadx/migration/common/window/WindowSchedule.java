@@ -29,6 +29,19 @@ public record WindowSchedule(Duration lookback, Duration horizonMargin, Duration
     return WindowPlanner.horizonStart(now, lookback, horizonMargin);
   }
 
+  /** The source's horizon: Advanced Hunting serves 30 days. */
+  public static final Duration SOURCE_HORIZON = Duration.ofDays(30);
+
+  /**
+   * The oldest point a table's windows may start at: a table never loaded starts at the configured lookback; a
+   * table already loaded continues from its watermark as far back as the source's 30 days allow, so a table paused
+   * or stalled for longer than the lookback loses nothing the source still holds.
+   */
+  public Instant horizonStart(Instant now, boolean loadedBefore) {
+    Duration reach = loadedBefore && SOURCE_HORIZON.compareTo(lookback) > 0 ? SOURCE_HORIZON : lookback;
+    return WindowPlanner.horizonStart(now, reach, horizonMargin);
+  }
+
   public Instant closePoint(Instant localNow, Optional<Instant> serviceNow, Duration lateArrivalAllowance) {
     return WindowPlanner.closePoint(localNow, serviceNow, settleLag, lateArrivalAllowance);
   }

@@ -245,7 +245,7 @@ public final class CoordinatorVerticle extends VerticleBase {
       Instant close = schedule.closePoint(now, java.util.Optional.of(serviceClock.now(row.tenantId(), now)),
           row.lateArrivalAllowance());
       TableWork work = new TableWork(row.tenantId(), row.sourceTable(), row.toColumns(),
-          schedule.horizonStart(now), close, runId, leaseId);
+          schedule.horizonStart(now, row.progress().isPresent()), close, runId, leaseId);
       vertx.eventBus().<JsonObject>request(Addresses.TABLE_WORK, work.toJson(),
               new DeliveryOptions().setSendTimeout(workTimeout.toMillis()))
           .onComplete(reply -> {

@@ -220,10 +220,10 @@ public final class OpsCommands {
         throw new BadRequest(table + ": moving the watermark forward from " + KustoTime.format(current.get())
             + " to " + KustoTime.format(to) + " skips every row in between; pass --force to do it anyway");
       }
-      Instant horizon = schedule.horizonStart(time.now());
+      Instant horizon = schedule.horizonStart(time.now(), true);
       String warning = to.isBefore(planner.grid().cellStart(horizon)) ? "; " + KustoTime.format(to) + " is older "
-          + "than the export horizon " + KustoTime.format(horizon) + " (migration.initialLookback): the export "
-          + "starts at the horizon and audits the rest as AgedOut; use backfill for older ranges" : "";
+          + "than the source's 30-day horizon " + KustoTime.format(horizon) + ": the export starts at the horizon "
+          + "and audits the rest as AgedOut" : "";
       return appendVersion(row, row.active(), Optional.of(to), req, "reset-watermark").map(written ->
           OpsReply.ok(node(), table + ": watermark " + current.map(KustoTime::format).orElse("(never loaded)")
               + " -> " + KustoTime.format(to) + (to.equals(requested) ? "" : " (rounded down to the window grid)")
@@ -426,7 +426,8 @@ public final class OpsCommands {
             r.resolve();
             Instant close = schedule.closePoint(now, Optional.of(serviceClock.now(r.tenantId(), now)),
                 r.lateArrivalAllowance());
-            WindowPlan plan = planner.plan(r.progress(), schedule.horizonStart(now), close, PLAN_LIMIT);
+            WindowPlan plan = planner.plan(r.progress(), schedule.horizonStart(now, r.progress().isPresent()), close,
+                PLAN_LIMIT);
             long windows = plan.windows().size();
             j.put("windows", windows).put("estimatedCalls", windows)
                 .put("firstWindow", plan.windows().isEmpty() ? null : plan.windows().get(0).lo().toString())
