@@ -195,6 +195,8 @@ class ClusterFailoverTest {
         "  memberTimeout: " + MEMBER_TIMEOUT.toSeconds() + "s",
         "  leaseTtl: " + LEASE_TTL.toSeconds() + "s",
         "  tableLeaseTtl: " + TABLE_LEASE_TTL.toSeconds() + "s",
+        "http:",
+        "  port: 0",
         "");
     Path file = dir.resolve("application-" + suffix + ".yaml");
     Files.writeString(file, yaml);

@@ -123,7 +123,8 @@ class MultiTenantIsolationTest {
                     .put("baseUrl", "http://127.0.0.1:" + failingApi.actualPort()))))
         .put("adx", new JsonObject().put("clusterUrl", env.adx.url()).put("database", StandIns.DATABASE)
             .put("credential", new JsonObject().put("kind", "none")))
-        .put("migration", new JsonObject().put("windowGrid", "1d").put("cycleInterval", "2m").put("settleLag", "5m"));
+        .put("migration", new JsonObject().put("windowGrid", "1d").put("cycleInterval", "2m").put("settleLag", "5m"))
+        .put("http", new JsonObject().put("port", 0));
     return ConfigLoader.parse(tree, Map.of("SIM_SECRET", DefenderSimConfig.DEFAULT_CLIENT_SECRET));
   }
 

@@ -91,7 +91,8 @@ class MigrationctlTest {
             .put("settleLag", "5m").put("initialLookback", "6h"))
         .put("cluster", new JsonObject().put("enabled", true).put("name", clusterName).put("host", "127.0.0.1")
             .put("port", clusterPort))
-        .put("ops", new JsonObject().put("tokenEnv", "NODE_OPS_TOKEN"));
+        .put("ops", new JsonObject().put("tokenEnv", "NODE_OPS_TOKEN"))
+        .put("http", new JsonObject().put("port", 0));
     MigrationSettings settings = ConfigLoader.parse(tree, Map.of("SIM_SECRET",
         DefenderSimConfig.DEFAULT_CLIENT_SECRET, "NODE_OPS_TOKEN", TOKEN));
     node = await(MigrationNode.start(settings,
