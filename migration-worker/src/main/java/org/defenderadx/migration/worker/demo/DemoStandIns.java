@@ -121,15 +121,16 @@ public final class DemoStandIns implements AutoCloseable {
   /**
    * The documented quotas, with the row and byte caps scaled down to the profile's volume so that its busiest
    * tables overflow a day's window and the burst instant needs hash buckets: the small profile gets the simulator's
-   * {@code scaled} caps (1,000 rows, 1 MB); the medium profile, 30 times bigger, 5,000 rows and 5 MB (about
-   * a day of its busiest table), which keeps the number of windows, and so the demo's run time, reasonable.
+   * {@code scaled} caps (1,000 rows, 1 MB); the medium profile, 30 times bigger, 5,000 rows and 16 MB, which a
+   * day of its two busiest tables overflows by rows. A cut result is served whole and thrown away, so caps much
+   * below a day's volume would mostly add work (and the demo's run time) without showing anything new.
    */
   static DefenderSimConfig.Limits caps(Profile profile) {
     DefenderSimConfig.Limits scaled = Scenario.SCALED.apply(DefenderSimConfig.builder()).build().limits();
     if (profile == Profile.SMALL) {
       return scaled;
     }
-    long bytes = 5L * 1024 * 1024;
+    long bytes = 16L * 1024 * 1024;
     return scaled.withRowCap(5_000).withByteCaps(new DefenderSimConfig.ByteCap(bytes, false),
         new DefenderSimConfig.ByteCap(bytes, false), new DefenderSimConfig.ByteCap(bytes, true));
   }

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import org.defenderadx.migration.common.kql.KustoTime;
 
 /**
  * The demo's outcome: per table, what the source held against what ADX holds, by row digest and by the engine's
@@ -73,6 +74,10 @@ public record Summary(List<TableResult> tables, long apiCalls, long throttled, l
     }
     sb.append(String.format(Locale.ROOT, format, "total", n(source), n(adx), n(missing), n(duplicated), "",
         allMatch() ? "yes" : "NO"));
+    tables.stream().flatMap(t -> t.exactness().stream()).findFirst().ifPresent(e -> sb.append(String.format(
+        Locale.ROOT, "Compared: rows ingested at the source from %s up to each table's committed watermark (%s "
+            + "for %s); older rows have left the source's 30 days.%n", KustoTime.format(e.from()),
+        KustoTime.format(e.to()), e.table())));
     double minutes = Math.max(1e-9, simulated.toMillis() / 60_000.0);
     sb.append(String.format(Locale.ROOT, "API calls: %s in %s simulated (%.1f per simulated minute on average; "
             + "budget %d per minute, %s per hour)%n", n(apiCalls), human(simulated), apiCalls / minutes,
