@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import org.defenderadx.migration.common.kql.KustoTime;
 import org.defenderadx.migration.worker.defender.Provenance;
+import org.defenderadx.migration.worker.export.HourlyCounts;
 import org.defenderadx.simulator.adx.AdxStandIn;
 import org.defenderadx.simulator.adx.store.Table;
 import org.defenderadx.simulator.defender.DefenderSimulator;
@@ -45,9 +46,14 @@ public final class ExactnessCheck {
     this.database = database;
   }
 
-  /** Compares {@code [from, to)} of {@code table} with what ADX's {@code destination} holds of it (blocking). */
-  public Result check(String table, String destination, Instant from, Instant to) {
+  /**
+   * Compares {@code table}'s rows up to {@code to} with what ADX's {@code destination} holds of them (blocking), from
+   * the first whole hour the source still holds, {@code edgeMargin} inside its horizon. The source is read as it
+   * stood when the check starts, so rows ageing out while it runs do not count as missing from the source.
+   */
+  public Result check(String table, String destination, Duration edgeMargin, Instant to) {
     Instant at = sim.clock().instant();
+    Instant from = HourlyCounts.hourCeiling(at.minus(sim.config().limits().horizon()).plus(edgeMargin));
     Digests source = new Digests();
     for (Instant lo = from; lo.isBefore(to); lo = lo.plus(SOURCE_CHUNK)) {
       Instant hi = lo.plus(SOURCE_CHUNK).isBefore(to) ? lo.plus(SOURCE_CHUNK) : to;

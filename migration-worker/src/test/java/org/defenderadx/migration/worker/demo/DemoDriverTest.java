@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Timeout;
  * The demo driver in-process on the small profile: the real simulators, Azurite, the Kusto SDK and one node. It
  * succeeds when ADX ends exact, and fails, naming the table, when ADX loses a table's rows after the backfill.
  */
-@Timeout(value = 4, unit = TimeUnit.MINUTES)
+@Timeout(value = 6, unit = TimeUnit.MINUTES)
 class DemoDriverTest {
 
   private static final Path PROJECT = Path.of("..");
