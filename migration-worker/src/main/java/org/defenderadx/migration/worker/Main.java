@@ -86,7 +86,7 @@ public final class Main implements Runnable {
         description = "Simulated seconds per real second, for the simulator and the node (default: ${DEFAULT-VALUE}).")
     double timeScale;
 
-    @Option(names = "--timeout-minutes", defaultValue = "15",
+    @Option(names = "--timeout-minutes", defaultValue = "30",
         description = "Real minutes after which tables not caught up count as failed (default: ${DEFAULT-VALUE}).")
     long timeoutMinutes;
 

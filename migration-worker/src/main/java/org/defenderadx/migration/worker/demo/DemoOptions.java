@@ -31,7 +31,7 @@ public record DemoOptions(Profile profile, List<String> tables, double timeScale
   }
 
   public static DemoOptions defaults() {
-    return new DemoOptions(Profile.MEDIUM, List.of(), DEFAULT_TIME_SCALE, Duration.ofMinutes(15),
+    return new DemoOptions(Profile.MEDIUM, List.of(), DEFAULT_TIME_SCALE, Duration.ofMinutes(30),
         Duration.ofSeconds(5));
   }
 
