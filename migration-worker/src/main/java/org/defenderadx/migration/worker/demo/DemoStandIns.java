@@ -89,7 +89,10 @@ public final class DemoStandIns implements AutoCloseable {
     AdxStandIn adx = null;
     WorkerExecutor pool = null;
     try {
+      // Tokens live an hour of real time, not of simulated time: the identity library caches a token by the real
+      // clock, so a token expiring after a simulated hour (a real minute) would be sent expired and meet 401s.
       DefenderSimConfig simConfig = DefenderSimConfig.builder().limits(caps(profile))
+          .tokenLifetime(Duration.ofSeconds((long) (3599 * timeScale)))
           .profile(profile).timeScale(timeScale).anchor(Instant.now().truncatedTo(ChronoUnit.HOURS)).build();
       sim = await(DefenderSimulator.start(vertx, simConfig));
       TimeSource time = TimeSource.scaled(sim.clock().instant(), timeScale);
