@@ -34,8 +34,10 @@ public final class AzuriteProcess implements AutoCloseable {
   private final Process process;
   private final AzuriteEndpoints endpoints;
   private final Thread shutdownHook;
+  private final Path workDir;
 
-  private AzuriteProcess(Process process, AzuriteEndpoints endpoints) {
+  private AzuriteProcess(Process process, AzuriteEndpoints endpoints, Path workDir) {
+    this.workDir = workDir;
     this.process = process;
     this.endpoints = endpoints;
     this.shutdownHook = new Thread(process::destroyForcibly, "azurite-shutdown");
@@ -76,7 +78,7 @@ public final class AzuriteProcess implements AutoCloseable {
       AzuriteEndpoints endpoints = ready.get(60, TimeUnit.SECONDS);
       LOG.info("Azurite started: blob {}, queue {}, table {}", endpoints.blobPort(), endpoints.queuePort(),
           endpoints.tablePort());
-      return new AzuriteProcess(p, endpoints);
+      return new AzuriteProcess(p, endpoints, workDir);
     } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
       p.destroyForcibly();
       synchronized (output) {
@@ -146,6 +148,8 @@ public final class AzuriteProcess implements AutoCloseable {
       process.destroyForcibly();
       Thread.currentThread().interrupt();
     }
+    // In-memory persistence leaves the working directory empty; without this every run left one in the temp folder.
+    workDir.toFile().delete();
     try {
       Runtime.getRuntime().removeShutdownHook(shutdownHook);
     } catch (IllegalStateException shuttingDown) {
