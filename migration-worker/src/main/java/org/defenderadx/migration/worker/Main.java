@@ -68,7 +68,7 @@ public final class Main implements Runnable {
   }
 
   @Command(name = "run", mixinStandardHelpOptions = true,
-      description = "Starts a node from its configuration and runs until stopped (SIGTERM drains it).")
+      description = "Starts a node from its configuration and runs until stopped (SIGTERM stops it at once; a restart resumes exactly).")
   static final class Run implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", defaultValue = "conf/application.yaml",
         description = "The configuration file (default: ${DEFAULT-VALUE}).")
