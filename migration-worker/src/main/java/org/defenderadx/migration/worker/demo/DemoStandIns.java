@@ -80,10 +80,11 @@ public final class DemoStandIns implements AutoCloseable {
     try {
       azurite = AzuriteProcess.start();
     } catch (IllegalStateException e) {
-      throw new DemoException("the demo's ADX stand-in needs Azurite (the Azure Storage emulator), which runs on "
-          + "Node.js, for queued ingestion: " + e.getMessage() + "\nInstall Node.js 18 or newer with npm "
-          + "(https://nodejs.org, or 'apt-get install nodejs npm'), then run './migration demo' again: its build "
-          + "installs Azurite into .azurite/.", e);
+      // Queued ingestion needs Azurite (on Node.js); streaming ingestion goes straight to the engine endpoint.
+      System.out.println("Azurite (the Azure Storage emulator, on Node.js) is not available: " + e.getMessage()
+          + "\nThe demo uses streaming ingestion instead (adx.ingestionMode: streaming). For queued ingestion, as "
+          + "in production, install Node.js 18+ with npm and run './migration demo' again.");
+      azurite = null;
     }
     DefenderSimulator sim = null;
     AdxStandIn adx = null;
@@ -96,9 +97,12 @@ public final class DemoStandIns implements AutoCloseable {
           .profile(profile).timeScale(timeScale).anchor(Instant.now().truncatedTo(ChronoUnit.HOURS)).build();
       sim = await(DefenderSimulator.start(vertx, simConfig));
       TimeSource time = TimeSource.scaled(sim.clock().instant(), timeScale);
-      adx = await(AdxStandIn.start(vertx, new AdxStandInOptions().azurite(azurite.endpoints())
-          .clock(time.clock()).pollInterval(Duration.ofMillis(50))));
-      MigrationSettings settings = settings(sim, adx);
+      AdxStandInOptions adxOptions = new AdxStandInOptions().clock(time.clock()).pollInterval(Duration.ofMillis(50));
+      if (azurite != null) {
+        adxOptions.azurite(azurite.endpoints());
+      }
+      adx = await(AdxStandIn.start(vertx, adxOptions));
+      MigrationSettings settings = settings(sim, adx, azurite != null ? "queued" : "streaming");
       pool = vertx.createSharedWorkerExecutor("demo-adx-sdk", 4);
       AdxClient client = new AdxClient(ClientFactory.createClient(AdxConnections.engine(settings.adx())), DATABASE,
           pool);
@@ -116,7 +120,9 @@ public final class DemoStandIns implements AutoCloseable {
       if (sim != null) {
         sim.stop();
       }
-      azurite.close();
+      if (azurite != null) {
+        azurite.close();
+      }
       throw e;
     }
   }
@@ -150,7 +156,7 @@ public final class DemoStandIns implements AutoCloseable {
   }
 
   /** The node's configuration: one tenant on the simulator (its documented quotas), ADX on the stand-in. */
-  static MigrationSettings settings(DefenderSimulator sim, AdxStandIn adx) {
+  static MigrationSettings settings(DefenderSimulator sim, AdxStandIn adx, String ingestionMode) {
     DefenderSimConfig.Limits limits = sim.config().limits();
     JsonObject tree = new JsonObject()
         .put("tenants", new JsonArray().add(new JsonObject().put("key", "")
@@ -161,7 +167,7 @@ public final class DemoStandIns implements AutoCloseable {
             .put("api", new JsonObject().put("flavour", "graph").put("baseUrl", sim.baseUrl())
                 .put("callsPerMinute", limits.callsPerMinute()).put("callsPerHour", limits.callsPerHour()))))
         .put("adx", new JsonObject().put("clusterUrl", adx.url()).put("database", DATABASE)
-            .put("ingestionMode", "queued").put("credential", new JsonObject().put("kind", "none")))
+            .put("ingestionMode", ingestionMode).put("credential", new JsonObject().put("kind", "none")))
         .put("migration", new JsonObject().put("windowGrid", "1d").put("cycleInterval", "1m").put("settleLag", "5m")
             .put("rowCap", limits.rowCap()).put("byteCap", limits.graphByteCap().bytes()))
         // A free port for the status page, /health and /metrics: the demo prints where.
@@ -191,7 +197,7 @@ public final class DemoStandIns implements AutoCloseable {
         "adx:",
         "  clusterUrl: " + adx.url(),
         "  database: " + DATABASE,
-        "  ingestionMode: queued",
+        "  ingestionMode: " + (azurite != null ? "queued" : "streaming"),
         "  credential:",
         "    kind: none",
         "migration:",
@@ -253,7 +259,9 @@ public final class DemoStandIns implements AutoCloseable {
     } catch (Exception e) {
       // closing anyway
     } finally {
-      azurite.close();
+      if (azurite != null) {
+        azurite.close();
+      }
     }
   }
 }
