@@ -1,0 +1,60 @@
+package org.defenderadx.migration.worker.bench;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The benchmark suite's entry point (run it with {@code bin/benchmarks}): runs the selected scenarios against the
+ * simulators and writes the Markdown report. A scenario that fails is reported as not run, with the failure, and
+ * the others still run.
+ */
+public final class BenchmarkSuite {
+  private BenchmarkSuite() {
+  }
+
+  interface Scenario {
+    ScenarioReport run(SuiteOptions options) throws Exception;
+  }
+
+  public static void main(String[] args) throws Exception {
+    SuiteOptions options = SuiteOptions.parse(args);
+    Machine machine = Machine.describe();
+    long start = System.nanoTime();
+    List<ScenarioReport> reports = new ArrayList<>();
+    reports.add(run(options, 1, "Backfill on one node", BackfillScenario.MEASURES, BackfillScenario::run, start));
+    reports.add(run(options, 2, "The original script's strategy (baseline) against ours", "", 
+        BaselineComparisonScenario::run, start));
+    reports.add(run(options, 3, "Incremental steady state with live arrivals: export lag", "",
+        IncrementalLagScenario::run, start));
+    reports.add(run(options, 4, TenantShareScenario.TITLE, TenantShareScenario.MEASURES, TenantShareScenario::run,
+        start));
+    reports.add(run(options, 5, "The fetch → parse → gzip → upload path alone", "", HotPathBenchmark::run, start));
+    double seconds = (System.nanoTime() - start) / 1e9;
+    BenchmarkReport.write(options.out(), machine, options, reports, seconds);
+    System.out.printf(Locale.ROOT, "benchmarks: wrote %s in %.1f minutes%n", options.out(), seconds / 60);
+    System.exit(0);
+  }
+
+  private static ScenarioReport run(SuiteOptions options, int number, String title, String measures,
+                                    Scenario scenario, long suiteStart) {
+    if (!options.includes(number)) {
+      return ScenarioReport.notRun(title, measures, "not selected for this run (`--scenario`).");
+    }
+    System.out.printf(Locale.ROOT, "benchmarks: scenario %d (%s) starting at %.1f min, load average %s%n", number,
+        title, (System.nanoTime() - suiteStart) / 60e9, Machine.loadAverage());
+    try {
+      ScenarioReport r = scenario.run(options);
+      System.out.printf(Locale.ROOT, "benchmarks: scenario %d done in %.0f s%n", number, r.seconds);
+      return r;
+    } catch (Exception | Error e) {
+      StringWriter trace = new StringWriter();
+      e.printStackTrace(new PrintWriter(trace));
+      System.out.println("benchmarks: scenario " + number + " failed: " + trace);
+      return ScenarioReport.notRun(title, measures, "the scenario failed in this run: `" + e + "` (the harness's "
+          + "output and target/benchmarks/*.log have the details).");
+    }
+  }
+}
