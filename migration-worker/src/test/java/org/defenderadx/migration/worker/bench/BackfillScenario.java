@@ -28,7 +28,8 @@ final class BackfillScenario {
 
   /** One run's measured values. */
   record Run(double seconds, long rows, long bytes, SimProbe.Counters calls, double simMinutes,
-             ProcessFigures process, double denseRowsPerCall, double denseEffectiveCap, Limits limits) {
+             ProcessFigures process, double denseRowsPerCall, double denseEffectiveCap, Limits limits,
+             long windows, Instant simStart) {
 
     double callCeiling() {
       // Sliding windows: at most perMinute in any minute, perHour in any hour.
@@ -48,9 +49,10 @@ final class BackfillScenario {
   }
 
   /** Runs the node once over a fresh tenant and returns what it measured. */
-  static Run once(BenchEnvironment env, List<String> tables, Path work, String name) throws Exception {
+  static Run once(BenchEnvironment env, List<String> tables, Path work, String name, JsonObject migration)
+      throws Exception {
     env.env.configureIncremental(tables);
-    Path config = env.writeNodeConfig(work, name, new JsonObject());
+    Path config = env.writeNodeConfig(work, name, migration);
     SimProbe.Counters before = SimProbe.Counters.of(env.stats(), "graph");
     Instant simStart = env.now();
     JsonObject result = ChildJvm.run(NodeProcess.class, "512m",
@@ -78,9 +80,14 @@ final class BackfillScenario {
       denseCap = Math.min(l.rowCap(), l.byteCap(org.defenderadx.simulator.defender.ApiFlavour.GRAPH).bytes()
           / bytesPerRow);
     }
+    long windows = 0;
+    for (Object t : result.getJsonArray("tables")) {
+      windows += ((JsonObject) t).getLong("windowsCommitted", 0L);
+    }
     return new Run(result.getDouble("backfillSeconds"), rows, used.bytes(), used,
         Duration.between(simStart, simEnd).toMillis() / 60_000.0,
-        ProcessFigures.fromJson(result.getJsonObject("process")), denseRowsPerCall, denseCap, env.limits());
+        ProcessFigures.fromJson(result.getJsonObject("process")), denseRowsPerCall, denseCap, env.limits(), windows,
+        simStart);
   }
 
   static ScenarioReport run(SuiteOptions o) throws Exception {
@@ -90,20 +97,41 @@ final class BackfillScenario {
     long start = System.nanoTime();
     List<Run> runs = new ArrayList<>();
     double load = 0;
+    List<String> tables = tables(o);
     for (int i = 0; i < o.backfillRuns(); i++) {
       try (BenchEnvironment env = BenchEnvironment.start(profile, o.backfillTimeScale(), Duration.ofMinutes(5),
           true)) {
-        runs.add(once(env, BenchEnvironment.EVENT_TABLES, o.workDir(), "backfill-" + i));
+        runs.add(once(env, tables, o.workDir(), "backfill-" + i, tuning(o)));
       }
       load = Math.max(load, Machine.load());
     }
     report.runs = runs.size();
     report.seconds = (System.nanoTime() - start) / 1e9;
     report.setup = "Profile " + profile.name().toLowerCase() + ", time scale " + o.backfillTimeScale()
-        + " (simulated seconds per real second), tables: " + String.join(", ", BenchEnvironment.EVENT_TABLES)
-        + "; the stand-in keeps digests only for the raw tables (its state tables keep rows).";
+        + " (simulated seconds per real second), tables: " + String.join(", ", tables) + "; node settings "
+        + tuning(o).encode() + " (the rest at their defaults); the stand-in keeps digests only for the raw tables "
+        + "(its state tables keep rows).";
     figures(report, runs, load, o.backfillTimeScale(), true);
     return report;
+  }
+
+  /**
+   * The node's settings for a backfill: a one-day window grid (the default grid of one hour makes a backfill cost
+   * one call per hour cell and table, 720 calls per table for 30 days however few rows a cell holds); the smoke
+   * run looks back two days only.
+   */
+  static JsonObject tuning(SuiteOptions o) {
+    JsonObject m = new JsonObject().put("windowGrid", "1d");
+    if (o.smoke()) {
+      m.put("initialLookback", SMOKE_LOOKBACK.toDays() + "d");
+    }
+    return m;
+  }
+
+  static final Duration SMOKE_LOOKBACK = Duration.ofDays(2);
+
+  static List<String> tables(SuiteOptions o) {
+    return o.smoke() ? List.of("DeviceProcessEvents", "DeviceLogonEvents") : BenchEnvironment.EVENT_TABLES;
   }
 
   /** The figures of scenario 1, also used for "ours" in scenario 2. */
@@ -128,6 +156,7 @@ final class BackfillScenario {
     report.add(Figure.of("rows per second", rowsPerSecond, "rows/s", "%.0f"));
     report.add(Figure.of("JSON received per second", mbPerSecond, "MB/s", "%.1f"));
     report.add(Figure.of("hunting calls (all answers)", calls, "calls", "%.0f"));
+    report.add(Figure.of("windows committed", samples(runs, r -> (double) r.windows()), "windows", "%.0f"));
     report.add(Figure.of("calls per simulated minute (budget " + limits.callsPerMinute() + ")", perMinute,
         "calls/min", "%.1f"));
     report.add(Figure.of("calls per simulated hour (budget " + limits.callsPerHour() + ")", perHour, "calls/h",

@@ -30,8 +30,7 @@ final class BaselineComparisonScenario {
 
   static ScenarioReport run(SuiteOptions o) throws Exception {
     Profile profile = o.smoke() ? Profile.SMALL : Profile.MEDIUM;
-    List<String> tables = o.smoke() ? List.of("DeviceLogonEvents", "DeviceProcessEvents")
-        : BenchEnvironment.EVENT_TABLES;
+    List<String> tables = BackfillScenario.tables(o);
     ScenarioReport report = new ScenarioReport("The original script's strategy (baseline) against ours, "
         + profile.name().toLowerCase() + " profile",
         "BASELINE: `bench/OriginalScriptBaseline` re-implements the paging of the original Python script "
@@ -53,16 +52,23 @@ final class BaselineComparisonScenario {
         baseline.add(baselineOnce(env, tables, o, i));
       }
       try (BenchEnvironment env = BenchEnvironment.start(profile, TIME_SCALE, BATCHING, false)) {
-        BackfillScenario.Run run = BackfillScenario.once(env, tables, o.workDir(), "ours-" + i);
+        BackfillScenario.Run run = BackfillScenario.once(env, tables, o.workDir(), "ours-" + i,
+            BackfillScenario.tuning(o));
         ours.add(run);
-        oursExact.add(oursExactness(env, tables));
+        // What our node was asked to export: its lookback from when it started (a smoke run looks back less).
+        Instant from = o.smoke() ? run.simStart().minus(BackfillScenario.SMOKE_LOOKBACK).plus(Duration.ofHours(1))
+            : horizonFrom(env);
+        oursExact.add(oursExactness(env, tables, from));
       }
       load = Math.max(load, Machine.load());
     }
     report.runs = o.runs();
     report.seconds = (System.nanoTime() - start) / 1e9;
     report.setup = "Profile " + profile.name().toLowerCase() + ", time scale " + TIME_SCALE + ", stand-in batching "
-        + BATCHING.toMinutes() + " simulated minutes; tables: " + String.join(", ", tables) + ".";
+        + BATCHING.toMinutes() + " simulated minutes; tables: " + String.join(", ", tables) + "; our node's settings "
+        + BackfillScenario.tuning(o).encode() + "." + (o.smoke() ? " Smoke run: our node looks back "
+        + BackfillScenario.SMOKE_LOOKBACK.toDays() + " days, the baseline exports all 30, so their calls do not "
+        + "compare." : "");
 
     List<Double> ratio = new ArrayList<>();
     for (int i = 0; i < baseline.size(); i++) {
@@ -95,6 +101,9 @@ final class BaselineComparisonScenario {
         "MiB", "%.0f"));
     report.add(Figure.of("baseline: CPU seconds per million rows",
         samples(baseline, r -> r.process().cpuSeconds() / Math.max(1, r.rows()) * 1e6), "s", "%.1f"));
+    report.add(Figure.of("baseline: rows at the source up to its final watermark",
+        samples(baseline, r -> r.exactness().sourceRows()), "rows", "%.0f"));
+    report.add(Figure.of("baseline: rows in ADX", samples(baseline, r -> r.exactness().adxRows()), "rows", "%.0f"));
     report.add(Figure.of("baseline: rows missing at the end", baselineMissing, "rows", "%.0f"));
     report.add(Figure.of("baseline: rows duplicated at the end", baselineDuplicated, "rows", "%.0f"));
     BackfillScenario.figures(report, ours, load, TIME_SCALE, false);
@@ -103,8 +112,17 @@ final class BaselineComparisonScenario {
     report.add(Figure.of("ours: simulated CPU quota spent", BackfillScenario.samples(ours, r -> r.calls().cpuSeconds()), "s",
         "%.0f"));
     report.add(Figure.of("calls per row, baseline ÷ ours (same run)", new Samples(ratio), "×", "%.1f")
-        .target("≥ 5×", v -> v >= 5, "Our node spent more calls than expected on this data; see its calls and "
-            + "rows per call above."));
+        .target("≥ 5×", v -> v >= 5, String.format(java.util.Locale.ROOT, "Our node made %.0f calls for %.0f "
+            + "windows (%.0f rows a call): the planner cuts a backfill on the window grid (%s), so every cell of "
+            + "every table costs at least one call however few rows it holds, while the baseline's pages hold up "
+            + "to 10,000 rows. Merging sparse cells into one call is engine work, not a benchmark setting.",
+            BackfillScenario.samples(ours, r -> r.calls().calls()).median(),
+            BackfillScenario.samples(ours, r -> r.windows()).median(),
+            BackfillScenario.samples(ours, r -> (double) r.rows() / Math.max(1, r.calls().calls())).median(),
+            BackfillScenario.tuning(o).getString("windowGrid"))));
+    report.add(Figure.of("ours: rows at the source up to its final watermark",
+        exactSamples(oursExact, e -> e.sourceRows()), "rows", "%.0f"));
+    report.add(Figure.of("ours: rows in ADX", exactSamples(oursExact, e -> e.adxRows()), "rows", "%.0f"));
     report.add(Figure.of("ours: rows missing at the end", oursMissing, "rows", "%.0f")
         .target(baselineHasSome ? "0 (the baseline has some)" : "0", v -> v == 0,
             "Rows were missing from ADX below our committed watermark: a correctness defect."));
@@ -170,7 +188,8 @@ final class BaselineComparisonScenario {
     return new BaselineRun(seconds, rows, used, process, pages, exact, failures);
   }
 
-  private static BenchEnvironment.Exactness oursExactness(BenchEnvironment env, List<String> tables) throws Exception {
+  private static BenchEnvironment.Exactness oursExactness(BenchEnvironment env, List<String> tables, Instant from)
+      throws Exception {
     List<java.util.Map<String, Object>> rows = await(env.env.adxClient.query(
         "VwLatestMigrationConfiguration | project SourceTable, LastRefreshedTime"));
     Map<String, Instant> watermarks = new HashMap<>();
@@ -180,7 +199,6 @@ final class BaselineComparisonScenario {
       }
     }
     BenchEnvironment.Exactness exact = new BenchEnvironment.Exactness(0, 0, 0, 0);
-    Instant from = horizonFrom(env);
     for (String t : tables) {
       exact = exact.plus(env.compare(t, from, watermarks.getOrDefault(t, from), "__SourceIngestionTime"));
     }

@@ -22,7 +22,11 @@ record Figure(String name, Samples samples, String unit, String format, Optional
   }
 
   Optional<Boolean> met() {
-    return target.map(t -> !samples.isEmpty() && t.met().test(samples.median()));
+    // Nothing measured (no rows in range, say) is neither met nor missed.
+    if (samples.isEmpty() || Double.isNaN(samples.median())) {
+      return Optional.empty();
+    }
+    return target.map(t -> t.met().test(samples.median()));
   }
 
   String render(double v) {

@@ -19,6 +19,8 @@ final class IncrementalLagScenario {
   /** A narrow grid and a short cycle: the node's settings for fresh data (the defaults are 1h and 1m). */
   private static final String GRID = "1m";
   private static final String CYCLE = "30s";
+  /** The backfill before the steady state is not what this scenario measures: a short one. */
+  private static final String LOOKBACK = "30m";
   private static final List<String> TABLES = List.of("DeviceProcessEvents", "DeviceNetworkEvents",
       "DeviceLogonEvents");
 
@@ -26,7 +28,8 @@ final class IncrementalLagScenario {
   }
 
   static ScenarioReport run(SuiteOptions o) throws Exception {
-    Profile profile = o.smoke() ? Profile.SMALL : Profile.MEDIUM;
+    // The small profile has too few live arrivals to measure; the medium one has about 20 a simulated minute.
+    Profile profile = Profile.MEDIUM;
     long steadyMinutes = o.smoke() ? 15 : 60;
     Duration measuredUntilBeforeEnd = SETTLE_LAG.plusMinutes(7);
     ScenarioReport report = new ScenarioReport("Incremental steady state with live arrivals: export lag",
@@ -38,16 +41,18 @@ final class IncrementalLagScenario {
     long start = System.nanoTime();
     Duration[] batchings = {Duration.ofMinutes(5), Duration.ofSeconds(10)};
     String[] names = {"stand-in batching at its default (5 min)", "low-latency batching (10 s)"};
+    int firstBatching = o.smoke() ? 1 : 0; // the smoke run only touches the low-latency setting
     List<List<Double>> p50 = List.of(new ArrayList<>(), new ArrayList<>());
     List<List<Double>> p95 = List.of(new ArrayList<>(), new ArrayList<>());
     List<List<Double>> counted = List.of(new ArrayList<>(), new ArrayList<>());
     int unconfirmed = 0;
     for (int i = 0; i < o.runs(); i++) {
-      for (int b = 0; b < batchings.length; b++) {
+      for (int b = firstBatching; b < batchings.length; b++) {
         try (BenchEnvironment env = BenchEnvironment.start(profile, TIME_SCALE, batchings[b], false)) {
           env.env.configureIncremental(TABLES);
           Path config = env.writeNodeConfig(o.workDir(), "lag-" + b + "-" + i, new JsonObject()
-              .put("windowGrid", GRID).put("cycleInterval", CYCLE).put("settleLag", SETTLE_LAG.toMinutes() + "m"));
+              .put("windowGrid", GRID).put("cycleInterval", CYCLE).put("settleLag", SETTLE_LAG.toMinutes() + "m")
+              .put("initialLookback", LOOKBACK));
           JsonObject result = ChildJvm.run(NodeProcess.class, "512m",
               List.of(config.toString(), env.env.sim.certificatePath(), "bench-node", String.join(",", TABLES),
                   String.valueOf(steadyMinutes)),
@@ -71,9 +76,10 @@ final class IncrementalLagScenario {
     report.seconds = (System.nanoTime() - start) / 1e9;
     report.setup = "Profile " + profile.name().toLowerCase() + ", time scale " + TIME_SCALE + ", tables "
         + String.join(", ", TABLES) + "; node settings: settleLag " + SETTLE_LAG.toMinutes() + "m, windowGrid "
-        + GRID + ", cycleInterval " + CYCLE + ".";
+        + GRID + ", cycleInterval " + CYCLE + ", initialLookback " + LOOKBACK + " (the backfill before the steady "
+        + "state is not measured).";
     double limit = SETTLE_LAG.toMinutes() + 2;
-    for (int b = 0; b < batchings.length; b++) {
+    for (int b = firstBatching; b < batchings.length; b++) {
       report.add(Figure.of(names[b] + ": rows measured", new Samples(counted.get(b)), "rows", "%.0f"));
       report.add(Figure.of(names[b] + ": lag p50", new Samples(p50.get(b)), "min", "%.1f"));
       Figure f95 = Figure.of(names[b] + ": lag p95", new Samples(p95.get(b)), "min", "%.1f");
