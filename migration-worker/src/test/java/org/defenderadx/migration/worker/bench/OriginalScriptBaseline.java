@@ -42,6 +42,7 @@ import org.defenderadx.simulator.defender.DefenderSimConfig;
  *   <li>a fixed 60-second window of 45 calls, no hourly or CPU budget;</li>
  *   <li>on 429: wait {@code Retry-After} (10 s when absent), halve the page size (not below 1,000), resend the same
  *       request, then advance by the new, smaller page size; on 5xx: wait 15 s and resend, without bound;</li>
+ *   <li>its Defender token re-acquired after a page once 3,500 s have passed since the first one;</li>
  *   <li>each page queued for ingestion fire-and-forget (no status tracking), then the watermark set to the page's
  *       largest {@code IngestionTime} string (compared as strings) and appended to the configuration table with the
  *       response ignored; the loop ends on an empty page.</li>
@@ -66,6 +67,8 @@ public final class OriginalScriptBaseline {
   private final QueuedIngestClient ingest;
   private final String database;
   private String token;
+  /** Set once and never reset, as in the script: after 3,500 s it re-acquires the token after every page. */
+  private Instant initialTokenGenerationTime;
   private int pageSize = MAX_PAGE_SIZE;
   private int callCount;
   private Instant lastReset;
@@ -138,6 +141,9 @@ public final class OriginalScriptBaseline {
         appendConfigIgnoringResponse(source, destination, maxTimestamp);
         currentStart += pageSize;
         total += records.size();
+        if (Duration.between(initialTokenGenerationTime, time.now()).toSeconds() > 3500) {
+          token = token();
+        }
       }
       return new JsonObject().put("table", source).put("rows", total).put("watermark", watermark)
           .put("status", "Success");
@@ -177,6 +183,7 @@ public final class OriginalScriptBaseline {
   private JsonObject post(String payload) throws Exception {
     if (token == null) {
       token = token();
+      initialTokenGenerationTime = time.now();
     }
     HttpResponse<String> resp = http.send(HttpRequest.newBuilder(URI.create(simBase + "/api/advancedhunting/run"))
         .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
