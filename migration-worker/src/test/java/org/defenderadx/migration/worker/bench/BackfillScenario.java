@@ -131,6 +131,9 @@ final class BackfillScenario {
   static final Duration SMOKE_LOOKBACK = Duration.ofDays(2);
 
   static List<String> tables(SuiteOptions o) {
+    if (!o.tables().isEmpty()) {
+      return o.tables();
+    }
     return o.smoke() ? List.of("DeviceProcessEvents", "DeviceLogonEvents") : BenchEnvironment.EVENT_TABLES;
   }
 

@@ -9,7 +9,7 @@ import java.util.Set;
  * {@code target/BENCHMARKS-smoke.md}. Otherwise the full run, report to {@code BENCHMARKS.md}.
  */
 record SuiteOptions(boolean smoke, int runs, int backfillRuns, double backfillTimeScale, Set<Integer> scenarios,
-                    Path out, Path workDir, String command) {
+                    java.util.List<String> tables, Path out, Path workDir, String command) {
 
   static SuiteOptions parse(String[] args) {
     boolean smoke = false;
@@ -18,6 +18,7 @@ record SuiteOptions(boolean smoke, int runs, int backfillRuns, double backfillTi
     double backfillScale = 1;
     Set<Integer> scenarios = new LinkedHashSet<>();
     Path out = null;
+    java.util.List<String> tables = java.util.List.of();
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--smoke" -> smoke = true;
@@ -26,8 +27,10 @@ record SuiteOptions(boolean smoke, int runs, int backfillRuns, double backfillTi
         case "--backfill-time-scale" -> backfillScale = Double.parseDouble(args[++i]);
         case "--scenario" -> scenarios.add(Integer.parseInt(args[++i]));
         case "--out" -> out = Path.of(args[++i]);
+        case "--tables" -> tables = java.util.List.of(args[++i].split(","));
         default -> throw new IllegalArgumentException("unknown option " + args[i] + "; options: --smoke, --runs N, "
-            + "--backfill-runs N, --backfill-time-scale X, --scenario N (repeatable), --out FILE");
+            + "--backfill-runs N, --backfill-time-scale X, --scenario N (repeatable), --tables T1,T2 (scenarios 1 and 2), "
+            + "--out FILE");
       }
     }
     if (smoke) {
@@ -41,7 +44,7 @@ record SuiteOptions(boolean smoke, int runs, int backfillRuns, double backfillTi
     // bin/benchmarks runs the JVM in migration-worker (the test fixtures find kql/ from there) and names the root.
     Path root = Path.of(System.getProperty("bench.root", ".."));
     out = root.resolve(out != null ? out : Path.of(smoke ? "target/BENCHMARKS-smoke.md" : "BENCHMARKS.md"));
-    return new SuiteOptions(smoke, runs, backfillRuns, backfillScale, scenarios, out,
+    return new SuiteOptions(smoke, runs, backfillRuns, backfillScale, scenarios, tables, out,
         root.resolve("target").resolve("benchmarks"), ("bin/benchmarks " + String.join(" ", args)).trim());
   }
 
