@@ -48,7 +48,10 @@ public final class AdxStandInOptions {
     return this;
   }
 
-  /** Keep only a digest and a count per row (benchmarks with millions of rows); queries then see null values. */
+  /**
+   * Keep only a digest and a count per row (benchmarks with millions of rows); queries then see null values. Tables
+   * in folder {@code ExportConfig} (the migrator's state) keep their rows.
+   */
   public AdxStandInOptions digestOnly(boolean digestOnly) {
     this.digestOnly = digestOnly;
     return this;

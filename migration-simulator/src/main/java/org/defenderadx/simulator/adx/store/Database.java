@@ -132,7 +132,9 @@ public final class Database implements Catalog {
     }
     Table t = tables.get(tableName);
     if (t == null) {
-      t = new Table(tableName, columns, folder, docString, digestOnly);
+      // The migrator's own state (folder ExportConfig) keeps its rows even in digest-only storage, so a node can
+      // run against a digest-only stand-in: it reads its watermarks and audit back.
+      t = new Table(tableName, columns, folder, docString, digestOnly && !"ExportConfig".equals(folder));
       tables.put(tableName, t);
     } else if (merge) {
       t.mergeColumns(columns, folder, docString);

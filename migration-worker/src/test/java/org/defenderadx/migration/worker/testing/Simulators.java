@@ -17,10 +17,15 @@ public final class Simulators {
 
   /** An Azure HTTP client that trusts the simulator's self-signed TLS certificate (and nothing else). */
   public static HttpClient trusting(DefenderSimulator sim) {
+    return trusting(sim.certificatePath());
+  }
+
+  /** As {@link #trusting(DefenderSimulator)}, from the certificate's file (a node in another JVM has only that). */
+  public static HttpClient trusting(String certificatePath) {
     try {
       KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
       trust.load(null, null);
-      try (InputStream in = new FileInputStream(sim.certificatePath())) {
+      try (InputStream in = new FileInputStream(certificatePath)) {
         trust.setCertificateEntry("defender-simulator", CertificateFactory.getInstance("X.509").generateCertificate(in));
       }
       TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());

@@ -71,15 +71,15 @@ public final class StandIns implements AutoCloseable {
   public final IngestionStatusTable statusTable;
   public final ServiceClock serviceClock = new ServiceClock();
 
-  private StandIns(Vertx vertx, java.util.function.UnaryOperator<DefenderSimConfig.Builder> simulator)
-      throws Exception {
+  private StandIns(Vertx vertx, java.util.function.UnaryOperator<DefenderSimConfig.Builder> simulator,
+                   java.util.function.UnaryOperator<AdxStandInOptions> adxOptions) throws Exception {
     this.vertx = vertx;
     azurite = AzuriteProcess.start();
     sim = await(DefenderSimulator.start(vertx,
         simulator.apply(Scenario.SCALED.apply(DefenderSimConfig.builder().timeScale(60))).build()));
     time = TimeSource.of(sim.clock(), sim.config().timeScale());
-    adx = await(AdxStandIn.start(vertx, new AdxStandInOptions().azurite(azurite.endpoints()).clock(time.clock())
-        .pollInterval(Duration.ofMillis(50))));
+    adx = await(AdxStandIn.start(vertx, adxOptions.apply(new AdxStandInOptions().azurite(azurite.endpoints())
+        .clock(time.clock()).pollInterval(Duration.ofMillis(50)))));
     AdxConfig adxConfig = AdxFixture.config(adx.url(), DATABASE);
     sdkPool = vertx.createSharedWorkerExecutor("adx-sdk", 4);
     adxClient = new AdxClient(ClientFactory.createClient(AdxConnections.engine(adxConfig)), DATABASE, sdkPool);
@@ -94,13 +94,19 @@ public final class StandIns implements AutoCloseable {
   }
 
   public static StandIns start(Vertx vertx) throws Exception {
-    return new StandIns(vertx, b -> b);
+    return new StandIns(vertx, b -> b, o -> o);
   }
 
   /** With the simulator's configuration changed from the scaled default (faults, token lifetime, ...). */
   public static StandIns start(Vertx vertx, java.util.function.UnaryOperator<DefenderSimConfig.Builder> simulator)
       throws Exception {
-    return new StandIns(vertx, simulator);
+    return new StandIns(vertx, simulator, o -> o);
+  }
+
+  /** With the ADX stand-in's options changed as well (batching, digest-only, query limits): for benchmarks. */
+  public static StandIns start(Vertx vertx, java.util.function.UnaryOperator<DefenderSimConfig.Builder> simulator,
+                               java.util.function.UnaryOperator<AdxStandInOptions> adx) throws Exception {
+    return new StandIns(vertx, simulator, adx);
   }
 
   public static <T> T await(Future<T> f) throws Exception {

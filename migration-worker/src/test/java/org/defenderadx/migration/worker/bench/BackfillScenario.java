@@ -1,0 +1,202 @@
+package org.defenderadx.migration.worker.bench;
+
+import static org.defenderadx.migration.worker.testing.StandIns.await;
+
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.defenderadx.simulator.defender.DefenderSimConfig.Limits;
+import org.defenderadx.simulator.defender.data.Profile;
+
+/**
+ * Scenario 1: a backfill of every event table on one node, the node in its own JVM with {@code -Xmx512m}, against
+ * the documented limits. Also the "ours" half of scenario 2 (medium profile, same figures).
+ */
+final class BackfillScenario {
+  static final String MEASURES = "The node (`MigrationNode` from a configuration file, in a JVM of its own with "
+      + "`-Xmx512m`) back-fills the 30 days of every event table from the Defender simulator (documented limits: "
+      + "100,000 rows and 50 MB per result, 45 calls a minute, 1,500 an hour, 150 s of CPU per 15 minutes) into the "
+      + "ADX stand-in through real queued ingestion (Kusto SDK, Azurite). Rows/s and MB/s are over the node's wall "
+      + "time from start to every table caught up; calls are against the budget the simulated time allowed.";
+
+  private BackfillScenario() {
+  }
+
+  /** One run's measured values. */
+  record Run(double seconds, long rows, long bytes, SimProbe.Counters calls, double simMinutes,
+             ProcessFigures process, double denseRowsPerCall, double denseEffectiveCap, Limits limits,
+             long windows, Instant simStart) {
+
+    double callCeiling() {
+      // Sliding windows: at most perMinute in any minute, perHour in any hour.
+      double byMinute = limits.callsPerMinute() * Math.max(1, simMinutes);
+      double byHour = limits.callsPerHour() * Math.max(1, simMinutes / 60);
+      return Math.min(byMinute, byHour);
+    }
+
+    double budgetShare() {
+      return 100.0 * calls.calls() / callCeiling();
+    }
+
+    double cpuQuotaShare() {
+      double cycles = Math.max(1, simMinutes / limits.cpuCycle().toMinutes());
+      return 100.0 * calls.cpuSeconds() / (limits.cpuBudget().toSeconds() * cycles);
+    }
+  }
+
+  /** Runs the node once over a fresh tenant and returns what it measured. */
+  static Run once(BenchEnvironment env, List<String> tables, Path work, String name, JsonObject migration)
+      throws Exception {
+    env.env.configureIncremental(tables);
+    Path config = env.writeNodeConfig(work, name, migration);
+    SimProbe.Counters before = SimProbe.Counters.of(env.stats(), "graph");
+    Instant simStart = env.now();
+    JsonObject result = ChildJvm.run(NodeProcess.class, "512m",
+        List.of(config.toString(), env.env.sim.certificatePath(), "bench-node", String.join(",", tables), "0"),
+        BenchEnvironment.nodeEnvironment(), work.resolve(name + ".log"), 3 * 3600);
+    Instant simEnd = env.now();
+    SimProbe.Counters used = SimProbe.Counters.of(env.stats(), "graph").minus(before);
+    long rows = 0;
+    for (String t : tables) {
+      rows += env.adxTable(t + "Raw").rowCount();
+    }
+    double denseRowsPerCall = Double.NaN;
+    double denseCap = Double.NaN;
+    String dense = "DeviceProcessEvents";
+    if (tables.contains(dense)) {
+      List<Map<String, Object>> audit = await(env.env.adxClient.query("MigrationAuditLog | where Status == "
+          + "'Succeeded' and SourceTable == '" + dense + "' | summarize R = sum(RecordCount), C = sum(ApiCalls)"));
+      if (!audit.isEmpty() && audit.get(0).get("C") != null) {
+        double r = ((Number) audit.get(0).get("R")).doubleValue();
+        double c = ((Number) audit.get(0).get("C")).doubleValue();
+        denseRowsPerCall = c == 0 ? Double.NaN : r / c;
+      }
+      Limits l = env.limits();
+      double bytesPerRow = SimProbe.bytesPerRow(env.env.sim.baseUrl(), dense, 2000);
+      denseCap = Math.min(l.rowCap(), l.byteCap(org.defenderadx.simulator.defender.ApiFlavour.GRAPH).bytes()
+          / bytesPerRow);
+    }
+    long windows = 0;
+    for (Object t : result.getJsonArray("tables")) {
+      windows += ((JsonObject) t).getLong("windowsCommitted", 0L);
+    }
+    return new Run(result.getDouble("backfillSeconds"), rows, used.bytes(), used,
+        Duration.between(simStart, simEnd).toMillis() / 60_000.0,
+        ProcessFigures.fromJson(result.getJsonObject("process")), denseRowsPerCall, denseCap, env.limits(), windows,
+        simStart);
+  }
+
+  static ScenarioReport run(SuiteOptions o) throws Exception {
+    Profile profile = o.smoke() ? Profile.SMALL : Profile.LARGE;
+    ScenarioReport report = new ScenarioReport("Backfill of the " + profile.name().toLowerCase() + " profile on one "
+        + "node", MEASURES);
+    long start = System.nanoTime();
+    List<Run> runs = new ArrayList<>();
+    double load = 0;
+    List<String> tables = tables(o);
+    for (int i = 0; i < o.backfillRuns(); i++) {
+      try (BenchEnvironment env = BenchEnvironment.start(profile, o.backfillTimeScale(), Duration.ofMinutes(5),
+          true)) {
+        runs.add(once(env, tables, o.workDir(), "backfill-" + i, tuning(o)));
+      }
+      load = Math.max(load, Machine.load());
+    }
+    report.runs = runs.size();
+    report.seconds = (System.nanoTime() - start) / 1e9;
+    report.setup = "Profile " + profile.name().toLowerCase() + ", time scale " + o.backfillTimeScale()
+        + " (simulated seconds per real second), tables: " + String.join(", ", tables) + "; node settings "
+        + tuning(o).encode() + " (the rest at their defaults); the stand-in keeps digests only for the raw tables "
+        + "(its state tables keep rows).";
+    figures(report, runs, load, o.backfillTimeScale(), true);
+    return report;
+  }
+
+  /**
+   * The node's settings for a backfill: a one-day window grid (the default grid of one hour makes a backfill cost
+   * one call per hour cell and table, 720 calls per table for 30 days however few rows a cell holds); the smoke
+   * run looks back two days only.
+   */
+  static JsonObject tuning(SuiteOptions o) {
+    JsonObject m = new JsonObject().put("windowGrid", "1d");
+    if (o.smoke()) {
+      m.put("initialLookback", SMOKE_LOOKBACK.toDays() + "d");
+    }
+    return m;
+  }
+
+  static final Duration SMOKE_LOOKBACK = Duration.ofDays(2);
+
+  static List<String> tables(SuiteOptions o) {
+    if (!o.tables().isEmpty()) {
+      return o.tables();
+    }
+    return o.smoke() ? List.of("DeviceProcessEvents", "DeviceLogonEvents") : BenchEnvironment.EVENT_TABLES;
+  }
+
+  /** The figures of scenario 1, also used for "ours" in scenario 2. */
+  static void figures(ScenarioReport report, List<Run> runs, double load, double timeScale, boolean targets) {
+    Samples rows = samples(runs, r -> (double) r.rows());
+    Samples rowsPerSecond = samples(runs, r -> r.rows() / r.seconds());
+    Samples mbPerSecond = samples(runs, r -> r.bytes() / 1e6 / r.seconds());
+    Samples budget = samples(runs, Run::budgetShare);
+    Samples calls = samples(runs, r -> (double) r.calls().calls());
+    Samples perMinute = samples(runs, r -> r.calls().calls() / Math.max(r.simMinutes(), 1e-9));
+    Samples perHour = samples(runs, r -> r.calls().calls() / Math.max(r.simMinutes() / 60, 1e-9));
+    Samples dense = samples(runs, r -> 100 * r.denseRowsPerCall() / r.denseEffectiveCap());
+    Samples allRowsPerCall = samples(runs, r -> (double) r.rows() / Math.max(1, r.calls().calls200()));
+    Samples cpuQuota = samples(runs, Run::cpuQuotaShare);
+    Samples throttled = samples(runs, r -> (double) r.calls().calls429());
+    Samples heap = samples(runs, r -> r.process().peakHeapBytes() / 1048576.0);
+    Samples rss = samples(runs, r -> r.process().peakRssBytes() / 1048576.0);
+    Samples cpuPerMillion = samples(runs, r -> r.process().cpuSeconds() / Math.max(1, r.rows()) * 1e6);
+    Limits limits = runs.get(0).limits();
+
+    report.add(Figure.of("rows exported", rows, "rows", "%.0f"));
+    report.add(Figure.of("rows per second", rowsPerSecond, "rows/s", "%.0f"));
+    report.add(Figure.of("JSON received per second", mbPerSecond, "MB/s", "%.1f"));
+    report.add(Figure.of("hunting calls (all answers)", calls, "calls", "%.0f"));
+    report.add(Figure.of("windows committed", samples(runs, r -> (double) r.windows()), "windows", "%.0f"));
+    report.add(Figure.of("calls per simulated minute (budget " + limits.callsPerMinute() + ")", perMinute,
+        "calls/min", "%.1f"));
+    report.add(Figure.of("calls per simulated hour (budget " + limits.callsPerHour() + ")", perHour, "calls/h",
+        "%.0f"));
+    Figure budgetFigure = Figure.of("share of the call budget used", budget, "%", "%.0f");
+    Figure denseFigure = Figure.of("rows per call on DeviceProcessEvents against the effective cap", dense, "%",
+        "%.0f");
+    Figure heapFigure = Figure.of("peak heap (sum of the heap pools' peaks)", heap, "MiB", "%.0f");
+    if (targets) {
+      double mbNeeded = limits.callsPerMinute() / 60.0 * timeScale
+          * limits.byteCap(org.defenderadx.simulator.defender.ApiFlavour.GRAPH).bytes() / 1e6;
+      budgetFigure = budgetFigure.target("≥ 90%", v -> v >= 90, String.format(java.util.Locale.ROOT,
+          "The node was not quota-bound: it received %.1f MB/s, while spending the whole per-minute budget at time "
+              + "scale %.0f needs up to %.0f MB/s (%d calls a simulated minute of up to 50 MB); the machine's load "
+              + "average reached %.1f on %d cores. A lower time scale (`--backfill-time-scale`) or a quiet machine "
+              + "makes the budget the limit.", mbPerSecond.median(), timeScale, mbNeeded, limits.callsPerMinute(),
+          load, Runtime.getRuntime().availableProcessors()));
+      denseFigure = denseFigure.target("≥ 70%", v -> v >= 70, "Windows are cut on the grid (one hour by default) "
+          + "and merged up to a day; a window holding less than the cap costs a whole call, and a window over the "
+          + "cap costs the truncated call before it is split.");
+      heapFigure = heapFigure.target("within -Xmx512m", v -> v <= 512, "The node needed more heap than 512 MiB.");
+    }
+    report.add(budgetFigure);
+    report.add(Figure.of("rows per successful call, all tables", allRowsPerCall, "rows", "%.0f"));
+    report.add(denseFigure);
+    report.add(Figure.of("CPU quota spent (share of 150 s per 15 simulated minutes)", cpuQuota, "%", "%.1f"));
+    report.add(Figure.of("429 answers", throttled, "", "%.0f"));
+    report.add(heapFigure);
+    report.add(Figure.of("peak RSS (VmHWM)", rss, "MiB", "%.0f"));
+    report.add(Figure.of("node CPU seconds per million rows", cpuPerMillion, "s", "%.1f"));
+  }
+
+  static Samples samples(List<Run> runs, java.util.function.ToDoubleFunction<Run> f) {
+    List<Double> v = new ArrayList<>();
+    for (Run r : runs) {
+      v.add(f.applyAsDouble(r));
+    }
+    return new Samples(v);
+  }
+}

@@ -1,0 +1,80 @@
+package org.defenderadx.migration.worker.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** The machine and software a report was measured on, read from the JVM, /proc and the class path. */
+record Machine(int cores, String memory, String jdk, String os, String versions, String date, String loadAtStart) {
+
+  static Machine describe() {
+    return new Machine(Runtime.getRuntime().availableProcessors(), readMemory(),
+        System.getProperty("java.vendor") + " " + System.getProperty("java.runtime.version"),
+        System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"),
+        readVersions(), Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), loadAverage());
+  }
+
+  static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+      return f[0];
+    } catch (IOException e) {
+      return "n/a";
+    }
+  }
+
+  /** The 1-minute load average as a number, NaN where unknown. */
+  static double load() {
+    try {
+      return Double.parseDouble(loadAverage());
+    } catch (NumberFormatException e) {
+      return Double.NaN;
+    }
+  }
+
+  private static String readMemory() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+        if (line.startsWith("MemTotal:")) {
+          long kb = Long.parseLong(line.replaceAll("[^0-9]", ""));
+          return String.format(java.util.Locale.ROOT, "%.1f GiB", kb / 1024.0 / 1024.0);
+        }
+      }
+    } catch (IOException e) {
+      return "n/a";
+    }
+    return "n/a";
+  }
+
+  /** Versions of the libraries that matter, from the jar names on the class path, and Azurite's from its install. */
+  private static String readVersions() {
+    List<String> out = new ArrayList<>();
+    String cp = System.getProperty("java.class.path");
+    for (String[] lib : new String[][] {{"Vert.x", "vertx-core"}, {"Kusto SDK", "kusto-ingest"},
+        {"Hazelcast", "hazelcast"}, {"Jackson", "jackson-core"}}) {
+      Matcher m = Pattern.compile("/" + lib[1] + "-([0-9][^/]*?)\\.jar").matcher(cp);
+      if (m.find()) {
+        out.add(lib[0] + " " + m.group(1));
+      }
+    }
+    try {
+      Path pkg = Path.of(".azurite", "node_modules", "azurite", "package.json");
+      if (!Files.exists(pkg)) {
+        pkg = Path.of("..", ".azurite", "node_modules", "azurite", "package.json");
+      }
+      Matcher m = Pattern.compile("\"version\"\\s*:\\s*\"([^\"]+)\"").matcher(Files.readString(pkg));
+      if (m.find()) {
+        out.add("Azurite " + m.group(1));
+      }
+    } catch (IOException e) {
+      out.add("Azurite (version not found)");
+    }
+    return String.join(", ", out);
+  }
+}

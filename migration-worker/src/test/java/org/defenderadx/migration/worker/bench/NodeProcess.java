@@ -1,0 +1,96 @@
+package org.defenderadx.migration.worker.bench;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.defenderadx.migration.api.bus.TableOutcome;
+import org.defenderadx.migration.api.config.ConfigLoader;
+import org.defenderadx.migration.common.config.MigrationSettings;
+import org.defenderadx.migration.common.config.TenantConfig;
+import org.defenderadx.migration.common.time.TimeSource;
+import org.defenderadx.migration.worker.lease.TableLeases;
+import org.defenderadx.migration.worker.node.MigrationNode;
+import org.defenderadx.migration.worker.testing.Simulators;
+
+/**
+ * The measured node, in its own JVM: {@link MigrationNode} built from a configuration file, exactly as production
+ * starts it, on the simulators' scaled clock. Runs until every configured table has caught up (backfill), then,
+ * if asked, on for a number of simulated minutes (steady state), and reports its own memory and CPU.
+ *
+ * <p>Arguments: configuration (JSON), simulator certificate, node name, tables (comma-separated), simulated
+ * minutes to keep running after catching up (0: stop at once), and optionally a cluster size to wait for.
+ */
+public final class NodeProcess {
+  private NodeProcess() {
+  }
+
+  public static void main(String[] args) throws Exception {
+    JsonObject tree = new JsonObject(Files.readString(Path.of(args[0])));
+    String certificate = args[1];
+    String nodeName = args[2];
+    List<String> tables = List.of(args[3].split(","));
+    long steadyMinutes = Long.parseLong(args[4]);
+    MigrationSettings settings = ConfigLoader.parse(tree, System.getenv());
+    TimeSource time = simulatorClock(settings.tenants().get(0).api().baseUrl().toString());
+
+    long started = System.nanoTime();
+    MigrationNode node = MigrationNode.start(settings,
+            new MigrationNode.Environment(time, Optional.of(Simulators.trusting(certificate)), nodeName))
+        .toCompletionStage().toCompletableFuture().get(5, TimeUnit.MINUTES);
+    // Every node of a cluster runs a coordinator; any one of them sees every table's outcome.
+    while (!allCaughtUp(node.coordinator().lastOutcomes(), settings, tables)) {
+      Thread.sleep(100);
+    }
+    double backfillSeconds = (System.nanoTime() - started) / 1e9;
+    Instant caughtUpAt = time.now();
+    ProcessFigures afterBackfill = ProcessFigures.ofThisJvm();
+    if (steadyMinutes > 0) {
+      Thread.sleep(time.realDelayMillis(Duration.ofMinutes(steadyMinutes)));
+    }
+    Map<String, TableOutcome> outcomes = node.coordinator().lastOutcomes();
+    JsonArray tableResults = new JsonArray();
+    outcomes.values().forEach(o -> tableResults.add(o.toJson()));
+    ChildJvm.report(new JsonObject()
+        .put("backfillSeconds", backfillSeconds)
+        .put("caughtUpAt", caughtUpAt.toString())
+        .put("endedAt", time.now().toString())
+        .put("process", afterBackfill.toJson())
+        .put("processAtEnd", ProcessFigures.ofThisJvm().toJson())
+        .put("tables", tableResults));
+    node.stop().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    System.exit(0);
+  }
+
+  private static boolean allCaughtUp(Map<String, TableOutcome> outcomes, MigrationSettings settings,
+                                     List<String> tables) {
+    for (TenantConfig tenant : settings.tenants()) {
+      for (String table : tables) {
+        TableOutcome o = outcomes.get(TableLeases.key(tenant.key(), table));
+        if (o == null || !o.caughtUp() || o.watermark().isEmpty()) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  /** The simulator's own clock, read from {@code /_sim/clock}, so the node and the API agree on simulated time. */
+  static TimeSource simulatorClock(String baseUrl) throws Exception {
+    HttpResponse<String> resp = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create(baseUrl + "/_sim/clock")).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+    JsonObject clock = new JsonObject(resp.body());
+    return TimeSource.scaled(Instant.parse(clock.getString("now")), clock.getDouble("scale"));
+  }
+}
