@@ -88,6 +88,26 @@ public final class LateCommitWatch {
     this.options = options;
   }
 
+  /**
+   * How often a table is re-counted when {@link #checkIfDue} is used: each re-count costs a call from the same
+   * budget as the export, so once every cycle (a minute) for every table would take half the quota.
+   */
+  public static final Duration RECHECK_EVERY = Duration.ofMinutes(15);
+
+  private final Map<String, Instant> lastChecked = new ConcurrentHashMap<>();
+
+  /** {@link #check}, unless this table was checked less than {@link #RECHECK_EVERY} ago (then empty). */
+  public Future<Optional<Result>> checkIfDue(TenantContext tenant, MigrationConfigRow row, String runId) {
+    String key = tenant.key() + "|" + row.sourceTable();
+    Instant now = time.now();
+    Instant last = lastChecked.get(key);
+    if (last != null && now.isBefore(last.plus(RECHECK_EVERY))) {
+      return Future.succeededFuture(Optional.empty());
+    }
+    lastChecked.put(key, now);
+    return check(tenant, row, runId).map(Optional::of);
+  }
+
   /** Late commits audited since start (for metrics). */
   public long lateCommits() {
     return lateCommits.get();

@@ -50,6 +50,7 @@ import org.defenderadx.migration.worker.export.TenantContext;
 import org.defenderadx.migration.worker.export.WindowFetcher;
 import org.defenderadx.migration.worker.export.CommittedWindows;
 import org.defenderadx.migration.worker.export.HourlyCounts;
+import org.defenderadx.migration.worker.export.LateCommitWatch;
 import org.defenderadx.migration.worker.export.Repairer;
 import org.defenderadx.migration.worker.export.Verifier;
 import org.defenderadx.migration.worker.ops.OpsCommands;
@@ -73,6 +74,8 @@ import org.slf4j.LoggerFactory;
 public final class MigrationNode {
 
   private static final Logger LOG = LoggerFactory.getLogger(MigrationNode.class);
+  /** The planner starts this far inside the source's 30 days, so a window is not lost to the edge mid-flight. */
+  static final Duration PLANNER_HORIZON_MARGIN = Duration.ofMinutes(10);
   static final Duration WORK_TIMEOUT = Duration.ofHours(6);
 
   /** What differs between production and a test: the clock, and (tests only) an HTTP client for token calls. */
@@ -201,12 +204,14 @@ public final class MigrationNode {
     CoordinatorElection election = new CoordinatorElection(vertx, env.nodeName(), cluster.leaseTtl(),
         TimeSource.scaled(java.time.Instant.now(), 1).clock());
     CoordinatorVerticle coordinator = new CoordinatorVerticle(state, leases, tenants.keySet(),
-        new WindowSchedule(settings.migration().initialLookback(), Duration.ofMinutes(10),
+        new WindowSchedule(settings.migration().initialLookback(), PLANNER_HORIZON_MARGIN,
             settings.migration().settleLag()),
         serviceClock, time, settings.migration().cycleInterval(), cluster.tableLeaseTtl(), WORK_TIMEOUT, election,
         cluster.heartbeat());
     TableWorkerVerticle worker = new TableWorkerVerticle(exporter, tenants, leases, cluster.tableLeaseTtl(),
-        env.nodeName());
+        env.nodeName()).watchLateCommits(new LateCommitWatch(new HourlyCounts(fetcher, adx), new CommittedWindows(adx),
+            adx, state, time, new LateCommitWatch.Options(env.nodeName(), Duration.ofHours(6),
+                MigrationTuning.HORIZON, PLANNER_HORIZON_MARGIN, settings.migration().horizonMargin())));
     NodeObservability observability = NodeObservability.attach(vertx, registry, settings, time, env.nodeName(),
         tenants, state, adx, fetcher, ingestion, worker);
     OpsVerticle ops = ops(vertx, settings, env, adx, state, fetcher, ingestion, leases, tenants, coordinator,
@@ -234,7 +239,7 @@ public final class MigrationNode {
         Repairer.Options.defaults(env.nodeName()));
     OpsCommands commands = new OpsCommands(vertx, state, new AdxRowAppender(adx), adx, leases, new OpsHolds(vertx),
         tenants, verifier, repairer, new WindowPlanner(new WindowGrid(settings.migration().windowGrid())),
-        new WindowSchedule(settings.migration().initialLookback(), Duration.ofMinutes(10),
+        new WindowSchedule(settings.migration().initialLookback(), PLANNER_HORIZON_MARGIN,
             settings.migration().settleLag()),
         serviceClock, time, (tenant, table) -> CoordinatorVerticle.askActive(vertx, tenant, table), drain,
         OpsCommands.Options.defaults(env.nodeName(), settings.migration().settleLag()));

@@ -35,6 +35,7 @@ public final class TableWorkerVerticle extends VerticleBase {
   private final String node;
   private MessageConsumer<JsonObject> consumer;
   private volatile EngineObserver observer = EngineObserver.NONE;
+  private volatile org.defenderadx.migration.worker.export.LateCommitWatch lateCommits;
   private final java.util.Set<io.vertx.core.Promise<Void>> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   public TableWorkerVerticle(TableExporter exporter, Map<String, TenantContext> tenants, TableLeases leases,
@@ -44,6 +45,16 @@ public final class TableWorkerVerticle extends VerticleBase {
     this.leases = leases;
     this.leaseTtl = leaseTtl;
     this.node = node;
+  }
+
+  /**
+   * After a run that caught up, re-counts the table's recently exported hours at the source (one call, at most every
+   * {@link org.defenderadx.migration.worker.export.LateCommitWatch#RECHECK_EVERY}) and audits
+   * late commits and windows at risk of the 30-day horizon ({@link org.defenderadx.migration.worker.export.LateCommitWatch}).
+   */
+  public TableWorkerVerticle watchLateCommits(org.defenderadx.migration.worker.export.LateCommitWatch watch) {
+    this.lateCommits = watch;
+    return this;
   }
 
   /** Reports which tables this worker is running to {@code observer} (status page, progress logs). */
@@ -131,8 +142,20 @@ public final class TableWorkerVerticle extends VerticleBase {
         return;
       }
       TableExporter.Result r = ar.result();
-      reply(message, new TableOutcome(work.tenantKey(), work.sourceTable(), r.rowsExported(), r.windowsCommitted(),
-          r.caughtUp(), r.row().lastRefreshed(), r.pausedUntil(), r.failure(), node));
+      TableOutcome outcome = new TableOutcome(work.tenantKey(), work.sourceTable(), r.rowsExported(),
+          r.windowsCommitted(), r.caughtUp(), r.row().lastRefreshed(), r.pausedUntil(), r.failure(), node);
+      if (lateCommits == null || !r.caughtUp() || r.failure().isPresent()) {
+        reply(message, outcome);
+        return;
+      }
+      // A failed re-count costs nothing but this cycle's check: the outcome stands either way.
+      lateCommits.checkIfDue(tenant, r.row(), work.runId())
+          .onSuccess(due -> due.ifPresent(found -> found.newlyAudited().forEach(c -> LOG.warn("{} (tenant '{}'): {} row(s) committed at "
+              + "the source after their hour [{}, {}) was exported; audited as LateCommit (repair brings them in)",
+              work.sourceTable(), work.tenantKey(), c.appeared(), c.from(), c.to()))))
+          .onFailure(e -> LOG.warn("{} (tenant '{}'): late-commit re-count failed: {}", work.sourceTable(),
+              work.tenantKey(), e.getMessage()))
+          .onComplete(x -> reply(message, outcome));
     });
   }
 
