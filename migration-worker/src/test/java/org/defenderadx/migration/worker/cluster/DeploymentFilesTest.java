@@ -1,0 +1,77 @@
+package org.defenderadx.migration.worker.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.KubernetesConfig;
+import io.vertx.core.Vertx;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.defenderadx.migration.api.config.ConfigLoader;
+import org.defenderadx.migration.common.config.MigrationSettings;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.yaml.snakeyaml.Yaml;
+
+/**
+ * The Kubernetes manifests are not deployed by CI, but what they hand the node is checked here: the ConfigMap's
+ * application.yaml passes the node's validation with the environment the Deployment gives it, its cluster.xml turns
+ * into a Hazelcast configuration with Kubernetes discovery through the headless Service, and the paths agree.
+ */
+class DeploymentFilesTest {
+
+  private static final Path K8S = Path.of("..", "deploy", "kubernetes");
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void theConfigMapIsAValidConfigurationWithKubernetesDiscoveryThroughTheHeadlessService() throws Exception {
+    Map<String, Object> configMap = yaml("configmap.yaml");
+    @SuppressWarnings("unchecked")
+    Map<String, String> data = (Map<String, String>) configMap.get("data");
+    Path application = Files.writeString(dir.resolve("application.yaml"), data.get("application.yaml"));
+    Path clusterXml = Files.writeString(dir.resolve("cluster.xml"), data.get("cluster.xml"));
+    assertThat(data.get("application.yaml")).contains("hazelcastConfig: /app/conf/k8s/cluster.xml");
+
+    // The environment the Deployment sets (the pod IP) and the Secret provides; the XML from where the test put it.
+    Map<String, String> env = Map.of("MIGRATION_CLUSTER_HOST", "10.0.0.5",
+        "MIGRATION_CLUSTER_HAZELCAST_CONFIG", clusterXml.toString(),
+        "DEFENDER_CLIENT_SECRET", "s", "ADX_CLIENT_SECRET", "s", "MIGRATION_OPS_TOKEN", "t");
+    Vertx vertx = Vertx.vertx();
+    MigrationSettings settings;
+    try {
+      settings = ConfigLoader.load(vertx, application, env).await(30, TimeUnit.SECONDS);
+    } finally {
+      vertx.close();
+    }
+    assertThat(settings.cluster().enabled()).isTrue();
+    assertThat(settings.cluster().host()).isEqualTo("10.0.0.5");
+    assertThat(settings.http().host()).isEqualTo("0.0.0.0");
+
+    Config hazelcast = ClusterSetup.hazelcastConfig(settings.cluster());
+    KubernetesConfig kubernetes = hazelcast.getNetworkConfig().getJoin().getKubernetesConfig();
+    assertThat(kubernetes.isEnabled()).isTrue();
+    assertThat(hazelcast.getNetworkConfig().getJoin().getTcpIpConfig().isEnabled()).isFalse();
+    String serviceName = (String) ((Map<?, ?>) yaml("service.yaml").get("metadata")).get("name");
+    assertThat(kubernetes.getProperty("service-dns")).startsWith(serviceName + ".migration.svc");
+  }
+
+  @Test
+  void theDeploymentMountsTheConfigMapWhereItsArgumentsAndTheConfigurationLook() throws Exception {
+    String deployment = Files.readString(K8S.resolve("deployment.yaml"));
+    assertThat(deployment).contains("mountPath: /app/conf/k8s").contains("\"/app/conf/k8s/application.yaml\"")
+        .contains("/health/live").contains("/health/ready").contains("name: MIGRATION_CLUSTER_HOST");
+    assertThat(yaml("service.yaml").get("spec").toString()).contains("clusterIP=None")
+        .contains("publishNotReadyAddresses=true");
+    assertThat(List.of("DEFENDER_CLIENT_SECRET", "ADX_CLIENT_SECRET", "MIGRATION_OPS_TOKEN"))
+        .allSatisfy(k -> assertThat(Files.readString(K8S.resolve("secret.example.yaml"))).contains(k));
+  }
+
+  private static Map<String, Object> yaml(String file) throws Exception {
+    return new Yaml().load(Files.readString(K8S.resolve(file)));
+  }
+}
