@@ -67,6 +67,7 @@ public final class ConfigKeys {
   public static final String CLUSTER_TABLE_LEASE_TTL = "tableLeaseTtl";
   public static final String CLUSTER_EVENT_BUS_PORT = "eventBusPort";
   public static final String CLUSTER_TLS = "tls";
+  public static final String CLUSTER_ROLES = "roles";
   public static final String TLS_ENABLED = "enabled";
   public static final String TLS_KEY_FILE = "keyFile";
   public static final String TLS_CERT_FILE = "certFile";
@@ -132,6 +133,7 @@ public final class ConfigKeys {
       "name",
       "ops",
       "port",
+      "roles",
       "rowCap",
       "scope",
       "settleLag",
@@ -145,5 +147,5 @@ public final class ConfigKeys {
       "windowGrid");
 
   /** Keys whose value is a list of strings; an environment variable sets them comma-separated. */
-  public static final java.util.Set<String> STRING_LISTS = java.util.Set.of(CLUSTER_MEMBERS);
+  public static final java.util.Set<String> STRING_LISTS = java.util.Set.of(CLUSTER_MEMBERS, CLUSTER_ROLES);
 }

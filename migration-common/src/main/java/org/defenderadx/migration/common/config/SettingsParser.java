@@ -214,7 +214,7 @@ public final class SettingsParser {
   private ClusterConfig cluster(Node c) {
     c.allowOnly(CLUSTER_ENABLED, CLUSTER_NAME, CLUSTER_HOST, CLUSTER_PORT, CLUSTER_MEMBERS, CLUSTER_HAZELCAST_CONFIG,
         CLUSTER_HEARTBEAT, CLUSTER_MEMBER_TIMEOUT, CLUSTER_LEASE_TTL, CLUSTER_TABLE_LEASE_TTL, CLUSTER_EVENT_BUS_PORT,
-        CLUSTER_TLS);
+        CLUSTER_TLS, CLUSTER_ROLES);
     boolean enabled = c.bool(CLUSTER_ENABLED, false);
     String name = c.string(CLUSTER_NAME, "defender-adx-migration");
     if (!name.matches("[A-Za-z0-9_.-]{1,128}")) {
@@ -247,8 +247,22 @@ public final class SettingsParser {
     }
     int eventBusPort = c.integer(CLUSTER_EVENT_BUS_PORT, 0, 0, 65_535);
     ClusterConfig.EventBusTls tls = eventBusTls(c.child(CLUSTER_TLS, false));
+    java.util.Set<ClusterConfig.NodeRole> roles = java.util.EnumSet.noneOf(ClusterConfig.NodeRole.class);
+    List<Node> roleNodes = c.list(CLUSTER_ROLES);
+    for (Node n : roleNodes) {
+      String role = n.scalarText();
+      Optional<ClusterConfig.NodeRole> known = ClusterConfig.NodeRole.fromConfig(role);
+      if (known.isEmpty()) {
+        problem(n.path, "'" + role + "' is not a role; roles are coordinator and exporter");
+      } else {
+        roles.add(known.get());
+      }
+    }
+    if (roleNodes.isEmpty()) {
+      roles.addAll(ClusterConfig.ALL_ROLES);
+    }
     return new ClusterConfig(enabled, name, host, port, members, hazelcastConfig, heartbeat, memberTimeout, leaseTtl,
-        tableLeaseTtl, eventBusPort, tls);
+        tableLeaseTtl, eventBusPort, tls, roles);
   }
 
   private ClusterConfig.EventBusTls eventBusTls(Node t) {

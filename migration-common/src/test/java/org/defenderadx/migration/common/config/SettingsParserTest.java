@@ -275,6 +275,24 @@ class SettingsParserTest {
   }
 
   @Test
+  void aNodeCoordinatesAndExportsUnlessItsRolesSayOtherwise() {
+    assertThat(SettingsParser.parse(minimal(), secrets).cluster().roles())
+        .containsExactlyInAnyOrder(ClusterConfig.NodeRole.COORDINATOR, ClusterConfig.NodeRole.EXPORTER);
+
+    Map<String, Object> root = minimal();
+    section(root, "cluster").put("roles", List.of("exporter"));
+    ClusterConfig exporterOnly = SettingsParser.parse(root, secrets).cluster();
+    assertThat(exporterOnly.roles()).containsExactly(ClusterConfig.NodeRole.EXPORTER);
+    assertThat(exporterOnly.has(ClusterConfig.NodeRole.COORDINATOR)).isFalse();
+
+    Map<String, Object> bad = minimal();
+    section(bad, "cluster").put("roles", List.of("coordinator", "ingestor"));
+    assertThatThrownBy(() -> SettingsParser.parse(bad, secrets))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+            .anySatisfy(p -> assertThat(p).startsWith("cluster.roles[1]: ").contains("'ingestor' is not a role")));
+  }
+
+  @Test
   void rejectsClusterTimingsThatCannotBoundATakeover() {
     Map<String, Object> root = minimal();
     Map<String, Object> cluster = section(root, "cluster");

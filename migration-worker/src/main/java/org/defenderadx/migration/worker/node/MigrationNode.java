@@ -214,15 +214,21 @@ public final class MigrationNode {
                 MigrationTuning.HORIZON, PLANNER_HORIZON_MARGIN, settings.migration().horizonMargin())));
     NodeObservability observability = NodeObservability.attach(vertx, registry, settings, time, env.nodeName(),
         tenants, state, adx, fetcher, ingestion, worker);
+    boolean exports = cluster.has(ClusterConfig.NodeRole.EXPORTER);
+    boolean coordinates = cluster.has(ClusterConfig.NodeRole.COORDINATOR);
     OpsVerticle ops = ops(vertx, settings, env, adx, state, fetcher, ingestion, leases, tenants, coordinator,
-        serviceClock, worker::drain);
-    return vertx.deployVerticle(worker)
-        .compose(id -> vertx.deployVerticle(coordinator))
+        serviceClock, exports ? worker::drain : () -> Future.succeededFuture(false));
+    // Roles (cluster.roles): a node without the exporter role takes no table work; one without the coordinator
+    // role never plans, not even on standby.
+    return (exports ? vertx.deployVerticle(worker) : Future.succeededFuture(""))
+        .compose(id -> coordinates ? vertx.deployVerticle(coordinator) : Future.succeededFuture(""))
         .compose(id -> vertx.deployVerticle(ops))
         .compose(id -> observability.start(vertx, coordinator::lastOutcomes))
         .map(id -> {
-          LOG.info("node {} started: {} tenant(s), database {} on {}", env.nodeName(), tenants.size(),
-              settings.adx().database(), settings.adx().clusterUrl());
+          LOG.info("node {} started ({}): {} tenant(s), database {} on {}", env.nodeName(),
+              cluster.roles().stream().map(ClusterConfig.NodeRole::configName).sorted()
+                  .collect(java.util.stream.Collectors.joining(" and ")),
+              tenants.size(), settings.adx().database(), settings.adx().clusterUrl());
           return new MigrationNode(vertx, ingestClient, coordinator, observability);
         });
   }
