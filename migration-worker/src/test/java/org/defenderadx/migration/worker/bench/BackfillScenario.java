@@ -167,7 +167,7 @@ final class BackfillScenario {
     Figure budgetFigure = Figure.of("share of the call budget used", budget, "%", "%.0f");
     Figure denseFigure = Figure.of("rows per call on DeviceProcessEvents against the effective cap", dense, "%",
         "%.0f");
-    Figure heapFigure = Figure.of("peak heap (sum of the heap pools' peaks)", heap, "MiB", "%.0f");
+    Figure heapFigure = Figure.of("peak heap (sum of the heap pools' peaks, an upper bound)", heap, "MiB", "%.0f");
     if (targets) {
       double mbNeeded = limits.callsPerMinute() / 60.0 * timeScale
           * limits.byteCap(org.defenderadx.simulator.defender.ApiFlavour.GRAPH).bytes() / 1e6;
@@ -180,13 +180,20 @@ final class BackfillScenario {
       denseFigure = denseFigure.target("≥ 70%", v -> v >= 70, "Windows are cut on the grid (one hour by default) "
           + "and merged up to a day; a window holding less than the cap costs a whole call, and a window over the "
           + "cap costs the truncated call before it is split.");
-      heapFigure = heapFigure.target("within -Xmx512m", v -> v <= 512, "The node needed more heap than 512 MiB.");
+    }
+    // The node runs with -Xmx512m: a run that completed stayed within it (an OutOfMemoryError fails the scenario).
+    // The pools' peaks are reached at different moments, so their sum is only an upper bound of the heap in use.
+    Figure completedFigure = Figure.of("backfills completed with -Xmx512m", samples(runs, r -> 1.0), "of 1",
+        "%.0f");
+    if (targets) {
+      completedFigure = completedFigure.target("every run", v -> v >= 1, "A run did not complete.");
     }
     report.add(budgetFigure);
     report.add(Figure.of("rows per successful call, all tables", allRowsPerCall, "rows", "%.0f"));
     report.add(denseFigure);
     report.add(Figure.of("CPU quota spent (share of 150 s per 15 simulated minutes)", cpuQuota, "%", "%.1f"));
     report.add(Figure.of("429 answers", throttled, "", "%.0f"));
+    report.add(completedFigure);
     report.add(heapFigure);
     report.add(Figure.of("peak RSS (VmHWM)", rss, "MiB", "%.0f"));
     report.add(Figure.of("node CPU seconds per million rows", cpuPerMillion, "s", "%.1f"));
