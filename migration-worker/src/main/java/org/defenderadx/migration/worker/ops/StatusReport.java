@@ -33,6 +33,11 @@ import org.defenderadx.migration.worker.quota.SharedCallBudget;
  * coordinators' outcomes from every node's {@link NodeActivity} entry. Built at most once per {@link #CACHE_FOR}
  * (real time), so pages refreshing every two seconds do not each query ADX.
  *
+ * <p>How fields are read: {@code rowsLastCycle} is the rows committed by the table's latest run that committed any
+ * (within a day); {@code rowsTotal} all rows committed ({@code Succeeded} audit rows); {@code lastError} the latest
+ * failure ({@code Failed}, {@code Quarantined}, {@code RepairFailed}, or a coordinator outcome) when it is newer than the
+ * table's latest committed window; {@code node} the node running the table, else the one whose outcome is latest.
+ *
  * <p>Fields added to the schema: per tenant {@code minutePermits}/{@code hourPermits} (permits left in the shared
  * budget); per table {@code destinationTable}, {@code atRisk} (why rows are about to age out at the source, or null)
  * and, for a snapshot under way, {@code snapshot: {at, buckets, done}}; per backfill {@code rate} (seconds of source

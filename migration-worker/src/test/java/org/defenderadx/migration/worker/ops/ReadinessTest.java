@@ -120,12 +120,58 @@ class ReadinessTest {
     assertThat(later.getBoolean("ready")).as(later.encodePrettily()).isTrue();
   }
 
-  private static Readiness readiness(AdxClient adx, TimeSource time, Map<String, TenantContext> tenants) {
+  @Test
+  void theStatusNamesAnErrorUntilAWindowCommitsAfterItAndATenantsPause() throws Exception {
+    Instant now = KustoTime.truncate(Instant.parse("2026-11-20T12:00:00Z"));
+    TimeSource fixed = TimeSource.of(Clock.fixed(now, ZoneOffset.UTC), 1.0);
+    configure("t-err", "DeviceEvents", now.minus(Duration.ofHours(3)), 1);
+    await(env.state.audit(List.of(new AuditRecord("DeviceEventsRaw", now.minus(Duration.ofMinutes(10)), "Failed",
+        "the service said 400: bad query", 0, "t-err", "DeviceEvents", "run-1", "", null, null, 1, 0, 0,
+        Duration.ZERO, "node-t", Map.of()))));
+    TenantContext tenant = TenantFixture.context(env.vertx, env.sim, fixed, "t-err", "graph");
+
+    JsonObject failed = table(await(statusReport(env.adxClient, fixed, Map.of("t-err", tenant)).current()),
+        "DeviceEvents");
+    assertThat(failed.getString("state")).isEqualTo("failed");
+    assertThat(failed.getString("lastError")).isEqualTo("the service said 400: bad query");
+
+    // A window committed after the failure: the table recovered.
+    Instant w = now.minus(Duration.ofHours(2));
+    await(env.state.audit(List.of(succeeded("t-err", "DeviceEvents", now.minus(Duration.ofMinutes(1)),
+        w.minus(Duration.ofHours(1)), w))));
+    configure("t-err", "DeviceEvents", w, 2);
+    JsonObject recovered = table(await(statusReport(env.adxClient, fixed, Map.of("t-err", tenant)).current()),
+        "DeviceEvents");
+    assertThat(recovered.getValue("lastError")).isNull();
+    assertThat(recovered.getString("state")).isEqualTo("caught-up");
+    assertThat(recovered.getLong("lagSeconds")).isEqualTo(Duration.ofHours(2).toSeconds());
+    assertThat(recovered.getLong("rowsTotal")).isEqualTo(10);
+
+    // The tenant's CPU quota paused it cluster-wide: the tenant and its tables say so.
+    Instant until = now.plus(Duration.ofMinutes(12));
+    await(new SharedCallBudget(env.vertx, fixed).pauseUntil("t-err", tenant.limits(), until));
+    JsonObject doc = await(statusReport(env.adxClient, fixed, Map.of("t-err", tenant)).current());
+    JsonObject t = doc.getJsonArray("tenants").getJsonObject(0);
+    assertThat(t.getBoolean("paused")).isTrue();
+    assertThat(t.getString("pausedUntil")).isEqualTo(until.toString());
+    assertThat(table(doc, "DeviceEvents").getString("state")).isEqualTo("paused");
+  }
+
+  private static JsonObject table(JsonObject doc, String name) {
+    return doc.getJsonArray("tables").stream().map(JsonObject.class::cast)
+        .filter(t -> t.getString("sourceTable").equals(name)).findFirst()
+        .orElseThrow(() -> new AssertionError("no table " + name + " in " + doc.encodePrettily()));
+  }
+
+  private static StatusReport statusReport(AdxClient adx, TimeSource time, Map<String, TenantContext> tenants) {
     MigrationTuning tuning = new MigrationTuning(Duration.ofMinutes(5), Duration.ofDays(30), 1000, 1 << 20,
         Duration.ofDays(1), Duration.ofMinutes(2), Duration.ofDays(1), MARGIN);
-    StatusReport status = new StatusReport(env.vertx, new MigrationStateStore(adx, new AdxRowAppender(adx)), adx,
-        tenants, new SharedCallBudget(env.vertx, time), time, Clock.systemUTC(), tuning, "node-t");
-    return new Readiness(status, tenants);
+    return new StatusReport(env.vertx, new MigrationStateStore(adx, new AdxRowAppender(adx)), adx, tenants,
+        new SharedCallBudget(env.vertx, time), time, Clock.systemUTC(), tuning, "node-t");
+  }
+
+  private static Readiness readiness(AdxClient adx, TimeSource time, Map<String, TenantContext> tenants) {
+    return new Readiness(statusReport(adx, time, tenants), tenants);
   }
 
   private static JsonObject check(JsonObject verdict, String name) {
