@@ -209,7 +209,8 @@ public final class WindowIngestion {
                 + "streamed rows carry no tags, so they cannot be dropped by extent tag, and deleting records needs "
                 + "Table Admin, which the runtime principal does not have"));
       }
-      return sdkPool.executeBlocking(() -> streamChunks(table, gzipBlob, tag, sourceId, unitId, sentHere), false);
+      return sdkPool.executeBlocking(() -> streamChunks(table, gzipBlob, tag, sourceId, unitId, sentHere), false)
+          .onSuccess(ticket -> observer.ingestionSent(ticket.sourceId(), table));
     });
   }
 
