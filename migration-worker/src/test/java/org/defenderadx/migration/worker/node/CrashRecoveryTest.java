@@ -4,19 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.defenderadx.migration.worker.testing.StandIns.await;
 
 import io.vertx.core.Vertx;
-import java.io.BufferedReader;
-import java.io.FileInputStream;
-import java.io.FileOutputStream;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -24,6 +15,8 @@ import java.util.concurrent.TimeUnit;
 import org.defenderadx.migration.common.model.MigrationConfigRow;
 import org.defenderadx.migration.common.window.WindowGrid;
 import org.defenderadx.migration.worker.export.CrashPoints;
+import org.defenderadx.migration.worker.testing.NodeProcesses;
+import org.defenderadx.migration.worker.testing.NodeProcesses.NodeProcess;
 import org.defenderadx.migration.worker.testing.StandIns;
 import org.defenderadx.simulator.defender.DefenderSimConfig;
 import org.junit.jupiter.api.AfterEach;
@@ -44,16 +37,17 @@ class CrashRecoveryTest {
   private StandIns env;
   @TempDir
   Path dir;
-  private final List<Process> children = new ArrayList<>();
+  private NodeProcesses nodes;
 
   @BeforeEach
   void start() throws Exception {
     env = StandIns.start(Vertx.vertx());
+    nodes = new NodeProcesses(env, dir);
   }
 
   @AfterEach
   void stop() throws Exception {
-    children.forEach(Process::destroyForcibly);
+    nodes.close();
     env.close();
   }
 
@@ -61,32 +55,18 @@ class CrashRecoveryTest {
   void killedAtEveryCrashPointTheExportEndsExact() throws Exception {
     env.configureIncremental(List.of(TABLE));
     Path config = writeConfig();
-    Path trustStore = trustStore();
 
     for (String point : List.of(CrashPoints.AFTER_FETCH, CrashPoints.AFTER_SEND, CrashPoints.AFTER_CONFIRM,
         CrashPoints.AFTER_COMMIT)) {
-      Process child = launch(config, trustStore, point + ":2");
-      CompletableFuture<Boolean> reached = watch(child, CrashPoints.MARKER + point);
+      NodeProcess child = launch(config, point + ":2");
+      CompletableFuture<Boolean> reached = child.reached(CrashPoints.MARKER + point);
       assertThat(reached.get(3, TimeUnit.MINUTES)).as("the node reached %s", point).isTrue();
-      child.destroyForcibly().waitFor(30, TimeUnit.SECONDS); // SIGKILL: no shutdown hook, nothing flushed
+      child.kill(); // SIGKILL: no shutdown hook, nothing flushed
     }
 
-    Process last = launch(config, trustStore, "");
-    watch(last, "never printed");
-    WindowGrid grid = new WindowGrid(Duration.ofDays(1));
-    Instant watermark = Instant.EPOCH;
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
-    while (System.nanoTime() < deadline) {
-      Instant target = grid.cellStart(env.time.now().minus(Duration.ofMinutes(5)));
-      watermark = watermark();
-      if (!watermark.isBefore(target)) {
-        break;
-      }
-      await(env.vertx.timer(500));
-    }
-    last.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-    assertThat(watermark).as("the restarted node caught up")
-        .isAfterOrEqualTo(grid.cellStart(env.time.now().minus(Duration.ofMinutes(5))).minus(Duration.ofDays(1)));
+    NodeProcess last = launch(config, "");
+    Instant watermark = awaitCaughtUp();
+    last.kill();
 
     env.assertExact(TABLE, TABLE + "Raw", watermark);
     List<Map<String, Object>> twice = await(env.adxClient.query(
@@ -101,19 +81,18 @@ class CrashRecoveryTest {
     env.configureIncremental(List.of(TABLE));
     env.adx.faults().delayDataManagement(Duration.ofMinutes(12)); // less than the node's recovery wait
     Path config = writeConfig();
-    Path trustStore = trustStore();
-    Process first = launch(config, trustStore, CrashPoints.AFTER_SEND + ":1");
-    assertThat(watch(first, CrashPoints.MARKER + CrashPoints.AFTER_SEND).get(3, TimeUnit.MINUTES)).isTrue();
-    first.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+    NodeProcess first = launch(config, CrashPoints.AFTER_SEND + ":1");
+    assertThat(first.reached(CrashPoints.MARKER + CrashPoints.AFTER_SEND).get(3, TimeUnit.MINUTES)).isTrue();
+    first.kill();
     long sentBeforeTheCrash = env.adx.dataManagement().blobsReceived();
     assertThat(env.adx.dataManagement().pendingBlobs()).as("sends left pending by the crash").isPositive();
     env.adx.faults().delayDataManagement(Duration.ZERO); // later sends land at once; the pending ones keep waiting
 
     // WHEN the node is started again
-    Process second = launch(config, trustStore, "");
-    CompletableFuture<Boolean> recovered = watch(second, "an earlier process sent it");
+    NodeProcess second = launch(config, "");
+    CompletableFuture<Boolean> recovered = second.reached("an earlier process sent it");
     Instant watermark = awaitCaughtUp();
-    second.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+    second.kill();
 
     // THEN it waited for the earlier sends and committed them: every window was sent exactly once
     assertThat(recovered.getNow(false)).as("the restarted node found the earlier sends").isTrue();
@@ -131,16 +110,15 @@ class CrashRecoveryTest {
     // GIVEN a node streaming its windows (no tags), killed after its second window was streamed, before its commit
     env.configureIncremental(List.of(TABLE));
     Path config = writeConfig("streaming");
-    Path trustStore = trustStore();
-    Process first = launch(config, trustStore, CrashPoints.AFTER_SEND + ":2");
-    assertThat(watch(first, CrashPoints.MARKER + CrashPoints.AFTER_SEND).get(3, TimeUnit.MINUTES)).isTrue();
-    first.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+    NodeProcess first = launch(config, CrashPoints.AFTER_SEND + ":2");
+    assertThat(first.reached(CrashPoints.MARKER + CrashPoints.AFTER_SEND).get(3, TimeUnit.MINUTES)).isTrue();
+    first.kill();
 
     // WHEN it is started again
-    Process second = launch(config, trustStore, "");
-    CompletableFuture<Boolean> foundByProvenance = watch(second, "found by provenance");
+    NodeProcess second = launch(config, "");
+    CompletableFuture<Boolean> foundByProvenance = second.reached("found by provenance");
     Instant watermark = awaitCaughtUp();
-    second.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+    second.kill();
 
     // THEN the windows streamed before the crash were found in ADX by provenance, not streamed again: exact
     assertThat(foundByProvenance.getNow(false)).as("a window was found already in ADX").isTrue();
@@ -171,9 +149,8 @@ class CrashRecoveryTest {
     env.configureIncremental(List.of(TABLE));
     env.adx.faults().delayDataManagement(Duration.ofMinutes(5));
     Path config = writeConfig();
-    Path trustStore = trustStore();
-    Process first = launch(config, trustStore, "");
-    CompletableFuture<Boolean> hookRan = watch(first, "defender-adx-migration: stopped");
+    NodeProcess first = launch(config, "");
+    CompletableFuture<Boolean> hookRan = first.reached("defender-adx-migration: stopped");
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
     while (watermark().equals(Instant.EPOCH) && System.nanoTime() < deadline) {
       await(env.vertx.timer(100));
@@ -182,21 +159,20 @@ class CrashRecoveryTest {
 
     // WHEN it gets SIGTERM (kill, not Process.destroy, which would close our end of its output)
     long signalled = System.nanoTime();
-    assertThat(new ProcessBuilder("kill", "-TERM", Long.toString(first.pid())).start().waitFor()).isZero();
+    assertThat(new ProcessBuilder("kill", "-TERM", Long.toString(first.process().pid())).start().waitFor()).isZero();
 
     // THEN it exits within seconds, through its shutdown hook, killed by the signal
-    assertThat(first.waitFor(30, TimeUnit.SECONDS)).as("the node exits by itself after SIGTERM").isTrue();
+    assertThat(first.process().waitFor(30, TimeUnit.SECONDS)).as("the node exits by itself after SIGTERM").isTrue();
     long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - signalled);
     assertThat(tookMillis).as("milliseconds from SIGTERM to exit").isLessThan(10_000);
-    assertThat(first.exitValue()).as("terminated by the signal, after its shutdown hook").isEqualTo(143);
+    assertThat(first.process().exitValue()).as("terminated by the signal, after its shutdown hook").isEqualTo(143);
     assertThat(hookRan.get(10, TimeUnit.SECONDS)).as("the shutdown hook stopped the node").isTrue();
 
     // AND a restart ends exact
     env.adx.faults().delayDataManagement(Duration.ZERO);
-    Process second = launch(config, trustStore, "");
-    watch(second, "never printed");
+    NodeProcess second = launch(config, "");
     Instant watermark = awaitCaughtUp();
-    second.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+    second.kill();
     env.assertExact(TABLE, TABLE + "Raw", watermark);
     List<Map<String, Object>> twice = await(env.adxClient.query(
         "MigrationAuditLog | where Status == 'Succeeded' | summarize n = count() by WindowId | where n > 1"));
@@ -243,60 +219,9 @@ class CrashRecoveryTest {
     return file;
   }
 
-  /** A JKS trust store holding only the simulator's self-signed certificate, for the child's token calls. */
-  private Path trustStore() throws Exception {
-    KeyStore ks = KeyStore.getInstance("JKS");
-    ks.load(null, null);
-    try (InputStream in = new FileInputStream(env.sim.certificatePath())) {
-      ks.setCertificateEntry("simulator", CertificateFactory.getInstance("X.509").generateCertificate(in));
-    }
-    Path file = dir.resolve("trust.jks");
-    try (FileOutputStream out = new FileOutputStream(file.toFile())) {
-      ks.store(out, "changeit".toCharArray());
-    }
-    return file;
-  }
-
-  private Process launch(Path config, Path trustStore, String crashAt) throws Exception {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-    List<String> cmd = new ArrayList<>(List.of(java, "-Xmx512m", "-cp", classPath,
-        "-Djavax.net.ssl.trustStore=" + trustStore, "-Djavax.net.ssl.trustStorePassword=changeit",
-        "-Dmigration.clock=" + env.time.now() + "@" + env.sim.config().timeScale()));
-    if (!crashAt.isEmpty()) {
-      cmd.add("-Dmigration.test.crashAt=" + crashAt);
-    }
-    cmd.add(MigrationNode.class.getName());
-    cmd.add(config.toString());
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-    pb.environment().put("SIM_SECRET", DefenderSimConfig.DEFAULT_CLIENT_SECRET);
-    Process p = pb.start();
-    children.add(p);
-    return p;
-  }
-
-  /** Completes true when the child prints a line containing {@code marker}, false when its output ends. */
-  private static CompletableFuture<Boolean> watch(Process child, String marker) {
-    CompletableFuture<Boolean> seen = new CompletableFuture<>();
-    Path log = Path.of("target", "crash-recovery-child-" + child.pid() + ".log");
-    Thread reader = new Thread(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
-           java.io.Writer out = Files.newBufferedWriter(log)) {
-        String line;
-        while ((line = r.readLine()) != null) {
-          out.write(line + "\n");
-          out.flush();
-          if (line.contains(marker)) {
-            seen.complete(true);
-          }
-        }
-      } catch (Exception e) {
-        // the process was killed
-      }
-      seen.complete(false);
-    }, "child-output");
-    reader.setDaemon(true);
-    reader.start();
-    return seen;
+  /** A node on {@code config}, SIGKILLed at {@code crashAt} ({@code point:n}, the n-th time it is reached) if given. */
+  private NodeProcess launch(Path config, String crashAt) throws Exception {
+    return crashAt.isEmpty() ? nodes.launch("node", config)
+        : nodes.launch("node", config, "migration.test.crashAt=" + crashAt);
   }
 }

@@ -36,8 +36,11 @@ public final class NodeProcesses implements AutoCloseable {
     this.trustStore = trustStore(env, dir);
   }
 
-  /** Starts a node named {@code name} on {@code config} (an application.yaml). */
-  public NodeProcess launch(String name, Path config) throws Exception {
+  /**
+   * Starts a node named {@code name} on {@code config} (an application.yaml), with extra system properties
+   * ({@code key=value}, e.g. a crash point).
+   */
+  public NodeProcess launch(String name, Path config, String... systemProperties) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     List<String> cmd = new ArrayList<>(List.of(java, "-Xmx512m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
@@ -45,8 +48,12 @@ public final class NodeProcesses implements AutoCloseable {
         "-Djava.net.preferIPv4Stack=true", "-Dhazelcast.logging.type=slf4j",
         "-Djavax.net.ssl.trustStore=" + trustStore, "-Djavax.net.ssl.trustStorePassword=changeit",
         "-Dmigration.node=" + name,
-        "-Dmigration.clock=" + env.time.now() + "@" + env.sim.config().timeScale(),
-        MigrationNode.class.getName(), config.toString()));
+        "-Dmigration.clock=" + env.time.now() + "@" + env.sim.config().timeScale()));
+    for (String property : systemProperties) {
+      cmd.add("-D" + property);
+    }
+    cmd.add(MigrationNode.class.getName());
+    cmd.add(config.toString());
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().put("SIM_SECRET", DefenderSimConfig.DEFAULT_CLIENT_SECRET);
     NodeProcess node = new NodeProcess(name, pb.start());
@@ -133,6 +140,16 @@ public final class NodeProcesses implements AutoCloseable {
         }
       }
       return f;
+    }
+
+    /** Completes true once the node prints a line containing {@code marker}, false if its output ends first. */
+    public CompletableFuture<Boolean> reached(String marker) {
+      return printed(marker).handle((v, e) -> e == null);
+    }
+
+    /** The node's JVM, for signals and its exit code. */
+    public Process process() {
+      return process;
     }
 
     /** How many lines the node printed so far. */
