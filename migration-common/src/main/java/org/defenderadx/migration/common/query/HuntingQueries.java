@@ -1,8 +1,10 @@
 package org.defenderadx.migration.common.query;
 
+import java.time.Duration;
 import java.time.Instant;
 import org.defenderadx.migration.common.kql.KqlIdentifiers;
 import org.defenderadx.migration.common.kql.KustoTime;
+import org.defenderadx.migration.common.kql.KustoTimespan;
 import org.defenderadx.migration.common.model.WatermarkSource;
 import org.defenderadx.migration.common.window.Bucket;
 import org.defenderadx.migration.common.window.Window;
@@ -52,8 +54,13 @@ public final class HuntingQueries {
 
   /** Rows per hour of the watermark in {@code [lo, hi)} at the source, to compare with the destination. */
   public static String recount(String table, WatermarkSource watermark, Instant lo, Instant hi) {
+    return recount(table, watermark, lo, hi, Duration.ofHours(1));
+  }
+
+  /** Rows per {@code bin} of the watermark in {@code [lo, hi)} at the source (the planner's census of cells). */
+  public static String recount(String table, WatermarkSource watermark, Instant lo, Instant hi, Duration bin) {
     KqlIdentifiers.requireTable(table);
-    return hourlyCount(table, watermark.kql(), lo, hi);
+    return binnedCount(table, watermark.kql(), lo, hi, bin);
   }
 
   /**
@@ -63,16 +70,28 @@ public final class HuntingQueries {
   public static String verify(String destinationTable, WatermarkSource sourceWatermark, Instant lo, Instant hi) {
     KqlIdentifiers.requireTable(destinationTable);
     String column = sourceWatermark.column().orElse(SOURCE_INGESTION_TIME);
-    return hourlyCount(destinationTable, column, lo, hi);
+    return binnedCount(destinationTable, column, lo, hi, Duration.ofHours(1));
   }
 
-  private static String hourlyCount(String table, String expr, Instant lo, Instant hi) {
+  private static String binnedCount(String table, String expr, Instant lo, Instant hi, Duration bin) {
     if (!lo.isBefore(hi)) {
       throw new IllegalArgumentException("empty range [" + lo + ", " + hi + ")");
     }
     return table + "\n"
         + "| where " + expr + " >= " + KustoTime.literal(lo) + " and " + expr + " < " + KustoTime.literal(hi) + "\n"
-        + "| summarize Count = count() by Bin = bin(" + expr + ", 1h)";
+        + "| summarize Count = count() by Bin = bin(" + expr + ", " + binWidth(bin) + ")";
+  }
+
+  /** {@code 1h}, {@code 1d}, {@code 7m}: the short timespan form for whole units, the full literal otherwise. */
+  static String binWidth(Duration bin) {
+    if (bin.isZero() || bin.isNegative()) {
+      throw new IllegalArgumentException("bin width must be positive: " + bin);
+    }
+    long s = bin.getSeconds();
+    if (bin.getNano() != 0) {
+      return KustoTimespan.literal(bin);
+    }
+    return s % 86_400 == 0 ? s / 86_400 + "d" : s % 3_600 == 0 ? s / 3_600 + "h" : s % 60 == 0 ? s / 60 + "m" : s + "s";
   }
 
   private static String bucketFilter(Bucket bucket) {

@@ -81,6 +81,23 @@ public final class WindowGrid {
     return true;
   }
 
+  /**
+   * The bin the planner counts rows in before it merges cells ({@link CellMerger}): the widest width dividing both
+   * the cell and an hour, so KQL's {@code bin(t, width)}, which counts from 0001-01-01 (a whole number of days before
+   * the Unix epoch), lays its bins on this grid's boundaries: an hour for an hourly or daily grid, a minute for a
+   * 7-minute grid. Finer than a day, so a daily grid's dense cells can be cut by hour.
+   */
+  public Duration countingBin() {
+    long hour = KustoTime.toTicks(Duration.ofHours(1));
+    return KustoTime.durationOfTicks(java.math.BigInteger.valueOf(cellTicks).gcd(java.math.BigInteger.valueOf(hour))
+        .longValueExact());
+  }
+
+  /** How many counting bins one cell holds. */
+  public long binsPerCell() {
+    return cellTicks / KustoTime.toTicks(countingBin());
+  }
+
   static long midpoint(long lo, long hi) {
     return lo + (hi - lo) / 2;
   }

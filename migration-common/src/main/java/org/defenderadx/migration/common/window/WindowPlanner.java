@@ -24,9 +24,11 @@ import org.defenderadx.migration.common.kql.KustoTime;
  */
 public final class WindowPlanner {
   private final WindowGrid grid;
+  private final WindowSplitter splitter;
 
   public WindowPlanner(WindowGrid grid) {
     this.grid = Objects.requireNonNull(grid, "grid");
+    this.splitter = new WindowSplitter(grid);
   }
 
   public WindowGrid grid() {
@@ -40,23 +42,30 @@ public final class WindowPlanner {
    * @param maxWindows at most this many windows are returned
    */
   public WindowPlan plan(Optional<WindowProgress> progress, Instant horizonStart, Instant closePoint, int maxWindows) {
+    return plan(progress, horizonStart, closePoint, maxWindows, PlannedUnits.NONE);
+  }
+
+  /**
+   * As above, with the table's recorded units: inside a unit the windows are the nodes of its split tree (so a run
+   * resuming inside a unit fetches what the interrupted run would have); on fresh ground outside every unit the plan
+   * stops with {@link WindowPlan#needsUnitsAt()} set; elsewhere the windows are the grid's plain cells and halvings.
+   */
+  public WindowPlan plan(Optional<WindowProgress> progress, Instant horizonStart, Instant closePoint, int maxWindows,
+                         PlannedUnits units) {
     Objects.requireNonNull(progress, "progress");
     Objects.requireNonNull(horizonStart, "horizonStart");
     Objects.requireNonNull(closePoint, "closePoint");
+    Objects.requireNonNull(units, "units");
     if (maxWindows < 1) {
       throw new IllegalArgumentException("maxWindows must be positive, got " + maxWindows);
     }
     Instant firstReachable = grid.cellStart(horizonStart);
-    Instant position;
+    Instant position = resumePoint(progress, horizonStart);
     Optional<Bucket> lastBucketDone = Optional.empty();
     Optional<WindowPlan.Gap> gap = Optional.empty();
-    if (progress.isEmpty()) {
-      position = firstReachable;
-    } else if (progress.get().watermark().isBefore(firstReachable)) {
-      position = firstReachable;
+    if (progress.isPresent() && progress.get().watermark().isBefore(firstReachable)) {
       gap = Optional.of(new WindowPlan.Gap(KustoTime.truncate(progress.get().watermark()), firstReachable));
-    } else {
-      position = KustoTime.truncate(progress.get().watermark());
+    } else if (progress.isPresent()) {
       lastBucketDone = progress.get().lastBucketDone();
     }
 
@@ -75,14 +84,48 @@ public final class WindowPlanner {
       position = instantEnd;
     }
     while (windows.size() < maxWindows) {
-      if (!isClosed(position, closePoint)) {
+      Optional<Window> unit = units.containing(position);
+      Window next;
+      if (unit.isPresent()) {
+        if (unit.get().hi().isAfter(closePoint)) {
+          return new WindowPlan(windows, gap, true); // the service's clock went back: wait until it passes again
+        }
+        next = splitter.largestNodeStartingAt(unit.get(), position);
+      } else if (!isClosed(position, closePoint)) {
         return new WindowPlan(windows, gap, true);
+      } else if (units.isFresh(position)) {
+        return new WindowPlan(windows, gap, false, Optional.of(position));
+      } else {
+        next = grid.largestWindowStartingAt(position);
+        Optional<Instant> unitAhead = units.nextStartAfter(position);
+        // Tree nodes nest, so halving ends below a unit that starts inside this node.
+        while (unitAhead.isPresent() && next.hi().isAfter(unitAhead.get())) {
+          next = splitter.split(next).get(0);
+        }
       }
-      Window next = grid.largestWindowStartingAt(position);
       windows.add(next);
       position = next.hi();
     }
-    return new WindowPlan(windows, gap, !isClosed(position, closePoint));
+    boolean more = units.containing(position).map(u -> !u.hi().isAfter(closePoint))
+        .orElse(isClosed(position, closePoint));
+    return new WindowPlan(windows, gap, !more);
+  }
+
+  /**
+   * Where the next window starts: the committed watermark, or the cell holding the horizon start for a table never
+   * loaded or one whose watermark fell behind the horizon (rounded down, so no reachable row is skipped).
+   */
+  public Instant resumePoint(Optional<WindowProgress> progress, Instant horizonStart) {
+    Instant firstReachable = grid.cellStart(horizonStart);
+    if (progress.isEmpty() || progress.get().watermark().isBefore(firstReachable)) {
+      return firstReachable;
+    }
+    return KustoTime.truncate(progress.get().watermark());
+  }
+
+  /** Splits windows of this planner's grid (and walks the split tree of recorded units). */
+  public WindowSplitter splitter() {
+    return splitter;
   }
 
   private boolean isClosed(Instant position, Instant closePoint) {

@@ -43,9 +43,15 @@ public final class HourlyCounts {
 
   /** Counts at the source over {@code [lo, hi)}; fails with the reason when the call did not succeed. */
   public Future<SourceCounts> atSource(TenantContext tenant, ResolvedTable table, Instant lo, Instant hi) {
+    return atSource(tenant, table, lo, hi, Duration.ofHours(1));
+  }
+
+  /** Counts per {@code bin} at the source over {@code [lo, hi)} (bins without rows are absent). */
+  public Future<SourceCounts> atSource(TenantContext tenant, ResolvedTable table, Instant lo, Instant hi,
+                                       Duration bin) {
     Window range = Window.of(lo, hi);
     Provenance provenance = new Provenance(tenant.key(), table.sourceTable(), "count", null);
-    return fetcher.fetch(tenant, table, range, sourceQuery(table, lo, hi), provenance).compose(f -> {
+    return fetcher.fetch(tenant, table, range, sourceQuery(table, lo, hi, bin), provenance).compose(f -> {
       if (f instanceof Fetched.Complete c) {
         return Future.succeededFuture(new SourceCounts(parseBlob(c.blob()), c.stats()));
       }
@@ -73,7 +79,11 @@ public final class HourlyCounts {
    * fetcher's completeness check holds for it as for any window.
    */
   static String sourceQuery(ResolvedTable table, Instant lo, Instant hi) {
-    return "let __c = " + HuntingQueries.recount(table.sourceTable(), table.watermark(), lo, hi) + ";\n"
+    return sourceQuery(table, lo, hi, Duration.ofHours(1));
+  }
+
+  static String sourceQuery(ResolvedTable table, Instant lo, Instant hi, Duration bin) {
+    return "let __c = " + HuntingQueries.recount(table.sourceTable(), table.watermark(), lo, hi, bin) + ";\n"
         + "let __total = toscalar(__c | count);\n"
         + "__c\n"
         + "| extend " + HuntingQueries.WINDOW_TOTAL + " = __total";

@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.UUID;
 import org.defenderadx.migration.common.kql.KustoTime;
 import org.defenderadx.migration.common.model.ConfigRowException;
@@ -20,7 +21,11 @@ import org.defenderadx.migration.common.model.MigrationConfigRow;
 import org.defenderadx.migration.common.model.ResolvedTable;
 import org.defenderadx.migration.common.model.TableKind;
 import org.defenderadx.migration.common.time.TimeSource;
+import org.defenderadx.migration.common.window.CellMerger;
+import org.defenderadx.migration.common.window.MergePolicy;
+import org.defenderadx.migration.common.window.PlannedUnits;
 import org.defenderadx.migration.common.window.Window;
+import org.defenderadx.migration.common.window.WindowGrid;
 import org.defenderadx.migration.common.window.WindowId;
 import org.defenderadx.migration.common.window.WindowPlan;
 import org.defenderadx.migration.common.window.WindowPlanner;
@@ -91,6 +96,14 @@ public final class TableExporter {
   private final java.util.Set<Run> runs = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final SnapshotExporter snapshots;
   private final InFlightBytes inFlightBytes;
+  /** Set when grid cells are merged into recorded units (see {@link #mergingCells}); null: plain cells. */
+  private volatile CellMerging merging;
+  /** Per tenant and table: bytes and rows of the windows fetched so far, the measured average row size. */
+  private final Map<String, long[]> rowSizes = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** What merging grid cells into units needs: the census, the record of units, and the policy. */
+  private record CellMerging(HourlyCounts census, PlannedUnitStore store, MergePolicy policy) {
+  }
 
   /** An exporter of incremental tables only: snapshot tables are refused, with a reason in the audit log. */
   public TableExporter(Vertx vertx, WindowFetcher fetcher, WindowIngestion ingestion, MigrationStateStore state,
@@ -121,6 +134,17 @@ public final class TableExporter {
     this.planner = planner;
     this.time = time;
     this.options = options;
+  }
+
+  /**
+   * Merges a table's closed grid cells into units of about {@link MergePolicy#targetRows} rows, counted by one census
+   * call at the source, so a backlog costs about one call per unit instead of one per cell; every unit is recorded
+   * ({@link PlannedUnitStore}) before its first fetch, and a run resumes inside recorded units, so identities stay
+   * fixed. Without this, every window is a plain cell of the grid (or a halving of one).
+   */
+  public TableExporter mergingCells(HourlyCounts census, PlannedUnitStore store, MergePolicy policy) {
+    this.merging = new CellMerging(census, store, policy);
+    return this;
   }
 
   /**
@@ -211,6 +235,18 @@ public final class TableExporter {
     final java.util.LinkedList<Unit> line = new java.util.LinkedList<>();
     Optional<WindowProgress> planFrom;
     boolean planExhausted;
+    /** The merging in force for this run (null: plain cells); the units recorded so far, once read. */
+    final CellMerging merge = merging;
+    PlannedUnits units;
+    /** Where the last plan stopped on fresh ground, waiting for units to be recorded. */
+    Optional<Instant> needsUnitsAt = Optional.empty();
+    /** A census this run made: its range and counts per cell, reused for the next units. */
+    Instant censusLo;
+    Instant censusHi;
+    Map<Instant, Long> censusBins = Map.of();
+    /** Reading or recording units is under way (asynchronous). */
+    boolean planning;
+    boolean gapAudited;
     int working;
     boolean committing;
     /** A commit failed (refused by the guard, or the append failed): nothing more is committed in this run. */
@@ -245,10 +281,17 @@ public final class TableExporter {
               + "their sends)")));
     }
 
+    /** True when the next windows can be planned now; false when units must be read or recorded first. */
+    boolean planReady() {
+      return merge == null || (units != null && needsUnitsAt.isEmpty());
+    }
+
     void planMore() {
       // Planning continues after the last window planned, not after the watermark: windows ahead are in flight.
-      WindowPlan plan = planner.plan(planFrom, horizonStart, closePoint, options.planBatch());
-      if (planFrom.equals(row.progress())) {
+      WindowPlan plan = planner.plan(planFrom, horizonStart, closePoint, options.planBatch(),
+          merge == null ? PlannedUnits.NONE : units);
+      if (!gapAudited && planFrom.equals(row.progress())) {
+        gapAudited = true;
         plan.unreachable().ifPresent(gap -> {
           String why = "rows ingested between " + KustoTime.format(gap.from()) + " and " + KustoTime.format(gap.to())
               + " aged out of the 30-day horizon before they were exported";
@@ -262,15 +305,148 @@ public final class TableExporter {
       if (!plan.windows().isEmpty()) {
         planFrom = Optional.of(WindowProgress.after(plan.windows().get(plan.windows().size() - 1)));
       }
-      planExhausted = plan.caughtUp() || plan.windows().isEmpty();
+      needsUnitsAt = plan.needsUnitsAt();
+      planExhausted = needsUnitsAt.isEmpty() && (plan.caughtUp() || plan.windows().isEmpty());
+    }
+
+    /** Reads the recorded units, or records the next ones; then planning goes on (or the run stops, saying why). */
+    void startPlanning() {
+      planning = true;
+      Instant at = needsUnitsAt.orElse(planner.resumePoint(planFrom, horizonStart));
+      Future<Void> step = units == null
+          ? merge.store().load(tenant.key(), table.sourceTable(), at).map(u -> {
+            units = u;
+            return null;
+          })
+          : recordUnits(at);
+      step.onComplete(ar -> context.runOnContext(v -> {
+        if (abandoned) {
+          return;
+        }
+        synchronized (this) {
+          planning = false;
+          if (ar.failed()) {
+            stop(Window.of(at, planner.grid().cellEnd(at)), "could not " + (units == null ? "read" : "record")
+                + " the planned units: " + ar.cause().getMessage(), FetchStats.none());
+          } else {
+            needsUnitsAt = Optional.empty();
+          }
+        }
+        next();
+      }));
+    }
+
+    /**
+     * Records the units from {@code at} (fresh ground, its cell closed) up to the last closed cell: merged after a
+     * census (one call) when enough cells are closed ahead, plain cells otherwise or when the census fails.
+     */
+    Future<Void> recordUnits(Instant at) {
+      WindowGrid grid = planner.grid();
+      Instant end = grid.cellStart(closePoint);
+      Optional<Instant> nextUnit = units.nextStartAfter(at);
+      if (nextUnit.isPresent() && nextUnit.get().isBefore(end)) {
+        end = nextUnit.get();
+      }
+      long cellTicks = KustoTime.toTicks(grid.cellWidth());
+      long closedCells = ceilDiv(KustoTime.toTicks(end) - KustoTime.toTicks(at), cellTicks);
+      MergePolicy policy = merge.policy();
+      OptionalLong rowBytes = measuredRowBytes();
+      int batch = rowBytes.isPresent() ? options.planBatch() : Math.min(options.planBatch(), policy.firstBatchUnits());
+      if (closedCells < policy.minCellsToCount()) {
+        return record(plainCells(at, end, batch), FetchStats.none());
+      }
+      if (censusLo != null && !at.isBefore(censusLo) && at.isBefore(censusHi)) {
+        return record(merged(at, censusHi.isBefore(end) ? censusHi : end, rowBytes, batch), FetchStats.none());
+      }
+      long maxCells = policy.censusCells(grid);
+      Instant censusEnd = closedCells > maxCells
+          ? grid.cellStart(KustoTime.fromTicks(KustoTime.toTicks(at) + maxCells * cellTicks)) : end;
+      Instant lo = at;
+      Instant hi = censusEnd.isAfter(at) ? censusEnd : end;
+      return merge.census().atSource(tenant, table, lo, hi, grid.countingBin())
+          .compose(counted -> {
+            synchronized (this) {
+              censusLo = lo;
+              censusHi = hi;
+              censusBins = counted.perHour();
+            }
+            return record(merged(lo, hi, rowBytes, batch), counted.stats());
+          }, e -> {
+            FetchStats cost = e instanceof HourlyCounts.CountFailedException cf ? cf.stats() : FetchStats.none();
+            LOG.warn("{} (tenant '{}'): counting rows from {} failed, planning plain cells instead: {}",
+                table.sourceTable(), tenant.key(), KustoTime.format(lo), e.getMessage());
+            // A few cells only: the next units get another census.
+            return record(plainCells(lo, hi, Math.min(batch, policy.firstBatchUnits())), cost);
+          });
+    }
+
+    List<CellMerger.Unit> merged(Instant from, Instant to, OptionalLong rowBytes, int batch) {
+      Map<Instant, Long> bins;
+      synchronized (this) {
+        bins = censusBins;
+      }
+      return new CellMerger(planner.grid(), merge.policy().maxCellsPerUnit())
+          .merge(from, to, bins, merge.policy().targetRows(rowBytes), batch);
+    }
+
+    /** Units of one cell each (the first from {@code from} to its cell's end), not counted. */
+    List<CellMerger.Unit> plainCells(Instant from, Instant to, int batch) {
+      List<CellMerger.Unit> cells = new java.util.ArrayList<>();
+      for (Instant lo = from; lo.isBefore(to) && cells.size() < batch; ) {
+        Instant hi = planner.grid().cellEnd(lo);
+        hi = hi.isAfter(to) ? to : hi;
+        cells.add(new CellMerger.Unit(Window.of(lo, hi), 0));
+        lo = hi;
+      }
+      return cells;
+    }
+
+    /** Appends the units to the audit log (durable before any of them is fetched), then adds them to the plan. */
+    Future<Void> record(List<CellMerger.Unit> newUnits, FetchStats censusCost) {
+      if (newUnits.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      List<Window> windows = newUnits.stream().map(CellMerger.Unit::window).toList();
+      return merge.store().record(table.destinationTable(), tenant.key(), table.sourceTable(), runId, options.node(),
+          time.now(), windows, newUnits.stream().map(CellMerger.Unit::estimatedRows).toList(), censusCost).map(v -> {
+            synchronized (this) {
+              units = units.with(windows);
+            }
+            LOG.debug("{}: recorded {} unit(s) from {}", table.sourceTable(), windows.size(), windows.get(0));
+            return null;
+          });
+    }
+
+    OptionalLong measuredRowBytes() {
+      long[] m = rowSizes.get(tenant.key() + "\u0000" + table.sourceTable());
+      return m == null || m[1] < MergePolicy.ROWS_TO_MEASURE ? OptionalLong.empty()
+          : OptionalLong.of(Math.max(1, m[0] / m[1]));
+    }
+
+    void measure(Fetched.Complete c) {
+      if (c.rows() > 0) {
+        rowSizes.compute(tenant.key() + "\u0000" + table.sourceTable(), (k, m) -> m == null
+            ? new long[] {c.uncompressedBytes(), c.rows()} : new long[] {m[0] + c.uncompressedBytes(), m[1] + c.rows()});
+      }
     }
 
     synchronized void next() {
       while (!stopping() && working < options.pipelineDepth()) {
         Unit unit = firstWaiting();
         if (unit == null && !planExhausted) {
-          planMore();
-          unit = firstWaiting();
+          if (planning) {
+            break;
+          }
+          if (planReady()) {
+            planMore();
+            unit = firstWaiting();
+          }
+          if (unit == null) {
+            if (!planExhausted) {
+              startPlanning();
+            }
+            break;
+          }
         }
         if (unit == null) {
           break;
@@ -346,6 +522,7 @@ public final class TableExporter {
         } else {
           CrashPoints.reach(CrashPoints.AFTER_FETCH);
           Fetched.Complete complete = (Fetched.Complete) f;
+          measure(complete);
           unit.keepBlob(complete.blob().length);
           recover(unit, complete);
         }
@@ -534,7 +711,7 @@ public final class TableExporter {
     }
 
     synchronized void maybeFinish() {
-      if (working > 0 || committing) {
+      if (working > 0 || committing || planning) {
         return;
       }
       boolean headReady = !commitFailed && !line.isEmpty() && line.peekFirst().state == UnitState.READY;
@@ -603,4 +780,8 @@ public final class TableExporter {
   }
 
   private enum UnitState { WAITING, WORKING, READY }
+
+  private static long ceilDiv(long a, long b) {
+    return -Math.floorDiv(-a, b);
+  }
 }

@@ -28,6 +28,7 @@ import org.defenderadx.migration.common.outcome.OutcomeClassifier;
 import org.defenderadx.migration.common.outcome.RetryPolicy;
 import org.defenderadx.migration.common.quota.QuotaLimits;
 import org.defenderadx.migration.common.time.TimeSource;
+import org.defenderadx.migration.common.window.MergePolicy;
 import org.defenderadx.migration.common.window.WindowGrid;
 import org.defenderadx.migration.common.window.WindowPlanner;
 import org.defenderadx.migration.common.window.WindowSchedule;
@@ -50,6 +51,7 @@ import org.defenderadx.migration.worker.export.TenantContext;
 import org.defenderadx.migration.worker.export.WindowFetcher;
 import org.defenderadx.migration.worker.export.CommittedWindows;
 import org.defenderadx.migration.worker.export.HourlyCounts;
+import org.defenderadx.migration.worker.export.PlannedUnitStore;
 import org.defenderadx.migration.worker.export.LateCommitWatch;
 import org.defenderadx.migration.worker.export.Repairer;
 import org.defenderadx.migration.worker.export.Verifier;
@@ -189,14 +191,18 @@ public final class MigrationNode {
     HuntingClient hunting = new HuntingClient(vertx, vertx.createHttpClient(new HttpClientOptions()
         .setKeepAlive(true)), time.clock(), Duration.ofMinutes(4));
     WindowFetcher fetcher = new WindowFetcher(vertx, hunting, new SharedCallBudget(vertx, time),
-        new OutcomeClassifier(time.clock(), new Random(), RetryPolicy.defaults()), new WindowSplitter(), time,
+        new OutcomeClassifier(time.clock(), new Random(), RetryPolicy.defaults()),
+        new WindowSplitter(new WindowGrid(settings.migration().windowGrid())), time,
         settings.adx().blobTargetBytes(), serviceClock);
     SnapshotExporter snapshots = new SnapshotExporter(vertx, fetcher, ingestion, state, time,
         SnapshotExporter.Options.defaults(env.nodeName(), settings.migration()));
     TableExporter exporter = new TableExporter(vertx, fetcher, ingestion, state,
         new WindowPlanner(new WindowGrid(settings.migration().windowGrid())), time,
         TableExporter.Options.defaults(env.nodeName()), snapshots,
-        new InFlightBytes(settings.adx().maxInFlightBytes()));
+        new InFlightBytes(settings.adx().maxInFlightBytes()))
+        .mergingCells(new HourlyCounts(fetcher, adx), new PlannedUnitStore(adx, state),
+            MergePolicy.of(settings.migration().rowCap(),
+                Math.min(settings.migration().byteCap(), settings.adx().blobTargetBytes())));
 
     TableLeases leases = new TableLeases(vertx);
     ClusterConfig cluster = settings.cluster();
@@ -248,7 +254,8 @@ public final class MigrationNode {
         new WindowSchedule(settings.migration().initialLookback(), PLANNER_HORIZON_MARGIN,
             settings.migration().settleLag()),
         serviceClock, time, (tenant, table) -> CoordinatorVerticle.askActive(vertx, tenant, table), drain,
-        OpsCommands.Options.defaults(env.nodeName(), settings.migration().settleLag()));
+        OpsCommands.Options.defaults(env.nodeName(), settings.migration().settleLag()),
+        new PlannedUnitStore(adx, state));
     return new OpsVerticle(commands, new OpsToken(settings.ops().token()));
   }
 

@@ -130,14 +130,19 @@ public final class TableWorkerVerticle extends VerticleBase {
     io.vertx.core.Promise<Void> settled = io.vertx.core.Promise.promise();
     inFlight.add(settled);
     observer.tableStarted(work.tenantKey(), work.sourceTable());
-    exporter.run(tenant, row, work.horizonStart(), work.closePoint(), work.runId(), guard).onComplete(ar -> {
+    // The lease is held (and renewed) until the reply: the coordinator takes a lapsed lease without a reply for a
+    // node that died, and the late-commit check after a caught-up run may take a while.
+    Runnable release = () -> {
       vertx.cancelTimer(renewal);
       leases.release(key, work.leaseId()).onComplete(x -> {
         inFlight.remove(settled);
         settled.complete();
       });
+    };
+    exporter.run(tenant, row, work.horizonStart(), work.closePoint(), work.runId(), guard).onComplete(ar -> {
       observer.tableFinished(work.tenantKey(), work.sourceTable());
       if (ar.failed()) {
+        release.run();
         reply(message, failed(work, String.valueOf(ar.cause())));
         return;
       }
@@ -145,6 +150,7 @@ public final class TableWorkerVerticle extends VerticleBase {
       TableOutcome outcome = new TableOutcome(work.tenantKey(), work.sourceTable(), r.rowsExported(),
           r.windowsCommitted(), r.caughtUp(), r.row().lastRefreshed(), r.pausedUntil(), r.failure(), node);
       if (lateCommits == null || !r.caughtUp() || r.failure().isPresent()) {
+        release.run();
         reply(message, outcome);
         return;
       }
@@ -155,7 +161,10 @@ public final class TableWorkerVerticle extends VerticleBase {
               work.sourceTable(), work.tenantKey(), c.appeared(), c.from(), c.to()))))
           .onFailure(e -> LOG.warn("{} (tenant '{}'): late-commit re-count failed: {}", work.sourceTable(),
               work.tenantKey(), e.getMessage()))
-          .onComplete(x -> reply(message, outcome));
+          .onComplete(x -> {
+            release.run();
+            reply(message, outcome);
+          });
     });
   }
 

@@ -27,6 +27,7 @@ import org.defenderadx.migration.common.model.TableKind;
 import org.defenderadx.migration.common.query.HourlyCountCheck;
 import org.defenderadx.migration.common.time.TimeSource;
 import org.defenderadx.migration.common.window.Bucket;
+import org.defenderadx.migration.common.window.Window;
 import org.defenderadx.migration.common.window.WindowPlan;
 import org.defenderadx.migration.common.window.WindowPlanner;
 import org.defenderadx.migration.common.window.WindowProgress;
@@ -36,6 +37,7 @@ import org.defenderadx.migration.worker.adx.AdxRowAppender;
 import org.defenderadx.migration.worker.adx.AuditRecord;
 import org.defenderadx.migration.worker.adx.MigrationStateStore;
 import org.defenderadx.migration.worker.export.HourlyCounts;
+import org.defenderadx.migration.worker.export.PlannedUnitStore;
 import org.defenderadx.migration.worker.export.Repairer;
 import org.defenderadx.migration.worker.export.ServiceClock;
 import org.defenderadx.migration.worker.export.TenantContext;
@@ -85,6 +87,7 @@ public final class OpsCommands {
   private final Verifier verifier;
   private final Repairer repairer;
   private final WindowPlanner planner;
+  private final PlannedUnitStore plannedUnits;
   private final WindowSchedule schedule;
   private final ServiceClock serviceClock;
   private final TimeSource time;
@@ -95,7 +98,9 @@ public final class OpsCommands {
   public OpsCommands(Vertx vertx, MigrationStateStore state, AdxRowAppender appender, AdxClient adx,
                      TableLeases leases, OpsHolds holds, Map<String, TenantContext> tenants, Verifier verifier,
                      Repairer repairer, WindowPlanner planner, WindowSchedule schedule, ServiceClock serviceClock,
-                     TimeSource time, RunNow runNow, Supplier<Future<Boolean>> drain, Options options) {
+                     TimeSource time, RunNow runNow, Supplier<Future<Boolean>> drain, Options options,
+                     PlannedUnitStore plannedUnits) {
+    this.plannedUnits = plannedUnits;
     this.vertx = vertx;
     this.state = state;
     this.appender = appender;
@@ -210,8 +215,12 @@ public final class OpsCommands {
     Instant requested = req.toAt(time.now()).orElseThrow(() -> new BadRequest("reset-watermark needs --to"));
     String tenant = req.tenantKey();
     requireTenant(tenant);
-    Instant to = planner.grid().cellStart(requested);
-    return underLease(tenant, table, "reset-watermark", row -> {
+    Instant cell = planner.grid().cellStart(requested);
+    return underLease(tenant, table, "reset-watermark", row -> plannedUnits.load(tenant, table, cell)
+        .compose(units -> {
+      // Inside a unit the exporter planned (several merged cells), back to its start: re-planned from there the unit
+      // and its halvings come out as before, with the same tags; from inside it they would not.
+      Instant to = units.containing(cell).map(Window::lo).orElse(cell);
       if (kind(row).equals("snapshot")) {
         throw new BadRequest(table + " is a snapshot table: it has no watermark to reset");
       }
@@ -226,11 +235,12 @@ public final class OpsCommands {
           + "and audits the rest as AgedOut" : "";
       return appendVersion(row, row.active(), Optional.of(to), req, "reset-watermark").map(written ->
           OpsReply.ok(node(), table + ": watermark " + current.map(KustoTime::format).orElse("(never loaded)")
-              + " -> " + KustoTime.format(to) + (to.equals(requested) ? "" : " (rounded down to the window grid)")
+              + " -> " + KustoTime.format(to) + (to.equals(requested) ? "" : to.equals(cell)
+              ? " (rounded down to the window grid)" : " (rounded down to the start of its planned unit)")
               + " (configuration version " + version(written) + ")" + warning,
               new JsonObject().put("table", table).put("from", current.map(Instant::toString).orElse(null))
                   .put("to", to.toString()).put("version", version(written))));
-    });
+    }));
   }
 
   // ---------------------------------------------------------------------------------------- verify and repair

@@ -24,6 +24,7 @@ import org.defenderadx.migration.common.kql.KustoTime;
 import org.defenderadx.migration.common.outcome.OutcomeClassifier;
 import org.defenderadx.migration.common.outcome.RetryPolicy;
 import org.defenderadx.migration.common.time.TimeSource;
+import org.defenderadx.migration.common.window.MergePolicy;
 import org.defenderadx.migration.common.window.WindowGrid;
 import org.defenderadx.migration.common.window.WindowPlanner;
 import org.defenderadx.migration.common.window.WindowSplitter;
@@ -34,6 +35,8 @@ import org.defenderadx.migration.worker.adx.IngestionStatusTable;
 import org.defenderadx.migration.worker.adx.MigrationStateStore;
 import org.defenderadx.migration.worker.adx.WindowIngestion;
 import org.defenderadx.migration.worker.defender.HuntingClient;
+import org.defenderadx.migration.worker.export.HourlyCounts;
+import org.defenderadx.migration.worker.export.PlannedUnitStore;
 import org.defenderadx.migration.worker.export.ServiceClock;
 import org.defenderadx.migration.worker.export.TableExporter;
 import org.defenderadx.migration.worker.export.WindowFetcher;
@@ -155,6 +158,25 @@ public final class StandIns implements AutoCloseable {
     return new TableExporter(vertx, fetcher(vertx), new WindowIngestion(ingestClient, DATABASE, sdkPool, statusTable),
         state, new WindowPlanner(new WindowGrid(Duration.ofDays(1))), time,
         new TableExporter.Options(node, Duration.ofSeconds(5), Duration.ofHours(1), 3, 64), null, inFlight);
+  }
+
+  /**
+   * An exporter on {@code grid} that merges closed cells into recorded units, as a node does, aiming at the
+   * simulator's (scaled) caps.
+   */
+  public TableExporter mergingExporter(String node, WindowGrid grid) {
+    HuntingClient hunting = new HuntingClient(vertx, vertx.createHttpClient(new HttpClientOptions()), time.clock(),
+        Duration.ofMinutes(4));
+    WindowFetcher fetcher = new WindowFetcher(vertx, hunting, new SharedCallBudget(vertx, time),
+        new OutcomeClassifier(time.clock(), new Random(7), RetryPolicy.defaults()), new WindowSplitter(grid), time,
+        100L * 1024 * 1024, serviceClock);
+    return new TableExporter(vertx, fetcher, new WindowIngestion(ingestClient, DATABASE, sdkPool, statusTable),
+        state, new WindowPlanner(grid), time,
+        new TableExporter.Options(node, Duration.ofSeconds(5), Duration.ofHours(1), 3, 64), null,
+        new InFlightBytes(Long.MAX_VALUE))
+        .mergingCells(new HourlyCounts(fetcher, adxClient), new PlannedUnitStore(adxClient, state),
+            MergePolicy.of(sim.config().limits().rowCap(),
+                sim.config().limits().byteCap(org.defenderadx.simulator.defender.ApiFlavour.GRAPH).bytes()));
   }
 
   /**

@@ -1,0 +1,48 @@
+package org.defenderadx.migration.common.window;
+
+import java.util.OptionalLong;
+import org.defenderadx.migration.common.query.SnapshotPaging;
+
+/**
+ * How the exporter merges grid cells into units (see {@link CellMerger}).
+ *
+ * @param rowCap           rows per result before the service truncates
+ * @param byteCap          bytes per result (the service's cap, or the blob target if smaller)
+ * @param fill             the share of the effective cap a unit aims at, leaving room for counts that grew since the
+ *                         census and for row sizes above the average
+ * @param minCellsToCount  closed cells ahead before a census call is worth making (it costs one call; in the steady
+ *                         state, with a cell or two closing per cycle, plain cells are cheaper)
+ * @param maxCellsPerUnit  bounds the time one call spans
+ * @param assumedRowBytes  row size assumed until the table's own fetches have measured it
+ * @param firstBatchUnits  units recorded at once before the row size is measured, so a wrong guess costs little
+ */
+public record MergePolicy(long rowCap, long byteCap, double fill, int minCellsToCount, int maxCellsPerUnit,
+                          long assumedRowBytes, int firstBatchUnits) {
+  /** Rows measured before a table's own average row size is trusted. */
+  public static final long ROWS_TO_MEASURE = 200;
+
+  public MergePolicy {
+    if (rowCap < 1 || byteCap < 1 || !(fill > 0 && fill <= 1) || minCellsToCount < 2 || maxCellsPerUnit < 1
+        || assumedRowBytes < 1 || firstBatchUnits < 1) {
+      throw new IllegalArgumentException("invalid merge policy " + this);
+    }
+  }
+
+  /** Defaults for the given caps: 80% of the effective cap, a census from 4 closed cells, a 4 KB row assumed. */
+  public static MergePolicy of(long rowCap, long byteCap) {
+    return new MergePolicy(rowCap, byteCap, 0.8, 4, 1024, 4096, 4);
+  }
+
+  /** Rows one unit aims at, given the table's measured average row size (if measured). */
+  public long targetRows(OptionalLong measuredRowBytes) {
+    return SnapshotPaging.targetRowsPerCall(rowCap, byteCap, measuredRowBytes.orElse(assumedRowBytes), fill);
+  }
+
+  /**
+   * Cells one census may count: its result has a row per counting bin and must itself stay well under the row cap.
+   */
+  public long censusCells(WindowGrid grid) {
+    long bins = Math.max(1, Math.min(rowCap * 9 / 10, 50_000));
+    return Math.max(1, bins / grid.binsPerCell());
+  }
+}

@@ -1,0 +1,134 @@
+package org.defenderadx.migration.worker.export;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.defenderadx.migration.worker.testing.StandIns.await;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.defenderadx.migration.common.model.MigrationConfigRow;
+import org.defenderadx.migration.common.window.Window;
+import org.defenderadx.migration.common.window.WindowGrid;
+import org.defenderadx.migration.common.window.WindowSchedule;
+import org.defenderadx.migration.worker.testing.StandIns;
+import org.defenderadx.migration.worker.testing.TenantFixture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Merging grid cells into units: a backfill on an hourly grid (720 cells over 30 days) costs far fewer calls than
+ * cells, every unit is recorded before it is fetched, and a run that stopped half way resumes inside the recorded
+ * units (it records no unit over ground already planned), ending exact.
+ */
+@Timeout(value = 8, unit = TimeUnit.MINUTES)
+class CellMergingExportTest {
+
+  private static final WindowGrid HOURLY = new WindowGrid(Duration.ofHours(1));
+  /**
+   * Three hours from the source's horizon: at 60 simulated seconds a second, rows this close to it age out only
+   * minutes into the test, so every row from the start on is still at the source when a run reaches it.
+   */
+  private static final WindowSchedule SCHEDULE = WindowSchedule.thirtyDays(Duration.ofHours(3), Duration.ofMinutes(5));
+
+  private StandIns env;
+
+  @BeforeEach
+  void start() throws Exception {
+    env = StandIns.start(Vertx.vertx());
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    env.close();
+  }
+
+  @Test
+  void backfillCostsFewerCallsThanCellsAndEndsExact() throws Exception {
+    String table = "DeviceLogonEvents";
+    env.configureIncremental(List.of(table));
+    TableExporter exporter = env.mergingExporter("test-node", HOURLY);
+    TenantContext tenant = TenantFixture.context(env.vertx, env.sim, env.time, "", "graph");
+    MigrationConfigRow row = await(env.state.latest()).rows().get(0);
+    Instant start = SCHEDULE.horizonStart(env.time.now());
+    Instant close = SCHEDULE.closePoint(env.time.now(), Optional.empty(), Duration.ZERO);
+    long before = env.sim.stats().calls("graph", 200);
+
+    TableExporter.Result result = await(exporter.run(tenant, row, start, close, "run-1"));
+
+    assertThat(result.failure()).isEmpty();
+    assertThat(result.caughtUp()).isTrue();
+    env.assertExact(table, row.destinationTable(), result.row().lastRefreshed().orElseThrow(), start);
+    long cells = Duration.between(HOURLY.cellStart(start), HOURLY.cellStart(close)).toHours();
+    long calls = env.sim.stats().calls("graph", 200) - before;
+    assertThat(calls).as("calls for %s cells", cells).isLessThan(cells / 4);
+    List<Window> units = planned(table);
+    assertThat(units).as("recorded units tile the backfill").isNotEmpty();
+    for (int i = 1; i < units.size(); i++) {
+      assertThat(units.get(i).lo()).isEqualTo(units.get(i - 1).hi());
+    }
+    assertThat(units).anySatisfy(u -> assertThat(u.width()).isGreaterThan(Duration.ofHours(1)));
+    assertThat(committed(table)).allSatisfy(w -> assertThat(units).anySatisfy(u ->
+        assertThat(!w.lo().isBefore(u.lo()) && !w.hi().isAfter(u.hi())).as(w + " inside " + u).isTrue()));
+  }
+
+  @Test
+  void aRunThatStoppedHalfWayResumesInsideTheRecordedUnits() throws Exception {
+    String table = "DeviceProcessEvents";
+    env.configureIncremental(List.of(table));
+    TenantContext tenant = TenantFixture.context(env.vertx, env.sim, env.time, "", "graph");
+    MigrationConfigRow row = await(env.state.latest()).rows().get(0);
+    Instant start = SCHEDULE.horizonStart(env.time.now());
+    Instant close = SCHEDULE.closePoint(env.time.now(), Optional.empty(), Duration.ZERO);
+
+    // GIVEN a run whose commits are refused after a few windows (as when its lease is lost)
+    AtomicInteger commits = new AtomicInteger();
+    TableExporter.Result first = await(env.mergingExporter("node-a", HOURLY).run(tenant, row, start, close, "run-1",
+        () -> commits.incrementAndGet() <= 3 ? Future.succeededFuture()
+            : Future.failedFuture(new IllegalStateException("lease lost"))));
+    assertThat(first.failure()).isPresent();
+    assertThat(first.windowsCommitted()).isEqualTo(3);
+    List<Window> plannedBefore = planned(table);
+
+    // WHEN another exporter (a restarted node) resumes from the committed row
+    TableExporter.Result second = await(env.mergingExporter("node-b", HOURLY).run(tenant, first.row(), start, close,
+        "run-2"));
+
+    // THEN it fetched the units planned before (none recorded again over them), and ADX is exact
+    assertThat(second.failure()).isEmpty();
+    assertThat(second.caughtUp()).isTrue();
+    List<Window> plannedAfter = planned(table);
+    assertThat(plannedAfter).containsAll(plannedBefore);
+    for (int i = 1; i < plannedAfter.size(); i++) {
+      assertThat(plannedAfter.get(i).lo()).as("no unit recorded twice or over another").isEqualTo(
+          plannedAfter.get(i - 1).hi());
+    }
+    env.assertExact(table, row.destinationTable(), second.row().lastRefreshed().orElseThrow(), start);
+  }
+
+  private List<Window> planned(String table) throws Exception {
+    return windows("MigrationAuditLog | where Status == 'Planned' and SourceTable == '" + table + "'");
+  }
+
+  private List<Window> committed(String table) throws Exception {
+    return windows("MigrationAuditLog | where Status == 'Succeeded' and SourceTable == '" + table + "'");
+  }
+
+  private List<Window> windows(String kql) throws Exception {
+    List<Map<String, Object>> rows = await(env.adxClient.query(kql
+        + " | project WindowStart, WindowEnd | order by WindowStart asc"));
+    List<Window> out = new ArrayList<>();
+    for (Map<String, Object> r : rows) {
+      out.add(Window.of(HourlyCounts.instant(r.get("WindowStart")), HourlyCounts.instant(r.get("WindowEnd"))));
+    }
+    return out;
+  }
+}
