@@ -171,8 +171,12 @@ public final class WindowBlobWriter implements HuntingResultStreamParser.RowSink
           to++;
         }
       }
-      System.arraycopy(text, read, text, write, from - read);
-      write += from - read;
+      if (write == read) { // nothing cut yet: what goes before stays where it is
+        write = from;
+      } else {
+        System.arraycopy(text, read, text, write, from - read);
+        write += from - read;
+      }
       read = to;
     }
     System.arraycopy(text, read, text, write, length - read);
