@@ -257,4 +257,23 @@ class WindowBlobWriterTest {
       }
     }
   }
+
+  @Test
+  void copiesARowThatSpansManyChunks() throws IOException {
+    String big = "x\u00e9".repeat(100_000); // 300 KB of UTF-8, over four 64 KiB chunks
+    String body = graphRows("{\"A\":1}", "{\"Big\":\"" + big + "\",\"__WindowTotal\":3}", "{\"B\":2}");
+    WindowBlobWriter writer = new WindowBlobWriter(PROVENANCE, 0);
+    HuntingResultStreamParser parser = new HuntingResultStreamParser(writer);
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    for (int off = 0; off < bytes.length; off += 64 * 1024) {
+      parser.feed(bytes, off, Math.min(64 * 1024, bytes.length - off));
+    }
+    parser.end();
+
+    assertThat(decode(writer.finish())).containsExactly(
+        new JsonObject("{\"A\":1," + PROVENANCE_JSON + "}"),
+        new JsonObject("{\"Big\":\"" + big + "\"," + PROVENANCE_JSON + "}"),
+        new JsonObject("{\"B\":2," + PROVENANCE_JSON + "}"));
+    assertThat(writer.windowTotal()).isEqualTo(3);
+  }
 }
