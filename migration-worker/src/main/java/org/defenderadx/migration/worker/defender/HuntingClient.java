@@ -3,13 +3,13 @@ package org.defenderadx.migration.worker.defender;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
-import java.io.IOException;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -22,28 +22,39 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Sends one hunting query and streams a successful response straight into a {@link WindowBlobWriter}; never holds
- * the response whole. It does no retrying and no classification: it reports what happened.
+ * Sends one hunting query and streams a successful response straight into a {@link WindowBlobWriter}, parsed and
+ * gzip'd on a worker pool, in order; never holds the response whole. It does no retrying and no classification: it reports what happened.
  */
 public final class HuntingClient {
 
   /** Error bodies are read up to this size; more is never needed to classify them. */
   private static final int MAX_ERROR_BODY = 64 * 1024;
+  /** The name of the worker pool the 4-argument constructor parses on. */
+  public static final String PARSE_POOL = "hunting-parse";
 
   private final Vertx vertx;
   private final HttpClient http;
   private final Clock clock;
   private final Duration callTimeout;
+  private final WorkerExecutor parsePool;
+
+  /** Parses on the shared worker pool {@value #PARSE_POOL}, one thread per core. */
+  public HuntingClient(Vertx vertx, HttpClient http, Clock clock, Duration callTimeout) {
+    this(vertx, http, clock, callTimeout,
+        vertx.createSharedWorkerExecutor(PARSE_POOL, Runtime.getRuntime().availableProcessors()));
+  }
 
   /**
    * @param callTimeout how long one call may take end to end; the service gives up after 3 minutes (200 s on the
    *                    legacy MDE API), so a little more than that
+   * @param parsePool   where a response is parsed and gzip'd, off the event loop (CPU-bound work)
    */
-  public HuntingClient(Vertx vertx, HttpClient http, Clock clock, Duration callTimeout) {
+  public HuntingClient(Vertx vertx, HttpClient http, Clock clock, Duration callTimeout, WorkerExecutor parsePool) {
     this.vertx = vertx;
     this.http = http;
     this.clock = clock;
     this.callTimeout = callTimeout;
+    this.parsePool = parsePool;
   }
 
   /**
@@ -84,34 +95,11 @@ public final class HuntingClient {
   }
 
   private Future<HuntingResponse> streamRows(HttpClientResponse resp, WindowBlobWriter sink, Instant started) {
-    HuntingResultStreamParser parser = new HuntingResultStreamParser(sink);
-    Promise<HuntingResponse> promise = Promise.promise();
-    AtomicBoolean failed = new AtomicBoolean();
-    resp.handler(buffer -> {
-      if (failed.get()) {
-        return;
-      }
-      try {
-        byte[] bytes = buffer.getBytes();
-        parser.feed(bytes, 0, bytes.length);
-      } catch (IOException | RuntimeException e) {
-        failed.set(true);
-        promise.tryFail(new IOException("unreadable result: " + e.getMessage(), e));
-      }
-    });
-    resp.exceptionHandler(promise::tryFail);
-    resp.endHandler(v -> {
-      if (failed.get()) {
-        return;
-      }
-      try {
-        parser.end();
-        promise.tryComplete(new HuntingResponse.Rows(sink, serviceDate(resp), since(started)));
-      } catch (IOException | RuntimeException e) {
-        promise.tryFail(e);
-      }
-    });
-    return promise.future();
+    WorkerPoolFeed feed = new WorkerPoolFeed(parsePool, resp, new HuntingResultStreamParser(sink));
+    resp.handler(feed::chunk);
+    resp.exceptionHandler(feed::fail);
+    resp.endHandler(v -> feed.end());
+    return feed.done().map(v -> new HuntingResponse.Rows(sink, serviceDate(resp), since(started)));
   }
 
   private Future<HuntingResponse> readError(HttpClientResponse resp, Instant started) {

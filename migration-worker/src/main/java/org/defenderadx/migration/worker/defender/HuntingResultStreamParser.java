@@ -1,38 +1,52 @@
 package org.defenderadx.migration.worker.defender;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.async.ByteArrayFeeder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.IntSupplier;
 
 /**
  * Parses an Advanced Hunting response as it arrives, chunk by chunk, so that a 50 MB result is never held whole.
  * Accepts both shapes: Graph ({@code schema}/{@code results}, {@code name}/{@code type}) and legacy
  * ({@code Stats}/{@code Schema}/{@code Results}, {@code Name}/{@code Type}), keys matched case-insensitively.
- * Each result row's tokens are handed to a {@link RowSink} as they are parsed.
+ * Every result row is validated by the parser and handed to a {@link RowSink} as the exact text the service sent,
+ * with its own members (not those of nested values) pointed out on the way: re-encoding the row token by token cost
+ * more CPU than the parse itself.
  */
 public final class HuntingResultStreamParser {
 
-  /** Receives the parsed schema and, token by token, each row. Not thread-safe; called on the feeding thread. */
+  /** Receives the parsed schema and each row. Not thread-safe; called on the feeding thread. */
   public interface RowSink {
     void schema(List<SchemaColumn> columns);
 
-    /** A row object begins. */
-    void rowStart() throws IOException;
+    /**
+     * One of the current row's own members begins (members of nested values are not shown): the parser is on its
+     * name ({@link JsonParser#currentName()}); {@code end} tells, if asked, where in the row's text the name's
+     * closing quote is followed.
+     */
+    void member(JsonParser parser, IntSupplier end) throws IOException;
 
     /**
-     * One token inside the row (field names, values, nested structures). {@code depth} is 0 for the row's own
-     * field names and scalar values, 1 for the start and end of a nested value and what is directly inside it, and so on.
+     * The first token of that member's value: a scalar, or the start of a nested object or array; {@code end} tells,
+     * if asked, where in the row's text that token is followed.
      */
-    void rowToken(JsonParser parser, JsonToken token, int depth) throws IOException;
+    void value(JsonParser parser, JsonToken token, IntSupplier end) throws IOException;
 
-    /** The row object ended. */
-    void rowEnd() throws IOException;
+    /**
+     * The row is complete and valid JSON: {@code text[0..length)} runs from its opening {@code '{'} to its closing
+     * {@code '}'}, exactly as sent. The sink may change the array in place; it is reused for the next row.
+     *
+     * @param lineBreaks whether the text holds a line break (whitespace between tokens, as JSON strings cannot)
+     */
+    void row(byte[] text, int length, boolean lineBreaks) throws IOException;
   }
 
   /** A column of the result schema, with the .NET or KQL type name the service gave. */
@@ -57,8 +71,23 @@ public final class HuntingResultStreamParser {
   private String schemaType;
   private String schemaField;
   private boolean inRow;
+  private boolean memberValueNext;
   private long rows;
   private boolean sawResults;
+
+  // The chunk being parsed, and where it starts in the whole body (the parser's byte offsets are absolute).
+  private byte[] chunk;
+  private int chunkOffset;
+  private int chunkLength;
+  private long chunkStart;
+  // The current row's text so far, copied from the chunks it spans; copyFrom is the absolute offset not yet copied.
+  private byte[] rowText = new byte[8 * 1024];
+  private int rowLength;
+  private long rowStart;
+  private long copyFrom;
+  private int rowLine;
+  // Jackson's token start offsets are not exact for every token in non-blocking mode; the position after one is.
+  private final IntSupplier rowOffset;
 
   public HuntingResultStreamParser(RowSink sink) {
     try {
@@ -68,12 +97,20 @@ public final class HuntingResultStreamParser {
     }
     this.feeder = (ByteArrayFeeder) parser.getNonBlockingInputFeeder();
     this.sink = sink;
+    this.rowOffset = () -> (int) (parser.currentLocation().getByteOffset() - rowStart);
   }
 
   /** Feeds the next chunk of the body; parses as far as it can. */
   public void feed(byte[] bytes, int offset, int length) throws IOException {
+    chunkStart += chunkLength;
+    chunk = bytes;
+    chunkOffset = offset;
+    chunkLength = length;
     feeder.feedInput(bytes, offset, offset + length);
     drain();
+    if (inRow) { // the row goes on in the next chunk, and this one is the caller's again
+      copyRowText(chunkStart + length);
+    }
   }
 
   /** Marks the end of the body; fails if the document is incomplete or has no result rows section. */
@@ -181,19 +218,46 @@ public final class HuntingResultStreamParser {
         section = Section.TOP;
       } else if (t == JsonToken.START_OBJECT && depth == sectionDepth + 1) {
         inRow = true;
-        sink.rowStart();
+        JsonLocation afterBrace = parser.currentLocation();
+        rowStart = afterBrace.getByteOffset() - 1;
+        rowLine = afterBrace.getLineNr();
+        copyFrom = rowStart;
+        rowLength = 0;
       } else if (t != JsonToken.END_ARRAY) {
         throw new IOException("a result row is not a JSON object");
       }
       return;
     }
-    if (t == JsonToken.END_OBJECT && depth == sectionDepth + 1) {
+    int rowDepth = sectionDepth + 1;
+    if (t == JsonToken.END_OBJECT && depth == rowDepth) {
       inRow = false;
       rows++;
-      sink.rowEnd();
+      JsonLocation afterBrace = parser.currentLocation();
+      copyRowText(afterBrace.getByteOffset());
+      if (rowText[0] != '{' || rowText[rowLength - 1] != '}') {
+        throw new IllegalStateException("row " + rows + " was not delimited where the parser said it was");
+      }
+      sink.row(rowText, rowLength, afterBrace.getLineNr() != rowLine);
       return;
     }
-    sink.rowToken(parser, t, depth - sectionDepth - 1);
+    if (t == JsonToken.FIELD_NAME && depth == rowDepth) {
+      sink.member(parser, rowOffset);
+      memberValueNext = true;
+    } else if (memberValueNext) {
+      memberValueNext = false;
+      sink.value(parser, t, rowOffset);
+    }
+  }
+
+  /** Appends the current chunk's bytes of the row up to absolute offset {@code to}. */
+  private void copyRowText(long to) {
+    int n = (int) (to - copyFrom);
+    if (rowLength + n > rowText.length) {
+      rowText = Arrays.copyOf(rowText, Math.max(rowText.length * 2, rowLength + n));
+    }
+    System.arraycopy(chunk, chunkOffset + (int) (copyFrom - chunkStart), rowText, rowLength, n);
+    rowLength += n;
+    copyFrom = to;
   }
 
   private String currentName() {

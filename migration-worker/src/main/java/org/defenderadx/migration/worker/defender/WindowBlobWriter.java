@@ -5,45 +5,69 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.util.MinimalPrettyPrinter;
+import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.Arrays;
 import java.util.List;
+import java.util.function.IntSupplier;
 import java.util.zip.Deflater;
 import java.util.zip.GZIPOutputStream;
 
 /**
  * Turns one window's result rows into one gzip'd multi-JSON blob for ADX (one JSON object per line, ingested with the
- * {@code DynamicJsonMap} mapping into {@code Records}). Each row is copied token by token as it is parsed, with the
- * row's {@link Provenance} added and the query's {@code __WindowTotal} helper column taken out, so neither the
- * response nor the blob's uncompressed text is ever held whole.
+ * {@code DynamicJsonMap} mapping into {@code Records}). Each row is copied as the service sent it, with the query's
+ * {@code __WindowTotal} helper member cut out and the row's {@link Provenance} added before its closing brace, so
+ * neither the response nor the blob's uncompressed text is ever held whole, and no row is decoded and re-encoded.
  */
 public final class WindowBlobWriter implements HuntingResultStreamParser.RowSink, AutoCloseable {
 
   private static final JsonFactory JSON = new JsonFactory();
+  private static final int BUFFER = 64 * 1024;
 
-  private final Provenance provenance;
   private final ByteArrayOutputStream compressed;
-  private final CountingOutputStream uncompressed;
-  private final JsonGenerator out;
+  private final OutputStream out;
+  /** {@code ,"__TenantId":...}} and a line break: what ends every row that kept a member of its own. */
+  private final byte[] provenanceEnd;
 
   private List<HuntingResultStreamParser.SchemaColumn> schema = List.of();
   private long rows;
+  private long uncompressedBytes;
   private long windowTotal = -1;
-  private boolean dropNextValue;
-  private boolean captureIngestionTime;
+  private int members; // the current row's own members, those kept
+  private int[] cuts = new int[4]; // the current row's __WindowTotal members: where each name and its value end
+  private int cutCount;
+  private boolean windowTotalValueNext;
+  private boolean ingestionTimeValueNext;
   private String minIngestionTime;
   private String maxIngestionTime;
   private boolean closed;
 
   public WindowBlobWriter(Provenance provenance, int expectedCompressedBytes) throws IOException {
-    this.provenance = provenance;
     this.compressed = new ByteArrayOutputStream(Math.max(1024, expectedCompressedBytes));
-    this.uncompressed = new CountingOutputStream(new FastGzipOutputStream(compressed));
-    this.out = JSON.createGenerator(uncompressed, JsonEncoding.UTF8);
-    this.out.setPrettyPrinter(new MinimalPrettyPrinter("\n"));
+    // Rows are a few KB: batching them keeps the deflater's calls (and its per-call overhead) few.
+    this.out = new BufferedOutputStream(new FastGzipOutputStream(compressed), BUFFER);
+    this.provenanceEnd = provenanceEnd(provenance);
+  }
+
+  private static byte[] provenanceEnd(Provenance provenance) throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (JsonGenerator g = JSON.createGenerator(bytes, JsonEncoding.UTF8)) {
+      g.writeStartObject();
+      g.writeStringField(Provenance.TENANT, provenance.tenantKey());
+      g.writeStringField(Provenance.SOURCE_TABLE, provenance.sourceTable());
+      g.writeStringField(Provenance.UNIT_ID, provenance.unitId());
+      if (provenance.snapshotTime() != null) {
+        g.writeStringField(Provenance.SNAPSHOT_TIME, provenance.snapshotTime());
+      }
+      g.writeEndObject();
+    }
+    byte[] object = bytes.toByteArray(); // {"__TenantId":...}
+    byte[] end = Arrays.copyOf(object, object.length + 1);
+    end[0] = ',';
+    end[object.length] = '\n';
+    return end;
   }
 
   @Override
@@ -52,48 +76,115 @@ public final class WindowBlobWriter implements HuntingResultStreamParser.RowSink
   }
 
   @Override
-  public void rowStart() throws IOException {
-    out.writeStartObject();
+  public void member(JsonParser parser, IntSupplier end) throws IOException {
+    String name = parser.currentName();
+    if (name.length() > 2 && name.charAt(0) == '_' && name.charAt(1) == '_') {
+      if (Provenance.WINDOW_TOTAL.equalsIgnoreCase(name)) {
+        if (2 * cutCount + 2 > cuts.length) {
+          cuts = Arrays.copyOf(cuts, cuts.length * 2);
+        }
+        cuts[2 * cutCount++] = end.getAsInt();
+        windowTotalValueNext = true;
+        return;
+      }
+      ingestionTimeValueNext = Provenance.SOURCE_INGESTION_TIME.equalsIgnoreCase(name);
+    }
+    members++;
   }
 
   @Override
-  public void rowToken(JsonParser parser, JsonToken token, int depth) throws IOException {
-    if (depth == 0) {
-      if (token == JsonToken.FIELD_NAME) {
-        String name = parser.currentName();
-        if (Provenance.WINDOW_TOTAL.equalsIgnoreCase(name)) {
-          dropNextValue = true;
-          return;
-        }
-        captureIngestionTime = Provenance.SOURCE_INGESTION_TIME.equalsIgnoreCase(name);
-      } else if (dropNextValue) {
-        dropNextValue = false;
-        if (token == JsonToken.VALUE_NUMBER_INT) {
-          windowTotal = parser.getLongValue();
-        } else if (token == JsonToken.VALUE_STRING) {
-          windowTotal = Long.parseLong(parser.getText().trim());
-        }
+  public void value(JsonParser parser, JsonToken token, IntSupplier end) throws IOException {
+    if (windowTotalValueNext) {
+      windowTotalValueNext = false;
+      if (token.isStructStart()) { // not ours: kept as it is
+        cutCount--;
+        members++;
         return;
-      } else if (captureIngestionTime) {
-        captureIngestionTime = false;
-        if (token == JsonToken.VALUE_STRING) {
-          noteIngestionTime(parser.getText());
+      }
+      cuts[2 * cutCount - 1] = end.getAsInt();
+      if (token == JsonToken.VALUE_NUMBER_INT) {
+        windowTotal = parser.getLongValue();
+      } else if (token == JsonToken.VALUE_STRING) {
+        windowTotal = Long.parseLong(parser.getText().trim());
+      }
+    } else if (ingestionTimeValueNext) {
+      ingestionTimeValueNext = false;
+      if (token == JsonToken.VALUE_STRING) {
+        noteIngestionTime(parser.getText());
+      }
+    }
+  }
+
+  @Override
+  public void row(byte[] text, int length, boolean lineBreaks) throws IOException {
+    int end = cutCount == 0 ? length - 1 : cut(text, length); // where the closing brace is
+    if (lineBreaks) { // one row per line; outside strings a line break is only whitespace
+      for (int i = 0; i < end; i++) {
+        if (text[i] == '\n' || text[i] == '\r') {
+          text[i] = ' ';
         }
       }
     }
-    out.copyCurrentEventExact(parser);
+    out.write(text, 0, end);
+    int skipComma = members == 0 ? 1 : 0;
+    out.write(provenanceEnd, skipComma, provenanceEnd.length - skipComma);
+    uncompressedBytes += end + provenanceEnd.length - skipComma;
+    rows++;
+    members = 0;
+    cutCount = 0;
   }
 
-  @Override
-  public void rowEnd() throws IOException {
-    out.writeStringField(Provenance.TENANT, provenance.tenantKey());
-    out.writeStringField(Provenance.SOURCE_TABLE, provenance.sourceTable());
-    out.writeStringField(Provenance.UNIT_ID, provenance.unitId());
-    if (provenance.snapshotTime() != null) {
-      out.writeStringField(Provenance.SNAPSHOT_TIME, provenance.snapshotTime());
+  /**
+   * Takes the cut members out of the row's text in place, each with the comma before it, or, when no kept member
+   * precedes it, the comma after it; returns where the closing brace is now. Only whitespace and commas are looked
+   * at outside the cut names and values, so no string is ever scanned.
+   */
+  private int cut(byte[] text, int length) {
+    int write = 0;
+    int read = 0;
+    for (int c = 0; c < cutCount; c++) {
+      int nameEnd = cuts[2 * c];
+      int valueEnd = cuts[2 * c + 1];
+      // The name decodes to __WindowTotal, so its only quote bytes are its own two.
+      int open = nameEnd - 1;
+      while (text[open] != '"') { // (in case the parser's position is past the colon)
+        open--;
+      }
+      open--;
+      while (text[open] != '"') {
+        open--;
+      }
+      int before = open - 1;
+      while (before >= read && isWhitespace(text[before])) {
+        before--;
+      }
+      int from;
+      int to = valueEnd;
+      if (before >= read && text[before] == ',') {
+        from = before;
+      } else {
+        from = open;
+        while (isWhitespace(text[to])) {
+          to++;
+        }
+        if (text[to] == ',') {
+          to++;
+        }
+      }
+      if (write == read) { // nothing cut yet: what goes before stays where it is
+        write = from;
+      } else {
+        System.arraycopy(text, read, text, write, from - read);
+        write += from - read;
+      }
+      read = to;
     }
-    out.writeEndObject();
-    rows++;
+    System.arraycopy(text, read, text, write, length - read);
+    return write + length - read - 1;
+  }
+
+  private static boolean isWhitespace(byte b) {
+    return b == ' ' || b == '\n' || b == '\r' || b == '\t';
   }
 
   // ISO-8601 strings with the same number of fractional digits compare correctly as text.
@@ -118,7 +209,7 @@ public final class WindowBlobWriter implements HuntingResultStreamParser.RowSink
 
   /** Uncompressed JSON bytes written so far. */
   public long uncompressedBytes() {
-    return uncompressed.count + Math.max(0, out.getOutputBuffered());
+    return uncompressedBytes;
   }
 
   public List<HuntingResultStreamParser.SchemaColumn> schema() {
@@ -152,26 +243,6 @@ public final class WindowBlobWriter implements HuntingResultStreamParser.RowSink
       super(out, 64 * 1024);
       // Speed over ratio: the hot path must outrun what the API quota can deliver.
       def.setLevel(Deflater.BEST_SPEED);
-    }
-  }
-
-  private static final class CountingOutputStream extends FilterOutputStream {
-    long count;
-
-    CountingOutputStream(OutputStream out) {
-      super(out);
-    }
-
-    @Override
-    public void write(int b) throws IOException {
-      out.write(b);
-      count++;
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      out.write(b, off, len);
-      count += len;
     }
   }
 }

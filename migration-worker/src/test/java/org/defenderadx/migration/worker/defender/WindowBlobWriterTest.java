@@ -60,7 +60,10 @@ class WindowBlobWriterTest {
   }
 
   static List<JsonObject> decode(byte[] gzip) throws IOException {
-    String text = new String(new GZIPInputStream(new ByteArrayInputStream(gzip)).readAllBytes(), StandardCharsets.UTF_8);
+    return lines(new String(new GZIPInputStream(new ByteArrayInputStream(gzip)).readAllBytes(), StandardCharsets.UTF_8));
+  }
+
+  private static List<JsonObject> lines(String text) {
     List<JsonObject> rows = new ArrayList<>();
     for (String line : text.split("\n")) {
       if (!line.isBlank()) {
@@ -173,5 +176,104 @@ class WindowBlobWriterTest {
     assertThat(decode(writer.finish())).containsExactly(new JsonObject().put("DeviceId", "d1").put("__TenantId", "")
         .put("__SourceTable", "DeviceTvmSoftwareInventory").put("__WindowId", "snap-1/b=0/4")
         .put("__SnapshotTime", "2026-11-26T00:00:00.0000000Z"));
+  }
+
+  private static String text(String body, int seed) throws IOException {
+    WindowBlobWriter writer = new WindowBlobWriter(PROVENANCE, 0);
+    HuntingResultStreamParser parser = new HuntingResultStreamParser(writer);
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    Random random = new Random(seed);
+    for (int off = 0; off < bytes.length; ) {
+      int n = Math.min(bytes.length - off, 1 + random.nextInt(64));
+      parser.feed(bytes, off, n);
+      off += n;
+    }
+    parser.end();
+    byte[] blob = writer.finish();
+    String text = new String(new GZIPInputStream(new ByteArrayInputStream(blob)).readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(writer.uncompressedBytes()).isEqualTo(text.getBytes(StandardCharsets.UTF_8).length);
+    return text;
+  }
+
+  private static final String PROVENANCE_JSON = "\"__TenantId\":\"contoso\",\"__SourceTable\":\"DeviceProcessEvents\","
+      + "\"__WindowId\":\"t=contoso;tbl=DeviceProcessEvents;lo=a;hi=b\"";
+
+  private static String graphRows(String... rows) {
+    return "{\"schema\":[],\"results\":[" + String.join(",", rows) + "]}";
+  }
+
+  @Test
+  void copiesEachRowAsSentWithItsProvenanceBeforeTheClosingBrace() throws IOException {
+    String row = "{\"DeviceName\":\"h\\u00e9\\\"x\\\"\",\"Score\":1.50,\"Empty\":{},\"__WindowTotal\":2}";
+
+    for (int seed = 0; seed < 10; seed++) {
+      assertThat(text(graphRows(row, row), seed)).isEqualTo(
+          ("{\"DeviceName\":\"h\\u00e9\\\"x\\\"\",\"Score\":1.50,\"Empty\":{}," + PROVENANCE_JSON + "}\n").repeat(2));
+    }
+  }
+
+  @Test
+  void cutsTheWindowTotalWhereverItStands() throws IOException {
+    String body = graphRows(
+        "{\"__WindowTotal\":5,\"A\":1}",
+        "{\"A\":1, \"__windowtotal\" : \"5\" ,\"B\":[1,{\"__WindowTotal\":9}]}",
+        "{ \"__WindowTotal\":5 }",
+        "{\"A\":1,\"__WindowTotal\":5,\"__WindowTotal\":5}",
+        "{\"__WindowTotal\":5,\"__WindowTotal\":5,\"A\":1}",
+        "{\"A\":1,\"__WindowTotal\":{\"not\":\"ours\"}}",
+        "{}");
+
+    for (int seed = 0; seed < 10; seed++) {
+      assertThat(text(body, seed).split("\n")).containsExactly(
+          "{\"A\":1," + PROVENANCE_JSON + "}",
+          "{\"A\":1 ,\"B\":[1,{\"__WindowTotal\":9}]," + PROVENANCE_JSON + "}",
+          "{ " + PROVENANCE_JSON + "}",
+          "{\"A\":1," + PROVENANCE_JSON + "}",
+          "{\"A\":1," + PROVENANCE_JSON + "}",
+          "{\"A\":1,\"__WindowTotal\":{\"not\":\"ours\"}," + PROVENANCE_JSON + "}",
+          "{" + PROVENANCE_JSON + "}");
+    }
+  }
+
+  @Test
+  void putsEveryRowOfAPrettyPrintedResponseOnOneLine() throws IOException {
+    List<JsonObject> source = List.of(row(0), row(1), row(2));
+    JsonObject body = new JsonObject(graphBody(source));
+    for (String lineBreak : List.of("\n", "\r\n", "\r")) {
+      String pretty = body.encodePrettily().replace("\n", lineBreak);
+
+      String text = text(pretty, 7);
+
+      assertThat(text).doesNotContain("\r");
+      List<JsonObject> out = lines(text);
+
+      assertThat(out).hasSize(3);
+      for (int i = 0; i < 3; i++) {
+        JsonObject expected = source.get(i).copy();
+        expected.remove("__WindowTotal");
+        expected.put("__TenantId", "contoso").put("__SourceTable", "DeviceProcessEvents")
+            .put("__WindowId", PROVENANCE.unitId());
+        assertThat(out.get(i)).isEqualTo(expected);
+      }
+    }
+  }
+
+  @Test
+  void copiesARowThatSpansManyChunks() throws IOException {
+    String big = "x\u00e9".repeat(100_000); // 300 KB of UTF-8, over four 64 KiB chunks
+    String body = graphRows("{\"A\":1}", "{\"Big\":\"" + big + "\",\"__WindowTotal\":3}", "{\"B\":2}");
+    WindowBlobWriter writer = new WindowBlobWriter(PROVENANCE, 0);
+    HuntingResultStreamParser parser = new HuntingResultStreamParser(writer);
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    for (int off = 0; off < bytes.length; off += 64 * 1024) {
+      parser.feed(bytes, off, Math.min(64 * 1024, bytes.length - off));
+    }
+    parser.end();
+
+    assertThat(decode(writer.finish())).containsExactly(
+        new JsonObject("{\"A\":1," + PROVENANCE_JSON + "}"),
+        new JsonObject("{\"Big\":\"" + big + "\"," + PROVENANCE_JSON + "}"),
+        new JsonObject("{\"B\":2," + PROVENANCE_JSON + "}"));
+    assertThat(writer.windowTotal()).isEqualTo(3);
   }
 }
