@@ -183,6 +183,9 @@ class ClusterFailoverTest {
         "    kind: none",
         "migration:",
         "  windowGrid: 1d",
+        // A small row cap, so each table's backfill takes many windows (the exporter merges cells up to the cap)
+        // and the kill lands in the middle of it.
+        "  rowCap: 100",
         "  cycleInterval: 2m",
         "  settleLag: 5m",
         "cluster:",

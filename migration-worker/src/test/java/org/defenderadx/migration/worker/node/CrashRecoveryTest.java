@@ -209,6 +209,9 @@ class CrashRecoveryTest {
         "    kind: none",
         "migration:",
         "  windowGrid: 1d",
+        // A small row cap, so the backlog takes a couple of dozen windows (the exporter merges cells up to the cap)
+        // and every crash point is reached more than once.
+        "  rowCap: 100",
         "  cycleInterval: 2m",
         "  settleLag: 5m",
         "http:",
