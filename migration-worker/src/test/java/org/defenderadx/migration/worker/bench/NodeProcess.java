@@ -29,7 +29,11 @@ import org.defenderadx.migration.worker.testing.Simulators;
  * if asked, on for a number of simulated minutes (steady state), and reports its own memory and CPU.
  *
  * <p>Arguments: configuration (JSON), simulator certificate, node name, tables (comma-separated), simulated
- * minutes to keep running after catching up (0: stop at once), and optionally a cluster size to wait for.
+ * minutes to keep running after catching up (0: stop at once).
+ *
+ * <p>The result also holds, per tenant, the simulated instant at which this node first saw all of the tenant's
+ * tables caught up. In a cluster only the active coordinator sees the tables' outcomes, so only its node
+ * reports; the harness stops the others.
  */
 public final class NodeProcess {
   private NodeProcess() {
@@ -48,10 +52,12 @@ public final class NodeProcess {
     MigrationNode node = MigrationNode.start(settings,
             new MigrationNode.Environment(time, Optional.of(Simulators.trusting(certificate)), nodeName))
         .toCompletionStage().toCompletableFuture().get(5, TimeUnit.MINUTES);
-    // Every node of a cluster runs a coordinator; any one of them sees every table's outcome.
+    JsonObject tenantsCaughtUp = new JsonObject();
     while (!allCaughtUp(node.coordinator().lastOutcomes(), settings, tables)) {
+      noteCaughtUpTenants(node.coordinator().lastOutcomes(), settings, tables, time.now(), tenantsCaughtUp);
       Thread.sleep(100);
     }
+    noteCaughtUpTenants(node.coordinator().lastOutcomes(), settings, tables, time.now(), tenantsCaughtUp);
     double backfillSeconds = (System.nanoTime() - started) / 1e9;
     Instant caughtUpAt = time.now();
     ProcessFigures afterBackfill = ProcessFigures.ofThisJvm();
@@ -64,6 +70,7 @@ public final class NodeProcess {
     ChildJvm.report(new JsonObject()
         .put("backfillSeconds", backfillSeconds)
         .put("caughtUpAt", caughtUpAt.toString())
+        .put("tenantsCaughtUpAt", tenantsCaughtUp)
         .put("endedAt", time.now().toString())
         .put("process", afterBackfill.toJson())
         .put("processAtEnd", ProcessFigures.ofThisJvm().toJson())
@@ -74,15 +81,27 @@ public final class NodeProcess {
 
   private static boolean allCaughtUp(Map<String, TableOutcome> outcomes, MigrationSettings settings,
                                      List<String> tables) {
-    for (TenantConfig tenant : settings.tenants()) {
-      for (String table : tables) {
-        TableOutcome o = outcomes.get(TableLeases.key(tenant.key(), table));
-        if (o == null || !o.caughtUp() || o.watermark().isEmpty()) {
-          return false;
-        }
+    return settings.tenants().stream().allMatch(t -> caughtUp(outcomes, t.key(), tables));
+  }
+
+  private static boolean caughtUp(Map<String, TableOutcome> outcomes, String tenantKey, List<String> tables) {
+    for (String table : tables) {
+      TableOutcome o = outcomes.get(TableLeases.key(tenantKey, table));
+      if (o == null || !o.caughtUp() || o.watermark().isEmpty()) {
+        return false;
       }
     }
     return true;
+  }
+
+  /** Records the first moment each tenant had all its tables caught up. */
+  private static void noteCaughtUpTenants(Map<String, TableOutcome> outcomes, MigrationSettings settings,
+                                          List<String> tables, Instant now, JsonObject into) {
+    for (TenantConfig tenant : settings.tenants()) {
+      if (!into.containsKey(tenant.key()) && caughtUp(outcomes, tenant.key(), tables)) {
+        into.put(tenant.key(), now.toString());
+      }
+    }
   }
 
   /** The simulator's own clock, read from {@code /_sim/clock}, so the node and the API agree on simulated time. */
