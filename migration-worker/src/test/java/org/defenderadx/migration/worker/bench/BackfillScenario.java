@@ -32,6 +32,11 @@ final class BackfillScenario {
              long windows, Instant simStart) {
 
     double callCeiling() {
+      return callCeiling(limits, simMinutes);
+    }
+
+    /** The most calls {@code simMinutes} of simulated time allow. */
+    static double callCeiling(Limits limits, double simMinutes) {
       // Sliding windows: at most perMinute in any minute, perHour in any hour.
       double byMinute = limits.callsPerMinute() * Math.max(1, simMinutes);
       double byHour = limits.callsPerHour() * Math.max(1, simMinutes / 60);
