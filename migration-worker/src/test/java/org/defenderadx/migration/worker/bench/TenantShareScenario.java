@@ -48,9 +48,10 @@ final class TenantShareScenario {
       + "on one node, then on three clustered nodes (Hazelcast on loopback, each node in a JVM of its own with "
       + "`-Xmx512m`, the same configuration on each; the cluster spreads the tables over the nodes through its "
       + "table leases), all writing to one ADX stand-in. A tenant's share is its calls from just before its first "
-      + "call to the moment all its tables were caught up, against the ceiling that simulated time allowed (the "
-      + "smaller of 45 a minute and 1,500 an hour over that time). Every tenant's rows in ADX are then compared "
-      + "with its simulator's ground truth.";
+      + "call to the moment all its tables were caught up (each table's last outcome says so and its watermark "
+      + "has reached the current day's cell: an outcome alone can say caught up a day early), against the ceiling "
+      + "that simulated time allowed (the smaller of 45 a minute and 1,500 an hour over that time, pro rata). "
+      + "Every tenant's rows in ADX are then compared with its simulator's ground truth.";
 
   /** Both documented caps are divided by this for the quota-bound runs. */
   static final int CAP_DIVISOR = 500;
@@ -71,15 +72,6 @@ final class TenantShareScenario {
           ? new Setup(Profile.SMALL, Duration.ofDays(1), 60, Duration.ofSeconds(5), TABLES)
           // About 1,400 calls a tenant: an hour of simulated quota, three minutes at time scale 20.
           : new Setup(Profile.MEDIUM, Duration.ofDays(2), 20, Duration.ofSeconds(5), TABLES);
-    }
-
-    /**
-     * Scenario 1's quota-bound run: one tenant, three days instead of two, so that its back-fill too lasts more
-     * than a simulated hour (as a real 30-day back-fill does many times over). Under an hour the node's limiter,
-     * which paces the hour's 1,500 calls evenly, cannot reach 90% of a ceiling that allows 45 a minute.
-     */
-    Setup oneTenant() {
-      return new Setup(profile, lookback.plusDays(1), timeScale, batching, tables);
     }
 
     Limits limits() {
@@ -270,7 +262,7 @@ final class TenantShareScenario {
               .put("members", new JsonArray(members)));
           Path config = writeConfig(env, sims, keys, setup, clustering, dir.resolve(node + ".json"));
           running.add(ChildJvm.start(NodeProcess.class, "512m", List.of(config.toString(), certificates.toString(),
-              node, String.join(",", setup.tables()), "0"), BenchEnvironment.nodeEnvironment(),
+              node, String.join(",", setup.tables()), "0", "strict"), BenchEnvironment.nodeEnvironment(),
               dir.resolve(node + ".log")));
         }
         // Tables are configured once every node is up, so the first cycle spreads them over all of them.
