@@ -125,8 +125,8 @@ final class BackfillScenario {
   }
 
   /**
-   * The quota-bound run: one tenant, one node, the caps scaled down as in scenario 4; its share of the call budget
-   * is the figure judged against the target.
+   * The quota-bound run: one tenant, one node, the caps and data of scenario 4; its share of the call budget is
+   * the figure judged against the target.
    */
   static void quotaBound(ScenarioReport report, SuiteOptions o) throws Exception {
     if (o.smoke()) {
@@ -134,7 +134,7 @@ final class BackfillScenario {
           + "smoke run must stay short; scenario 4's one-node layout runs the same measurement, tiny).");
       return;
     }
-    TenantShareScenario.Setup setup = TenantShareScenario.Setup.of(o).oneTenant();
+    TenantShareScenario.Setup setup = TenantShareScenario.Setup.of(o);
     List<List<TenantShareScenario.TenantRun>> runs = new ArrayList<>();
     double load = 0;
     for (int i = 0; i < o.runs(); i++) {
@@ -143,10 +143,9 @@ final class BackfillScenario {
     }
     TenantShareScenario.figures(report, "quota-bound run (one tenant, caps ÷ " + TenantShareScenario.CAP_DIVISOR
         + ", " + runs.size() + " run(s))", runs, load, true);
-    report.note("Quota-bound run: " + setup.describe() + " One tenant takes three days where scenario 4's take two, "
-        + "so that its back-fill also lasts more than a simulated hour, as a real 30-day back-fill does many times "
-        + "over: under an hour the node's limiter, which paces the hour's 1,500 calls evenly, cannot reach 90% of a "
-        + "ceiling that allows 45 calls a minute.");
+    report.note("Quota-bound run: " + setup.describe() + " The back-fill lasts about a simulated hour, as a real "
+        + "30-day back-fill does many times over: under an hour the node's limiter, which paces the hour's 1,500 "
+        + "calls evenly, cannot reach 90% of a ceiling that allows 45 calls a minute.");
   }
 
   /**
