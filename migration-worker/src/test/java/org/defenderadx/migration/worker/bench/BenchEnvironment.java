@@ -13,10 +13,12 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import org.defenderadx.migration.common.kql.KustoTime;
+import org.defenderadx.migration.worker.defender.Provenance;
 import org.defenderadx.migration.worker.testing.StandIns;
 import org.defenderadx.simulator.adx.store.Table;
 import org.defenderadx.simulator.defender.DefenderSimConfig;
 import org.defenderadx.simulator.defender.DefenderSimConfig.Limits;
+import org.defenderadx.simulator.defender.DefenderSimulator;
 import org.defenderadx.simulator.defender.RowDigest;
 import org.defenderadx.simulator.defender.SimStats;
 import org.defenderadx.simulator.defender.data.Profile;
@@ -49,8 +51,14 @@ final class BenchEnvironment implements AutoCloseable {
   /** @param digestOnly the raw tables keep digests and counts only (10 million rows do not fit in memory) */
   static BenchEnvironment start(Profile profile, double timeScale, Duration batchingTime, boolean digestOnly)
       throws Exception {
+    return start(profile, timeScale, batchingTime, digestOnly, Limits.documented(), 42);
+  }
+
+  /** As {@link #start(Profile, double, Duration, boolean)} with other limits (scaled-down caps) and data seed. */
+  static BenchEnvironment start(Profile profile, double timeScale, Duration batchingTime, boolean digestOnly,
+                                Limits limits, long seed) throws Exception {
     StandIns env = StandIns.start(Vertx.vertx(),
-        b -> b.profile(profile).timeScale(timeScale).limits(Limits.documented()),
+        b -> b.profile(profile).timeScale(timeScale).limits(limits).seed(seed),
         o -> o.batching(batchingTime, 500, 1024L * 1024 * 1024).queryRecordLimit(50_000_000L)
             .digestOnly(digestOnly));
     return new BenchEnvironment(env, timeScale);
@@ -203,9 +211,43 @@ final class BenchEnvironment implements AutoCloseable {
     return RowDigest.of(copy);
   }
 
+  /**
+   * As {@link #compare} for one tenant of several: the source is that tenant's simulator, and only the ADX rows
+   * exported for its key count; ADX rows are counted within [from, to) only, so they add up to the source's.
+   */
+  Exactness compareTenant(DefenderSimulator sim, String tenantKey, String table, Instant from, Instant to) {
+    Map<String, Integer> counts = new HashMap<>();
+    List<String> truth = truth(sim, table, new IngestionTimeRange(from, to));
+    truth.forEach(d -> counts.merge(d, 1, Integer::sum));
+    Map<String, Integer> adxCopies = new HashMap<>();
+    long adxRows = 0;
+    for (Iterator<StoredRow> it = adxTable(table + "Raw").scan(IngestionTimeRange.ALL); it.hasNext(); ) {
+      @SuppressWarnings("unchecked")
+      JsonObject record = new JsonObject((Map<String, Object>) it.next().value(0));
+      if (!tenantKey.equals(record.getString(Provenance.TENANT))) {
+        continue;
+      }
+      Instant at = KustoTime.parse(record.getString("__SourceIngestionTime"));
+      String digest = identity(record);
+      adxCopies.merge(digest, 1, Integer::sum);
+      if (!at.isBefore(from) && at.isBefore(to)) {
+        adxRows++;
+        counts.merge(digest, -1, Integer::sum);
+      }
+    }
+    long missing = counts.values().stream().filter(n -> n > 0).mapToLong(Integer::longValue).sum();
+    long duplicated = adxCopies.values().stream().filter(n -> n > 1).mapToLong(n -> n - 1).sum();
+    return new Exactness(truth.size(), adxRows, missing, duplicated);
+  }
+
   /** The identities of the rows the source holds now, ingested in {@code range}. */
   List<String> truth(String table, IngestionTimeRange range) {
-    TableSource source = env.sim.tenant().at(now(), TimestampFilter.NONE).table(table).orElseThrow();
+    return truth(env.sim, table, range);
+  }
+
+  /** The identities of the rows {@code sim}'s tenant holds now, ingested in {@code range}. */
+  static List<String> truth(DefenderSimulator sim, String table, IngestionTimeRange range) {
+    TableSource source = sim.tenant().at(sim.clock().instant(), TimestampFilter.NONE).table(table).orElseThrow();
     List<String> out = new ArrayList<>();
     for (Iterator<StoredRow> it = source.scan(range); it.hasNext(); ) {
       StoredRow row = it.next();

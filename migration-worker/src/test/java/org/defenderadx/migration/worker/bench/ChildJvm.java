@@ -29,6 +29,12 @@ final class ChildJvm {
 
   static JsonObject run(Class<?> main, String maxHeap, List<String> args, Map<String, String> env, Path log,
                         long timeoutSeconds) throws IOException, InterruptedException {
+    return start(main, maxHeap, args, env, log).awaitResult(timeoutSeconds);
+  }
+
+  /** Starts the child and returns at once; {@link Running#awaitResult} waits for its result line. */
+  static Running start(Class<?> main, String maxHeap, List<String> args, Map<String, String> env, Path log)
+      throws IOException {
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElse("java"));
     command.add("-Xmx" + maxHeap);
@@ -46,19 +52,46 @@ final class ChildJvm {
     Files.createDirectories(log.getParent());
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().putAll(env);
-    Process p = pb.start();
-    if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new IllegalStateException(main.getSimpleName() + " did not finish within " + timeoutSeconds
-          + " s; see " + log);
-    }
-    List<String> lines = Files.readAllLines(log);
-    for (int i = lines.size() - 1; i >= 0; i--) {
-      if (lines.get(i).startsWith(RESULT_PREFIX)) {
-        return new JsonObject(lines.get(i).substring(RESULT_PREFIX.length()));
+    return new Running(main.getSimpleName(), pb.start(), log);
+  }
+
+  /** A child started by {@link #start}: its process and its log. */
+  record Running(String name, Process process, Path log) {
+
+    /** Waits for the child to exit and returns its result line; kills it if it takes longer than the timeout. */
+    JsonObject awaitResult(long timeoutSeconds) throws IOException, InterruptedException {
+      if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        throw new IllegalStateException(name + " did not finish within " + timeoutSeconds + " s; see " + log);
       }
+      return result().orElseThrow(() -> new IllegalStateException(name + " exited with " + process.exitValue()
+          + " without a result; see " + log));
     }
-    throw new IllegalStateException(main.getSimpleName() + " exited with " + p.exitValue()
-        + " without a result; see " + log);
+
+    /** The result line, if the child printed it (it may still be stopping). */
+    java.util.Optional<JsonObject> result() throws IOException {
+      List<String> lines = lines();
+      for (int i = lines.size() - 1; i >= 0; i--) {
+        if (lines.get(i).startsWith(RESULT_PREFIX)) {
+          return java.util.Optional.of(new JsonObject(lines.get(i).substring(RESULT_PREFIX.length())));
+        }
+      }
+      return java.util.Optional.empty();
+    }
+
+    /** True once the child printed a line containing {@code text}. */
+    boolean printed(String text) throws IOException {
+      return lines().stream().anyMatch(l -> l.contains(text));
+    }
+
+    /** The log so far; decoded leniently, since the child may be in the middle of writing a line. */
+    private List<String> lines() throws IOException {
+      return List.of(new String(Files.readAllBytes(log), java.nio.charset.StandardCharsets.UTF_8).split("\n"));
+    }
+
+    /** Ends the child (SIGKILL) and waits for it to be gone. */
+    void kill() throws InterruptedException {
+      process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+    }
   }
 }

@@ -20,13 +20,19 @@ public final class Simulators {
     return trusting(sim.certificatePath());
   }
 
-  /** As {@link #trusting(DefenderSimulator)}, from the certificate's file (a node in another JVM has only that). */
+  /**
+   * As {@link #trusting(DefenderSimulator)}, from the certificate's file (a node in another JVM has only that); a
+   * file of several PEM certificates (one per simulator, for several tenants) trusts them all.
+   */
   public static HttpClient trusting(String certificatePath) {
     try {
       KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
       trust.load(null, null);
       try (InputStream in = new FileInputStream(certificatePath)) {
-        trust.setCertificateEntry("defender-simulator", CertificateFactory.getInstance("X.509").generateCertificate(in));
+        int n = 0;
+        for (java.security.cert.Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+          trust.setCertificateEntry("defender-simulator-" + n++, c);
+        }
       }
       TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
       tmf.init(trust);
