@@ -136,10 +136,14 @@ public final class StandIns implements AutoCloseable {
 
   /** A fetcher on another Vert.x (a clustered node), sharing its call budget with that node's cluster. */
   public WindowFetcher fetcher(Vertx vertx) {
+    return fetcher(vertx, new WindowSplitter());
+  }
+
+  private WindowFetcher fetcher(Vertx vertx, WindowSplitter splitter) {
     HuntingClient hunting = new HuntingClient(vertx, vertx.createHttpClient(new HttpClientOptions()), time.clock(),
         Duration.ofMinutes(4));
     return new WindowFetcher(vertx, hunting, new SharedCallBudget(vertx, time),
-        new OutcomeClassifier(time.clock(), new Random(7), RetryPolicy.defaults()), new WindowSplitter(), time,
+        new OutcomeClassifier(time.clock(), new Random(7), RetryPolicy.defaults()), splitter, time,
         100L * 1024 * 1024, serviceClock);
   }
 
@@ -165,11 +169,7 @@ public final class StandIns implements AutoCloseable {
    * simulator's (scaled) caps.
    */
   public TableExporter mergingExporter(String node, WindowGrid grid) {
-    HuntingClient hunting = new HuntingClient(vertx, vertx.createHttpClient(new HttpClientOptions()), time.clock(),
-        Duration.ofMinutes(4));
-    WindowFetcher fetcher = new WindowFetcher(vertx, hunting, new SharedCallBudget(vertx, time),
-        new OutcomeClassifier(time.clock(), new Random(7), RetryPolicy.defaults()), new WindowSplitter(grid), time,
-        100L * 1024 * 1024, serviceClock);
+    WindowFetcher fetcher = fetcher(vertx, new WindowSplitter(grid));
     return new TableExporter(vertx, fetcher, new WindowIngestion(ingestClient, DATABASE, sdkPool, statusTable),
         state, new WindowPlanner(grid), time,
         new TableExporter.Options(node, Duration.ofSeconds(5), Duration.ofHours(1), 3, 64), null,
