@@ -15,6 +15,13 @@ public record FetchStats(int calls, int callQuota429, int cpuQuota429, int serve
     return new FetchStats(0, 0, 0, 0, Duration.ZERO, Optional.empty());
   }
 
+  /** Both costs together (the later service date wins). */
+  public FetchStats plus(FetchStats other) {
+    return new FetchStats(calls + other.calls, callQuota429 + other.callQuota429, cpuQuota429 + other.cpuQuota429,
+        serverErrors + other.serverErrors, elapsed.plus(other.elapsed),
+        other.serviceDate.isPresent() ? other.serviceDate : serviceDate);
+  }
+
   FetchStats plusCall(Duration took, Optional<Instant> date) {
     return new FetchStats(calls + 1, callQuota429, cpuQuota429, serverErrors, elapsed.plus(took),
         date.isPresent() ? date : serviceDate);

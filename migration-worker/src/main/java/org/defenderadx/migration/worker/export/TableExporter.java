@@ -509,6 +509,9 @@ public final class TableExporter {
             line.remove(at);
             List<Unit> children = new java.util.ArrayList<>();
             s.children().forEach(c -> children.add(new Unit(c)));
+            // The cut call (and whatever the window carried) is booked on the first child, so the audit's ApiCalls
+            // add up to the calls made.
+            children.get(0).carried = unit.carried.plus(s.stats());
             line.addAll(at, children);
           });
         } else if (f instanceof Fetched.Paused p) {
@@ -678,7 +681,7 @@ public final class TableExporter {
               line.removeFirst();
             }
             return state.audit(List.of(audit("Succeeded", "", c.rows(), c.window().lo(), c.window().hi(),
-                head.id.text(), c.stats())));
+                head.id.text(), head.carried.plus(c.stats()))));
           })
           .onComplete(ar -> {
             if (abandoned) {
@@ -741,6 +744,8 @@ public final class TableExporter {
       final WindowId id;
       UnitState state = UnitState.WAITING;
       Fetched.Complete complete;
+      /** Calls spent on the window this one was split from, booked with this one's audit. */
+      FetchStats carried = FetchStats.none();
       /** Earlier sends of the window found before its first send in this run, and the next send's number. */
       WindowIngestion.Earlier earlier = WindowIngestion.Earlier.UNKNOWN;
       int sequence;

@@ -75,8 +75,9 @@ final class BackfillScenario {
     double denseCap = Double.NaN;
     String dense = "DeviceProcessEvents";
     if (tables.contains(dense)) {
-      List<Map<String, Object>> audit = await(env.env.adxClient.query("MigrationAuditLog | where Status == "
-          + "'Succeeded' and SourceTable == '" + dense + "' | summarize R = sum(RecordCount), C = sum(ApiCalls)"));
+      List<Map<String, Object>> audit = await(env.env.adxClient.query("MigrationAuditLog | where (Status == "
+          + "'Succeeded' or Status == 'Planned') and SourceTable == '" + dense + "' | summarize R = sumif(RecordCount, "
+          + "Status == 'Succeeded'), C = sum(ApiCalls)"));
       if (!audit.isEmpty() && audit.get(0).get("C") != null) {
         double r = ((Number) audit.get(0).get("R")).doubleValue();
         double c = ((Number) audit.get(0).get("C")).doubleValue();
