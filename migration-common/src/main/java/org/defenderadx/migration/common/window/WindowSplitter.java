@@ -7,10 +7,11 @@ import org.defenderadx.migration.common.kql.KustoTime;
 
 /**
  * Splits a window that was too big for one call (truncated, over the byte cap, preempted). A window of several
- * whole grid cells (a merged unit, see {@link CellMerger}) splits at the cell boundary nearest its middle, so its
- * halves are again whole cells; a window within one cell wider than one tick splits into its two halves at the tick
- * midpoint (the same midpoint the grid's tree uses); a one-tick instant splits into hash buckets 0/2 and 1/2; a bucket
- * b/N splits into b/2N and (b+N)/2N. Children are returned in planning order.
+ * whole grid cells (a unit of merged cells, see {@link CellMerger}) splits at the cell boundary nearest its middle,
+ * so its halves are again whole cells; any other window wider than one tick (a cell, a node of a cell's tree, or a
+ * unit cut from counting bins) splits into its two halves at the tick midpoint (the same midpoint the grid's tree
+ * uses); a one-tick instant splits into hash buckets 0/2 and 1/2; a bucket b/N splits into b/2N and (b+N)/2N.
+ * Children are returned in planning order.
  *
  * <p>Every window thus has one fixed tree below it, which {@link #largestNodeStartingAt} walks: that is how a run
  * resumes inside a unit an earlier run planned and reproduces the windows (and identities) it would have fetched.
