@@ -141,20 +141,34 @@ final class BenchEnvironment implements AutoCloseable {
    *                   ours; the script's {@code IngestionTime} for the baseline)
    */
   Exactness compare(String table, Instant from, Instant to, String sourceTime) {
-    List<String> truth = truth(table, new IngestionTimeRange(from, to));
+    return compare(truth(table, new IngestionTimeRange(from, to)), table, from, to, sourceTime, record -> true, false);
+  }
+
+  /**
+   * Compares {@code truth} with the ADX rows of {@code table} that {@code ours} accepts: missing are rows of [from, to)
+   * at the source and not in ADX, duplicated are extra copies anywhere; ADX rows are counted all, or only those in
+   * [from, to) when {@code countInRangeOnly}.
+   */
+  private Exactness compare(List<String> truth, String table, Instant from, Instant to, String sourceTime,
+                            java.util.function.Predicate<JsonObject> ours, boolean countInRangeOnly) {
     Map<String, Integer> counts = new HashMap<>();
     truth.forEach(d -> counts.merge(d, 1, Integer::sum));
     Map<String, Integer> adxCopies = new HashMap<>();
     long adxRows = 0;
-    for (Iterator<StoredRow> it = adxTable(table + "Raw").scan(IngestionTimeRange.ALL);
-         it.hasNext(); ) {
+    for (Iterator<StoredRow> it = adxTable(table + "Raw").scan(IngestionTimeRange.ALL); it.hasNext(); ) {
       @SuppressWarnings("unchecked")
       JsonObject record = new JsonObject((Map<String, Object>) it.next().value(0));
+      if (!ours.test(record)) {
+        continue;
+      }
       Instant at = KustoTime.parse(record.getString(sourceTime));
       String digest = identity(record);
       adxCopies.merge(digest, 1, Integer::sum);
-      adxRows++;
-      if (!at.isBefore(from) && at.isBefore(to)) {
+      boolean inRange = !at.isBefore(from) && at.isBefore(to);
+      if (inRange || !countInRangeOnly) {
+        adxRows++;
+      }
+      if (inRange) {
         counts.merge(digest, -1, Integer::sum);
       }
     }
@@ -216,28 +230,8 @@ final class BenchEnvironment implements AutoCloseable {
    * exported for its key count; ADX rows are counted within [from, to) only, so they add up to the source's.
    */
   Exactness compareTenant(DefenderSimulator sim, String tenantKey, String table, Instant from, Instant to) {
-    Map<String, Integer> counts = new HashMap<>();
-    List<String> truth = truth(sim, table, new IngestionTimeRange(from, to));
-    truth.forEach(d -> counts.merge(d, 1, Integer::sum));
-    Map<String, Integer> adxCopies = new HashMap<>();
-    long adxRows = 0;
-    for (Iterator<StoredRow> it = adxTable(table + "Raw").scan(IngestionTimeRange.ALL); it.hasNext(); ) {
-      @SuppressWarnings("unchecked")
-      JsonObject record = new JsonObject((Map<String, Object>) it.next().value(0));
-      if (!tenantKey.equals(record.getString(Provenance.TENANT))) {
-        continue;
-      }
-      Instant at = KustoTime.parse(record.getString("__SourceIngestionTime"));
-      String digest = identity(record);
-      adxCopies.merge(digest, 1, Integer::sum);
-      if (!at.isBefore(from) && at.isBefore(to)) {
-        adxRows++;
-        counts.merge(digest, -1, Integer::sum);
-      }
-    }
-    long missing = counts.values().stream().filter(n -> n > 0).mapToLong(Integer::longValue).sum();
-    long duplicated = adxCopies.values().stream().filter(n -> n > 1).mapToLong(n -> n - 1).sum();
-    return new Exactness(truth.size(), adxRows, missing, duplicated);
+    return compare(truth(sim, table, new IngestionTimeRange(from, to)), table, from, to, "__SourceIngestionTime",
+        record -> tenantKey.equals(record.getString(Provenance.TENANT)), true);
   }
 
   /** The identities of the rows the source holds now, ingested in {@code range}. */

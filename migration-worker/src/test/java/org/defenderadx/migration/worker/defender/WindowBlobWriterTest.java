@@ -79,14 +79,19 @@ class WindowBlobWriterTest {
     for (int seed = 0; seed < 20; seed++) {
       List<JsonObject> out = run(graphBody(source), seed);
 
-      assertThat(out).hasSize(3);
-      for (int i = 0; i < 3; i++) {
-        JsonObject expected = source.get(i).copy();
-        expected.remove("__WindowTotal");
-        expected.put("__TenantId", "contoso").put("__SourceTable", "DeviceProcessEvents")
-            .put("__WindowId", PROVENANCE.unitId());
-        assertThat(out.get(i)).isEqualTo(expected);
-      }
+      assertCopiedWithProvenance(source, out);
+    }
+  }
+
+  /** Each source row, without {@code __WindowTotal} and with the provenance added, in order. */
+  private static void assertCopiedWithProvenance(List<JsonObject> source, List<JsonObject> out) {
+    assertThat(out).hasSize(source.size());
+    for (int i = 0; i < source.size(); i++) {
+      JsonObject expected = source.get(i).copy();
+      expected.remove("__WindowTotal");
+      expected.put("__TenantId", "contoso").put("__SourceTable", "DeviceProcessEvents")
+          .put("__WindowId", PROVENANCE.unitId());
+      assertThat(out.get(i)).isEqualTo(expected);
     }
   }
 
@@ -247,14 +252,7 @@ class WindowBlobWriterTest {
       assertThat(text).doesNotContain("\r");
       List<JsonObject> out = lines(text);
 
-      assertThat(out).hasSize(3);
-      for (int i = 0; i < 3; i++) {
-        JsonObject expected = source.get(i).copy();
-        expected.remove("__WindowTotal");
-        expected.put("__TenantId", "contoso").put("__SourceTable", "DeviceProcessEvents")
-            .put("__WindowId", PROVENANCE.unitId());
-        assertThat(out.get(i)).isEqualTo(expected);
-      }
+      assertCopiedWithProvenance(source, out);
     }
   }
 
