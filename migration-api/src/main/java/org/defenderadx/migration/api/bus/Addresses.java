@@ -9,11 +9,27 @@ public final class Addresses {
   }
 
   /**
-   * Request-reply: the coordinator sends one {@link TableWork} to whichever table worker takes it (the event bus
-   * round-robins across nodes); the reply is a {@link TableOutcome} when the table has caught up, paused or failed.
-   * Work is never pushed to a paused consumer: it is a request with a timeout, answered or failed.
+   * Request-reply: the active coordinator offers one {@link TableWork} for a table whose lease is free. Whichever
+   * fetch verticle takes it (the event bus round-robins across instances and nodes) acquires the table's lease itself
+   * and replies at once {@code {"accepted": bool, "node": str, "reason": str}}; it keeps the table as long as it renews
+   * the lease, however long the run, and publishes the {@link TableOutcome} on {@link #TABLE_OUTCOMES} when done.
    */
-  public static final String TABLE_WORK = "defender-adx-migration.v1.table-work";
+  public static final String TABLE_WORK = "defender-adx-migration.v2.table-work";
+
+  /** Publish: a table run's {@link TableOutcome}, to every node's coordinator (logs, status, the next offers). */
+  public static final String TABLE_OUTCOMES = "defender-adx-migration.v2.table-outcomes";
+
+  /**
+   * Node-local request-reply (a local consumer, a codec that cannot leave the node): a fetch verticle hands the
+   * node's ingestion verticle one finished unit (blob, identity, counts); the reply says whether ADX confirmed it.
+   */
+  public static final String INGEST_DELIVER = "defender-adx-migration.v1.ingest.deliver";
+
+  /** Node-local request-reply: confirm an earlier process's send of a unit before the unit is fetched again. */
+  public static final String INGEST_RECOVER = "defender-adx-migration.v1.ingest.recover";
+
+  /** Node-local request-reply: commit a table's watermark or snapshot progress with its audit rows, in order. */
+  public static final String INGEST_COMMIT = "defender-adx-migration.v1.ingest.commit";
 
   /**
    * Request-reply, answered by any node: the cluster's status as one JSON document (request body: {@code {}}).

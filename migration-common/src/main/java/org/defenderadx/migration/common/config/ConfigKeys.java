@@ -53,6 +53,8 @@ public final class ConfigKeys {
   public static final String CYCLE_INTERVAL = "cycleInterval";
   public static final String SNAPSHOT_CADENCE = "snapshotCadence";
   public static final String HORIZON_MARGIN = "horizonMargin";
+  /** Fetch verticle instances per node (the design card's fetch workers); default: the node's cores. */
+  public static final String FETCH_INSTANCES = "fetchInstances";
 
   public static final String CLUSTER = "cluster";
   public static final String CLUSTER_ENABLED = "enabled";
@@ -127,6 +129,7 @@ public final class ConfigKeys {
       "leaseTtl",
       "maxConcurrentCalls",
       "maxInFlightSize",
+      "fetchInstances",
       "members",
       "memberTimeout",
       "migration",

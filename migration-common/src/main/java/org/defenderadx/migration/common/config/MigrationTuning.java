@@ -14,10 +14,11 @@ import java.time.Duration;
  * @param cycleInterval    how often the coordinator plans new work
  * @param snapshotCadence  how often snapshot tables are exported again
  * @param horizonMargin    a window this close to the 30-day horizon is audited as at risk
+ * @param fetchInstances   fetch verticle instances per node (each runs its tables on its own event loop)
  */
 public record MigrationTuning(Duration settleLag, Duration initialLookback, int rowCap, long byteCap,
                               Duration windowGrid, Duration cycleInterval, Duration snapshotCadence,
-                              Duration horizonMargin) {
+                              Duration horizonMargin, int fetchInstances) {
 
   /** Advanced Hunting keeps 30 days. */
   public static final Duration HORIZON = Duration.ofDays(30);

@@ -196,7 +196,7 @@ public final class SettingsParser {
 
   private MigrationTuning tuning(Node m) {
     m.allowOnly(SETTLE_LAG, INITIAL_LOOKBACK, ROW_CAP, BYTE_CAP, WINDOW_GRID, CYCLE_INTERVAL, SNAPSHOT_CADENCE,
-        HORIZON_MARGIN);
+        HORIZON_MARGIN, FETCH_INSTANCES);
     Duration settle = m.duration(SETTLE_LAG, "5m", Duration.ZERO, Duration.ofHours(6));
     Duration lookback = m.duration(INITIAL_LOOKBACK, "30d", Duration.ofMinutes(1), MigrationTuning.HORIZON);
     int rowCap = m.integer(ROW_CAP, 100_000, 10, 100_000);
@@ -208,7 +208,8 @@ public final class SettingsParser {
     Duration cycle = m.duration(CYCLE_INTERVAL, "1m", Duration.ofSeconds(1), Duration.ofHours(1));
     Duration cadence = m.duration(SNAPSHOT_CADENCE, "1d", Duration.ofMinutes(1), Duration.ofDays(30));
     Duration margin = m.duration(HORIZON_MARGIN, "2d", Duration.ZERO, Duration.ofDays(29));
-    return new MigrationTuning(settle, lookback, rowCap, byteCap, grid, cycle, cadence, margin);
+    int fetchInstances = m.integer(FETCH_INSTANCES, Runtime.getRuntime().availableProcessors(), 1, 64);
+    return new MigrationTuning(settle, lookback, rowCap, byteCap, grid, cycle, cadence, margin, fetchInstances);
   }
 
   private ClusterConfig cluster(Node c) {

@@ -2,7 +2,6 @@ package org.defenderadx.migration.worker.export;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -32,8 +31,12 @@ import org.defenderadx.migration.common.window.Window;
 import org.defenderadx.migration.common.window.WindowId;
 import org.defenderadx.migration.worker.adx.AuditRecord;
 import org.defenderadx.migration.worker.adx.MigrationStateStore;
-import org.defenderadx.migration.worker.adx.WindowIngestion;
 import org.defenderadx.migration.worker.defender.Provenance;
+import org.defenderadx.migration.worker.ingest.Delivered;
+import org.defenderadx.migration.worker.ingest.Fence;
+import org.defenderadx.migration.worker.ingest.IngestionPort;
+import org.defenderadx.migration.worker.ingest.Shipment;
+import org.defenderadx.migration.worker.ingest.SnapshotCommit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,10 +45,11 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li>counts the table (with its newest ingestion time: the fingerprint) and sizes N hash buckets from the count;
  *   <li>persists the snapshot's stamp, N and fingerprint in the configuration row before reading anything;
- *   <li>per bucket: reads it, checks the source still has the fingerprint it started with (otherwise the source
- *       refreshed: the snapshot starts again under a new stamp), sends its blob under the bucket's own identity,
- *       waits until ADX confirms it, then commits the bucket as done; a truncated bucket is read as its two
- *       halves instead;
+ *   <li>per bucket: first asks ingestion whether an earlier process already sent it (a restart after a crash: then
+ *       it is confirmed and committed without reading it again); else reads it, checks the source still has the
+ *       fingerprint it started with (otherwise the source refreshed: the snapshot starts again under a new stamp),
+ *       hands its blob to ingestion under the bucket's own identity (sent, confirmed, retried there), then commits
+ *       the bucket as done; a truncated bucket is read as its two halves instead;
  *   <li>after the last bucket, writes the {@code SnapshotCommitted} audit row that makes the snapshot visible
  *       through the {@code <Table>Snapshots} functions (kql/setup.kql), then the row with the new stamp.
  * </ol>
@@ -69,11 +73,9 @@ public final class SnapshotExporter {
    * @param maxRestarts      source refreshes tolerated in one run before giving up until the next
    */
   public record Options(String node, Duration cadence, long rowCap, long byteCap, long averageRowBytes,
-                        double safetyFactor, Duration statusPollInterval, Duration confirmationTimeout,
-                        int maxSendAttempts, int maxRestarts) {
+                        double safetyFactor, int maxRestarts) {
     public static Options defaults(String node, MigrationTuning tuning) {
-      return new Options(node, tuning.snapshotCadence(), tuning.rowCap(), tuning.byteCap(), 2048, 0.5,
-          Duration.ofSeconds(10), Duration.ofHours(2), 3, 3);
+      return new Options(node, tuning.snapshotCadence(), tuning.rowCap(), tuning.byteCap(), 2048, 0.5, 3);
     }
   }
 
@@ -88,22 +90,21 @@ public final class SnapshotExporter {
     Future<Void> bucketCommitted(String sourceTable, SnapshotProgress progress, long rows);
   }
 
-  private final Vertx vertx;
   private final WindowFetcher fetcher;
-  private final WindowIngestion ingestion;
+  private final IngestionPort ingestion;
   private final MigrationStateStore state;
   private final TimeSource time;
   private final Options options;
   private final Observer observer;
 
-  public SnapshotExporter(Vertx vertx, WindowFetcher fetcher, WindowIngestion ingestion, MigrationStateStore state,
-                          TimeSource time, Options options) {
-    this(vertx, fetcher, ingestion, state, time, options, Observer.NONE);
+  public SnapshotExporter(WindowFetcher fetcher, IngestionPort ingestion, MigrationStateStore state, TimeSource time,
+                          Options options) {
+    this(fetcher, ingestion, state, time, options, Observer.NONE);
   }
 
-  public SnapshotExporter(Vertx vertx, WindowFetcher fetcher, WindowIngestion ingestion, MigrationStateStore state,
-                          TimeSource time, Options options, Observer observer) {
-    this.vertx = vertx;
+  /** @param state where failures, pauses and restarts are audited (commits go through {@code ingestion}) */
+  public SnapshotExporter(WindowFetcher fetcher, IngestionPort ingestion, MigrationStateStore state, TimeSource time,
+                          Options options, Observer observer) {
     this.fetcher = fetcher;
     this.ingestion = ingestion;
     this.state = state;
@@ -126,7 +127,12 @@ public final class SnapshotExporter {
    * {@code rowsExported} their rows (a snapshot abandoned after a refresh included).
    */
   public Future<TableExporter.Result> run(TenantContext tenant, MigrationConfigRow row, String runId) {
-    return run(tenant, row, Optional.empty(), runId);
+    return run(tenant, row, Optional.empty(), runId, Fence.NONE);
+  }
+
+  /** As above, every commit under {@code fence} (the table's lease). */
+  public Future<TableExporter.Result> run(TenantContext tenant, MigrationConfigRow row, String runId, Fence fence) {
+    return run(tenant, row, Optional.empty(), runId, fence);
   }
 
   /**
@@ -134,7 +140,7 @@ public final class SnapshotExporter {
    * type), when known: a table without a datetime column is a snapshot table too.
    */
   public Future<TableExporter.Result> run(TenantContext tenant, MigrationConfigRow row,
-                                          Optional<Map<String, String>> sourceSchema, String runId) {
+                                          Optional<Map<String, String>> sourceSchema, String runId, Fence fence) {
     ResolvedTable table;
     try {
       table = row.resolve(sourceSchema);
@@ -151,7 +157,7 @@ public final class SnapshotExporter {
           Optional.empty()));
     }
     table.warnings().forEach(w -> LOG.debug("{}: {}", row.sourceTable(), w));
-    Run run = new Run(tenant, table, row, runId);
+    Run run = new Run(tenant, table, row, runId, fence);
     run.start();
     return run.done.future();
   }
@@ -161,6 +167,7 @@ public final class SnapshotExporter {
     final TenantContext tenant;
     final ResolvedTable table;
     final String runId;
+    final Fence fence;
     final Promise<TableExporter.Result> done = Promise.promise();
     final Deque<Bucket> todo = new ArrayDeque<>();
     MigrationConfigRow row;
@@ -169,7 +176,8 @@ public final class SnapshotExporter {
     int committed;
     int restarts;
 
-    Run(TenantContext tenant, ResolvedTable table, MigrationConfigRow row, String runId) {
+    Run(TenantContext tenant, ResolvedTable table, MigrationConfigRow row, String runId, Fence fence) {
+      this.fence = fence;
       this.tenant = tenant;
       this.table = table;
       this.row = row;
@@ -216,7 +224,8 @@ public final class SnapshotExporter {
       int buckets = SnapshotPaging.bucketCount(fingerprint.count(), options.rowCap(), options.byteCap(),
           options.averageRowBytes(), options.safetyFactor());
       SnapshotProgress planned = SnapshotProgress.start(at, buckets, fingerprint);
-      state.commitSnapshot(row, row.lastCommittedSnapshot(), Optional.of(planned)).onComplete(ar -> {
+      ingestion.commit(new SnapshotCommit(fence, row, row.lastCommittedSnapshot(), Optional.of(planned), List.of(),
+          List.of())).onComplete(ar -> {
         if (ar.failed()) {
           fail("could not persist the snapshot plan: " + ar.cause().getMessage(), FetchStats.none());
           return;
@@ -250,6 +259,17 @@ public final class SnapshotExporter {
       }
       Bucket bucket = todo.pollFirst();
       WindowId id = WindowId.ofSnapshot(tenant.key(), table.sourceTable(), progress.snapshotTime(), bucket);
+      // A restart after a crash: the bucket may have been sent (and confirmed) by the earlier process already.
+      ingestion.recover(table.destinationTable(), id.shortHash(), id.text()).onComplete(found -> {
+        if (found.succeeded() && found.result().isPresent()) {
+          commitBucket(0, FetchStats.none(), bucket, id);
+        } else {
+          fetch(bucket, id);
+        }
+      });
+    }
+
+    void fetch(Bucket bucket, WindowId id) {
       Provenance provenance = new Provenance(tenant.key(), table.sourceTable(), id.text(), stamp());
       fetcher.fetch(tenant, table, carrier(bucket), HuntingQueries.snapshotBucket(table.sourceTable(), bucket),
           provenance).onComplete(ar -> {
@@ -285,72 +305,55 @@ public final class SnapshotExporter {
           restart("the source refreshed during bucket " + bucket + " (" + progress.fingerprint() + " at the start, "
               + ar.result() + " now)", ar.result());
         } else {
-          deliver(c, bucket, id, 0);
+          deliver(c, bucket, id);
         }
       });
     }
 
-    void deliver(Fetched.Complete c, Bucket bucket, WindowId id, int attempt) {
+    void deliver(Fetched.Complete c, Bucket bucket, WindowId id) {
       if (c.rows() == 0) {
-        commitBucket(c, bucket, id);
+        commitBucket(0, c.stats(), bucket, id);
         return;
       }
-      ingestion.send(table.destinationTable(), c.blob(), id.shortHash(), WindowIngestion.sourceId(id.text(), runId, attempt),
-              progress.snapshotTime(), id.text(), c.rows())
-          .compose(ticket -> confirm(ticket, time.now().plus(options.confirmationTimeout())))
-          .onComplete(ar -> {
-            if (ar.failed()) {
-              retrySend(c, bucket, id, attempt, "ingestion could not be confirmed: " + ar.cause());
-              return;
-            }
-            WindowIngestion.Status status = ar.result();
-            switch (status.state()) {
-              case SUCCEEDED, SKIPPED -> commitBucket(c, bucket, id);
-              case FAILED -> retrySend(c, bucket, id, attempt, "ADX reported the ingestion failed: "
-                  + status.details());
-              case PARTIALLY_SUCCEEDED -> {
-                String why = "ADX ingested bucket " + bucket + " only partly (" + status.details() + "); the "
-                    + "snapshot is held before it and stays invisible; it is retaken under a new stamp next run";
-                state.audit(List.of(audit("Quarantined", why, c.rows(), id.text(), c.stats(), Map.of())))
-                    .compose(x -> state.commitSnapshot(row, row.lastCommittedSnapshot(), Optional.empty()))
-                    .onComplete(x -> finish(Optional.empty(), Optional.of(why), false));
-              }
-              case PENDING -> retrySend(c, bucket, id, attempt, "still pending after "
-                  + options.confirmationTimeout());
-            }
-          });
+      Shipment shipment = new Shipment(table.destinationTable(), c.blob(), id.shortHash(), id.text(),
+          progress.snapshotTime(), c.rows(), runId, audit("Sent", "", c.rows(), id.text(), c.stats(),
+              Map.of("bucket", bucket.toString())));
+      ingestion.deliver(shipment).onComplete(ar -> {
+        if (ar.failed()) {
+          fail("bucket " + bucket + ": ingestion failed: " + ar.cause().getMessage(), c.stats());
+          return;
+        }
+        Delivered d = ar.result();
+        switch (d.outcome()) {
+          case CONFIRMED -> commitBucket(c.rows(), c.stats(), bucket, id);
+          case FAILED -> fail("bucket " + bucket + ": " + d.reason() + "; the snapshot resumes at this bucket next "
+              + "run", c.stats());
+          case QUARANTINED -> {
+            // Audited as Quarantined by ingestion; the snapshot stays invisible and is retaken under a new stamp.
+            String why = "bucket " + bucket + ": " + d.reason() + "; the snapshot is retaken under a new stamp next run";
+            ingestion.commit(new SnapshotCommit(fence, row, row.lastCommittedSnapshot(), Optional.empty(), List.of(),
+                    List.of()))
+                .onComplete(x -> finish(Optional.empty(), Optional.of(why), false));
+          }
+        }
+      });
     }
 
-    Future<WindowIngestion.Status> confirm(WindowIngestion.Ticket ticket, Instant deadline) {
-      return ingestion.awaitFinal(vertx, time, ticket, options.statusPollInterval(), deadline);
-    }
-
-    void retrySend(Fetched.Complete c, Bucket bucket, WindowId id, int attempt, String why) {
-      if (attempt + 1 >= options.maxSendAttempts()) {
-        fail("bucket " + bucket + ": " + why + " (after " + (attempt + 1) + " attempts; the snapshot resumes at this"
-            + " bucket next run)", c.stats());
-        return;
-      }
-      LOG.warn("{}: snapshot {} bucket {}: {}; sending it again", table.sourceTable(), stamp(), bucket, why);
-      // The same ingest-by tag: if the earlier send did land after all, ADX skips this one.
-      deliver(c, bucket, id, attempt + 1);
-    }
-
-    void commitBucket(Fetched.Complete c, Bucket bucket, WindowId id) {
+    /** Commits the bucket as done ({@code bucketRows} 0 when an earlier process's send was confirmed). */
+    void commitBucket(long bucketRows, FetchStats stats, Bucket bucket, WindowId id) {
       SnapshotProgress after = progress.after(bucket);
-      state.commitSnapshot(row, row.lastCommittedSnapshot(), Optional.of(after))
+      ingestion.commit(new SnapshotCommit(fence, row, row.lastCommittedSnapshot(), Optional.of(after), List.of(),
+              List.of(audit("Succeeded", "", bucketRows, id.text(), stats, Map.of("bucket", bucket.toString())))))
           .compose(newRow -> {
             row = newRow;
             progress = after;
-            rows += c.rows();
+            rows += bucketRows;
             committed++;
-            return state.audit(List.of(audit("Succeeded", "", c.rows(), id.text(), c.stats(),
-                Map.of("bucket", bucket.toString()))));
+            return observer.bucketCommitted(table.sourceTable(), progress, bucketRows);
           })
-          .compose(v -> observer.bucketCommitted(table.sourceTable(), progress, c.rows()))
           .onComplete(ar -> {
             if (ar.failed()) {
-              fail("bucket " + bucket + ": " + ar.cause().getMessage(), c.stats());
+              fail("bucket " + bucket + ": " + ar.cause().getMessage(), stats);
             } else {
               next();
             }
@@ -360,9 +363,9 @@ public final class SnapshotExporter {
     /** Every bucket is in: make the snapshot visible (the audit row), then record it as the last one. */
     void commitSnapshot() {
       Instant at = progress.snapshotTime();
-      state.audit(List.of(audit(COMMITTED, "", progress.fingerprint().count(), snapshotId(), FetchStats.none(),
-              Map.of("buckets", progress.bucketCount()))))
-          .compose(v -> state.commitSnapshot(row, Optional.of(at), Optional.empty()))
+      ingestion.commit(new SnapshotCommit(fence, row, Optional.of(at), Optional.empty(),
+              List.of(audit(COMMITTED, "", progress.fingerprint().count(), snapshotId(), FetchStats.none(),
+                  Map.of("buckets", progress.bucketCount()))), List.of()))
           .onComplete(ar -> {
             if (ar.failed()) {
               fail("could not commit snapshot " + stamp() + ": " + ar.cause().getMessage(), FetchStats.none());

@@ -1,47 +1,51 @@
 package org.defenderadx.migration.worker.export;
 
-import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.Deque;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.UUID;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.defenderadx.migration.common.kql.KustoTime;
 import org.defenderadx.migration.common.model.ConfigRowException;
 import org.defenderadx.migration.common.model.MigrationConfigRow;
 import org.defenderadx.migration.common.model.ResolvedTable;
 import org.defenderadx.migration.common.model.TableKind;
 import org.defenderadx.migration.common.time.TimeSource;
-import org.defenderadx.migration.common.window.CellMerger;
 import org.defenderadx.migration.common.window.MergePolicy;
 import org.defenderadx.migration.common.window.PlannedUnits;
 import org.defenderadx.migration.common.window.Window;
-import org.defenderadx.migration.common.window.WindowGrid;
 import org.defenderadx.migration.common.window.WindowId;
 import org.defenderadx.migration.common.window.WindowPlan;
 import org.defenderadx.migration.common.window.WindowPlanner;
 import org.defenderadx.migration.common.window.WindowProgress;
 import org.defenderadx.migration.worker.adx.AuditRecord;
 import org.defenderadx.migration.worker.adx.MigrationStateStore;
-import org.defenderadx.migration.worker.adx.WindowIngestion;
 import org.defenderadx.migration.worker.defender.Provenance;
+import org.defenderadx.migration.worker.ingest.Delivered;
+import org.defenderadx.migration.worker.ingest.Fence;
+import org.defenderadx.migration.worker.ingest.IngestionPort;
+import org.defenderadx.migration.worker.ingest.Shipment;
+import org.defenderadx.migration.worker.ingest.WatermarkCommit;
 import org.defenderadx.migration.worker.quota.InFlightBytes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Exports one incremental table from its committed watermark up to the close point, window by window, in order:
- * fetch (splitting what does not fit one call), send the window's blob, wait until ADX confirms it, then commit the
- * watermark past it and audit it. The watermark never moves past a window ADX has not confirmed, and a window is
+ * plans the windows (recorded units, {@link UnitRecorder}), fetches them (splitting what does not fit one call), and
+ * hands each finished window to ingestion ({@link IngestionPort}: in a node, the ingestion verticle over the event
+ * bus), which sends it under its own identity, confirms it and commits the watermark past the confirmed head of the
+ * line, several windows per commit. The watermark never moves past a window ADX has not confirmed, and a window is
  * only ever sent under its own identity, so a replay after a crash cannot duplicate it.
  */
 public final class TableExporter {
@@ -53,38 +57,45 @@ public final class TableExporter {
                        boolean caughtUp, Optional<Instant> pausedUntil, Optional<String> failure) {
   }
 
-  /** Settings of a run. */
   /**
-   * @param pipelineDepth windows of one table fetched, sent and confirmed at once (commits stay in order); with a
-   *                      depth of 1 a table's windows go strictly one after another
-   * @param recoveryWait  how long a send an earlier process made and left {@code Pending} is awaited before the
-   *                      window is sent again (under its tag); shorter than the confirmation timeout because such a
-   *                      send may never have reached the queue (the process died between the status entity and the
-   *                      queue message), see limit L1
+   * Settings of a run.
+   *
+   * @param planBatch      windows planned at once
+   * @param pipelineDepth  windows of one table fetched and delivered at once (commits stay in order); with a depth of
+   *                       1 a table's windows go strictly one after another
+   * @param maxCommitBatch confirmed windows at the head of the line committed together (one watermark row, their
+   *                       audit rows in one append)
    */
-  public record Options(String node, Duration statusPollInterval, Duration confirmationTimeout, int maxSendAttempts,
-                        int planBatch, int pipelineDepth, Duration recoveryWait) {
-    public Options(String node, Duration statusPollInterval, Duration confirmationTimeout, int maxSendAttempts,
-                   int planBatch, int pipelineDepth) {
-      this(node, statusPollInterval, confirmationTimeout, maxSendAttempts, planBatch, pipelineDepth,
-          DEFAULT_RECOVERY_WAIT);
+  public record Options(String node, int planBatch, int pipelineDepth, int maxCommitBatch) {
+    public Options {
+      if (planBatch < 1 || pipelineDepth < 1 || maxCommitBatch < 1) {
+        throw new IllegalArgumentException("planBatch, pipelineDepth and maxCommitBatch must be at least 1");
+      }
     }
 
-    public Options(String node, Duration statusPollInterval, Duration confirmationTimeout, int maxSendAttempts,
-                   int planBatch) {
-      this(node, statusPollInterval, confirmationTimeout, maxSendAttempts, planBatch, 4);
+    public Options(String node, int planBatch) {
+      this(node, planBatch, 4, 32);
     }
-
-    public static final Duration DEFAULT_RECOVERY_WAIT = Duration.ofMinutes(15);
 
     public static Options defaults(String node) {
-      return new Options(node, Duration.ofSeconds(10), Duration.ofHours(2), 3, 64, 4, DEFAULT_RECOVERY_WAIT);
+      return new Options(node, 64, 4, 32);
     }
+  }
+
+  /**
+   * Checked before every watermark commit: fails when this run may no longer commit (its lease on the table was
+   * lost to another node), so a late commit from a node that was presumed dead is refused.
+   */
+  @FunctionalInterface
+  public interface CommitGuard {
+    Future<Void> check();
+
+    CommitGuard NONE = Future::succeededFuture;
   }
 
   private final Vertx vertx;
   private final WindowFetcher fetcher;
-  private final WindowIngestion ingestion;
+  private final IngestionPort ingestion;
   private final MigrationStateStore state;
   private final WindowPlanner planner;
   private final TimeSource time;
@@ -93,36 +104,21 @@ public final class TableExporter {
   private volatile boolean draining;
   /** Set on shutdown: every run ends at once; windows under way are left uncommitted, nothing more is sent. */
   private volatile boolean abandoned;
-  private final java.util.Set<Run> runs = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final Set<Run> runs = ConcurrentHashMap.newKeySet();
   private final SnapshotExporter snapshots;
   private final InFlightBytes inFlightBytes;
   /** Set when grid cells are merged into recorded units (see {@link #mergingCells}); null: plain cells. */
-  private volatile CellMerging merging;
+  private volatile UnitRecorder.Merging merging;
   /** Per tenant and table: bytes and rows of the windows fetched so far, the measured average row size. */
-  private final Map<String, long[]> rowSizes = new java.util.concurrent.ConcurrentHashMap<>();
-
-  /** What merging grid cells into units needs: the census, the record of units, and the policy. */
-  private record CellMerging(HourlyCounts census, PlannedUnitStore store, MergePolicy policy) {
-  }
-
-  /** An exporter of incremental tables only: snapshot tables are refused, with a reason in the audit log. */
-  public TableExporter(Vertx vertx, WindowFetcher fetcher, WindowIngestion ingestion, MigrationStateStore state,
-                       WindowPlanner planner, TimeSource time, Options options) {
-    this(vertx, fetcher, ingestion, state, planner, time, options, null);
-  }
-
-  /** An exporter of every table: snapshot tables go to {@code snapshots} (which holds the snapshot cadence). */
-  public TableExporter(Vertx vertx, WindowFetcher fetcher, WindowIngestion ingestion, MigrationStateStore state,
-                       WindowPlanner planner, TimeSource time, Options options, SnapshotExporter snapshots) {
-    this(vertx, fetcher, ingestion, state, planner, time, options, snapshots, new InFlightBytes(Long.MAX_VALUE));
-  }
+  private final Map<String, long[]> rowSizes = new ConcurrentHashMap<>();
 
   /**
-   * As above, with the node's budget of blob bytes in flight ({@code adx.maxInFlightSize}): each window reserves
-   * {@link WindowFetcher#blobTargetBytes()} before its fetch, keeps its blob's size once built, and frees it when
-   * ADX confirms the window or the window is given up.
+   * @param snapshots     where snapshot tables go (null: they are refused, with a reason in the audit log)
+   * @param inFlightBytes the node's budget of blob bytes in flight ({@code adx.maxInFlightSize}): each window
+   *                      reserves {@link WindowFetcher#blobTargetBytes()} before its fetch, keeps its blob's size once
+   *                      built, and frees it when its delivery ends
    */
-  public TableExporter(Vertx vertx, WindowFetcher fetcher, WindowIngestion ingestion, MigrationStateStore state,
+  public TableExporter(Vertx vertx, WindowFetcher fetcher, IngestionPort ingestion, MigrationStateStore state,
                        WindowPlanner planner, TimeSource time, Options options, SnapshotExporter snapshots,
                        InFlightBytes inFlightBytes) {
     this.inFlightBytes = inFlightBytes;
@@ -143,28 +139,26 @@ public final class TableExporter {
    * fixed. Without this, every window is a plain cell of the grid (or a halving of one).
    */
   public TableExporter mergingCells(HourlyCounts census, PlannedUnitStore store, MergePolicy policy) {
-    this.merging = new CellMerging(census, store, policy);
+    this.merging = new UnitRecorder.Merging(census, store, policy);
     return this;
-  }
-
-  /**
-   * Checked before every watermark commit: fails when this run may no longer commit (its lease on the table was
-   * lost to another node), so a late commit from a node that was presumed dead is refused.
-   */
-  @FunctionalInterface
-  public interface CommitGuard {
-    Future<Void> check();
-
-    CommitGuard NONE = Future::succeededFuture;
   }
 
   public Future<Result> run(TenantContext tenant, MigrationConfigRow row, Instant horizonStart, Instant closePoint,
                             String runId) {
-    return run(tenant, row, horizonStart, closePoint, runId, CommitGuard.NONE);
+    return run(tenant, row, horizonStart, closePoint, runId, CommitGuard.NONE, Fence.NONE);
   }
 
   public Future<Result> run(TenantContext tenant, MigrationConfigRow row, Instant horizonStart, Instant closePoint,
                             String runId, CommitGuard guard) {
+    return run(tenant, row, horizonStart, closePoint, runId, guard, Fence.NONE);
+  }
+
+  /**
+   * Runs the table under {@code fence}: every commit (by the ingestion side) checks that the fence's lease is still
+   * held, and {@code guard} is checked before a commit is asked for.
+   */
+  public Future<Result> run(TenantContext tenant, MigrationConfigRow row, Instant horizonStart, Instant closePoint,
+                            String runId, CommitGuard guard, Fence fence) {
     ResolvedTable table;
     try {
       table = row.resolve();
@@ -173,12 +167,12 @@ public final class TableExporter {
     }
     if (table.kind() == TableKind.SNAPSHOT) {
       // Snapshots have no watermark: the horizon and close point do not apply to them.
-      return snapshots != null ? snapshots.run(tenant, row, runId)
+      return snapshots != null ? snapshots.run(tenant, row, runId, fence)
           : failTable(tenant, row, runId, "snapshot tables are not exported by this exporter (no snapshot exporter"
               + " configured)");
     }
     table.warnings().forEach(w -> LOG.warn("{}: {}", row.sourceTable(), w));
-    Run run = new Run(tenant, table, row, horizonStart, closePoint, runId, guard);
+    Run run = new Run(tenant, table, row, horizonStart, closePoint, runId, guard, fence);
     runs.add(run);
     run.done.future().onComplete(x -> {
       runs.remove(run);
@@ -217,10 +211,10 @@ public final class TableExporter {
   }
 
   /**
-   * One table's run: its windows in order, up to {@link Options#pipelineDepth()} of them fetched, sent and confirmed
-   * at once, and committed strictly in order as the head of the line is confirmed. A window that splits is replaced
-   * in the line by its halves; a failure stops new work, lets the windows under way settle, and commits nothing past
-   * the first window that is not confirmed.
+   * One table's run: its windows in order, up to {@link Options#pipelineDepth()} of them fetched and delivered at
+   * once, and committed strictly in order as the head of the line is confirmed. A window that splits is replaced in
+   * the line by its halves; a failure stops new work, lets the windows under way settle, and commits nothing past the
+   * first window that is not confirmed.
    */
   private final class Run {
     final TenantContext tenant;
@@ -230,20 +224,16 @@ public final class TableExporter {
     final Instant closePoint;
     final String runId;
     final CommitGuard guard;
+    final Fence fence;
     final Promise<Result> done = Promise.promise();
     /** Windows not yet committed, in window order. */
-    final java.util.LinkedList<Unit> line = new java.util.LinkedList<>();
+    final LinkedList<Unit> line = new LinkedList<>();
     Optional<WindowProgress> planFrom;
     boolean planExhausted;
-    /** The merging in force for this run (null: plain cells); the units recorded so far, once read. */
-    final CellMerging merge = merging;
-    PlannedUnits units;
+    /** The record of units (null: plain cells, no merging). */
+    final UnitRecorder recorder;
     /** Where the last plan stopped on fresh ground, waiting for units to be recorded. */
     Optional<Instant> needsUnitsAt = Optional.empty();
-    /** A census this run made: its range and counts per cell, reused for the next units. */
-    Instant censusLo;
-    Instant censusHi;
-    Map<Instant, Long> censusBins = Map.of();
     /** Reading or recording units is under way (asynchronous). */
     boolean planning;
     boolean gapAudited;
@@ -258,7 +248,7 @@ public final class TableExporter {
     final Context context = vertx.getOrCreateContext();
 
     Run(TenantContext tenant, ResolvedTable table, MigrationConfigRow row, Instant horizonStart, Instant closePoint,
-        String runId, CommitGuard guard) {
+        String runId, CommitGuard guard, Fence fence) {
       this.tenant = tenant;
       this.table = table;
       this.row = row;
@@ -266,7 +256,11 @@ public final class TableExporter {
       this.closePoint = closePoint;
       this.runId = runId;
       this.guard = guard;
+      this.fence = fence;
       this.planFrom = row.progress();
+      UnitRecorder.Merging merge = merging;
+      this.recorder = merge == null ? null : new UnitRecorder(merge, tenant, table, runId, options.node(),
+          planner.grid(), closePoint, options.planBatch(), time);
     }
 
     boolean stopping() {
@@ -283,13 +277,13 @@ public final class TableExporter {
 
     /** True when the next windows can be planned now; false when units must be read or recorded first. */
     boolean planReady() {
-      return merge == null || (units != null && needsUnitsAt.isEmpty());
+      return recorder == null || (recorder.loaded() && needsUnitsAt.isEmpty());
     }
 
     void planMore() {
       // Planning continues after the last window planned, not after the watermark: windows ahead are in flight.
       WindowPlan plan = planner.plan(planFrom, horizonStart, closePoint, options.planBatch(),
-          merge == null ? PlannedUnits.NONE : units);
+          recorder == null ? PlannedUnits.NONE : recorder.units());
       if (!gapAudited && planFrom.equals(row.progress())) {
         gapAudited = true;
         plan.unreachable().ifPresent(gap -> {
@@ -313,20 +307,15 @@ public final class TableExporter {
     void startPlanning() {
       planning = true;
       Instant at = needsUnitsAt.orElse(planner.resumePoint(planFrom, horizonStart));
-      Future<Void> step = units == null
-          ? merge.store().load(tenant.key(), table.sourceTable(), at).map(u -> {
-            units = u;
-            return null;
-          })
-          : recordUnits(at);
-      step.onComplete(ar -> context.runOnContext(v -> {
+      boolean reading = !recorder.loaded();
+      recorder.advance(at, measuredRowBytes()).onComplete(ar -> context.runOnContext(v -> {
         if (abandoned) {
           return;
         }
         synchronized (this) {
           planning = false;
           if (ar.failed()) {
-            stop(Window.of(at, planner.grid().cellEnd(at)), "could not " + (units == null ? "read" : "record")
+            stop(Window.of(at, planner.grid().cellEnd(at)), "could not " + (reading ? "read" : "record")
                 + " the planned units: " + ar.cause().getMessage(), FetchStats.none());
           } else {
             needsUnitsAt = Optional.empty();
@@ -334,87 +323,6 @@ public final class TableExporter {
         }
         next();
       }));
-    }
-
-    /**
-     * Records the units from {@code at} (fresh ground, its cell closed) up to the last closed cell: merged after a
-     * census (one call) when enough cells are closed ahead, plain cells otherwise or when the census fails.
-     */
-    Future<Void> recordUnits(Instant at) {
-      WindowGrid grid = planner.grid();
-      Instant end = grid.cellStart(closePoint);
-      Optional<Instant> nextUnit = units.nextStartAfter(at);
-      if (nextUnit.isPresent() && nextUnit.get().isBefore(end)) {
-        end = nextUnit.get();
-      }
-      long cellTicks = KustoTime.toTicks(grid.cellWidth());
-      long closedCells = ceilDiv(KustoTime.toTicks(end) - KustoTime.toTicks(at), cellTicks);
-      MergePolicy policy = merge.policy();
-      OptionalLong rowBytes = measuredRowBytes();
-      int batch = rowBytes.isPresent() ? options.planBatch() : Math.min(options.planBatch(), policy.firstBatchUnits());
-      if (closedCells < policy.minCellsToCount()) {
-        return record(plainCells(at, end, batch), FetchStats.none());
-      }
-      if (censusLo != null && !at.isBefore(censusLo) && at.isBefore(censusHi)) {
-        return record(merged(at, censusHi.isBefore(end) ? censusHi : end, rowBytes, batch), FetchStats.none());
-      }
-      long maxCells = policy.censusCells(grid);
-      Instant censusEnd = closedCells > maxCells
-          ? grid.cellStart(KustoTime.fromTicks(KustoTime.toTicks(at) + maxCells * cellTicks)) : end;
-      Instant lo = at;
-      Instant hi = censusEnd.isAfter(at) ? censusEnd : end;
-      return merge.census().atSource(tenant, table, lo, hi, grid.countingBin())
-          .compose(counted -> {
-            synchronized (this) {
-              censusLo = lo;
-              censusHi = hi;
-              censusBins = counted.perHour();
-            }
-            return record(merged(lo, hi, rowBytes, batch), counted.stats());
-          }, e -> {
-            FetchStats cost = e instanceof HourlyCounts.CountFailedException cf ? cf.stats() : FetchStats.none();
-            LOG.warn("{} (tenant '{}'): counting rows from {} failed, planning plain cells instead: {}",
-                table.sourceTable(), tenant.key(), KustoTime.format(lo), e.getMessage());
-            // A few cells only: the next units get another census.
-            return record(plainCells(lo, hi, Math.min(batch, policy.firstBatchUnits())), cost);
-          });
-    }
-
-    List<CellMerger.Unit> merged(Instant from, Instant to, OptionalLong rowBytes, int batch) {
-      Map<Instant, Long> bins;
-      synchronized (this) {
-        bins = censusBins;
-      }
-      return new CellMerger(planner.grid(), merge.policy().maxCellsPerUnit())
-          .merge(from, to, bins, merge.policy().targetRows(rowBytes), batch);
-    }
-
-    /** Units of one cell each (the first from {@code from} to its cell's end), not counted. */
-    List<CellMerger.Unit> plainCells(Instant from, Instant to, int batch) {
-      List<CellMerger.Unit> cells = new java.util.ArrayList<>();
-      for (Instant lo = from; lo.isBefore(to) && cells.size() < batch; ) {
-        Instant hi = planner.grid().cellEnd(lo);
-        hi = hi.isAfter(to) ? to : hi;
-        cells.add(new CellMerger.Unit(Window.of(lo, hi), 0));
-        lo = hi;
-      }
-      return cells;
-    }
-
-    /** Appends the units to the audit log (durable before any of them is fetched), then adds them to the plan. */
-    Future<Void> record(List<CellMerger.Unit> newUnits, FetchStats censusCost) {
-      if (newUnits.isEmpty()) {
-        return Future.succeededFuture();
-      }
-      List<Window> windows = newUnits.stream().map(CellMerger.Unit::window).toList();
-      return merge.store().record(table.destinationTable(), tenant.key(), table.sourceTable(), runId, options.node(),
-          time.now(), windows, newUnits.stream().map(CellMerger.Unit::estimatedRows).toList(), censusCost).map(v -> {
-            synchronized (this) {
-              units = units.with(windows);
-            }
-            LOG.debug("{}: recorded {} unit(s) from {}", table.sourceTable(), windows.size(), windows.get(0));
-            return null;
-          });
     }
 
     OptionalLong measuredRowBytes() {
@@ -527,7 +435,7 @@ public final class TableExporter {
           Fetched.Complete complete = (Fetched.Complete) f;
           measure(complete);
           unit.keepBlob(complete.blob().length);
-          recover(unit, complete);
+          deliver(unit, complete);
         }
       });
     }
@@ -546,11 +454,10 @@ public final class TableExporter {
     }
 
     /**
-     * Before a window is sent: an earlier process (crashed, or stopped) may have sent it already. Its newest send is
-     * found in the status table by id and awaited instead of sending the window again: confirmed, the window is
-     * committed without a send; failed (or never confirmed), it is sent under the next send number.
+     * Hands the finished window to ingestion, which sends it under its identity (or confirms an earlier process's
+     * send of it), confirms and retries; the window is then ready to commit, or the run stops before it.
      */
-    void recover(Unit unit, Fetched.Complete c) {
+    void deliver(Unit unit, Fetched.Complete c) {
       if (abandoned) {
         return;
       }
@@ -559,105 +466,34 @@ public final class TableExporter {
         settle(unit, () -> unit.ready(c));
         return;
       }
-      ingestion.earlierSends(table.destinationTable(), unit.id.shortHash(), unit.id.text())
-          .otherwise(e -> {
-            if (abandoned) {
-              return WindowIngestion.Earlier.UNKNOWN; // the lookup was cut short by the shutdown
-            }
-            LOG.warn("{}: window {}: earlier sends could not be looked up ({}); sending it under a new id (ADX skips "
-                + "it if an earlier send landed)", table.sourceTable(), c.window(), e.getMessage());
-            return WindowIngestion.Earlier.UNKNOWN;
-          })
-          .onComplete(ar -> {
-            if (abandoned) {
-              return;
-            }
-            WindowIngestion.Earlier earlier = ar.result();
-            unit.earlier = earlier;
-            unit.sequence = Math.max(0, earlier.nextSequence());
-            if (earlier.latest().isEmpty()) {
-              deliver(unit, c, 0);
-              return;
-            }
-            WindowIngestion.Ticket ticket = earlier.latest().get();
-            LOG.info("{}: window {}: an earlier process sent it (source id {}); confirming that send instead of "
-                + "sending again", table.sourceTable(), c.window(), ticket.sourceId());
-            // Counted as the attempt before the first: a failed earlier send leaves this run all its attempts.
-            // Awaited for the recovery wait only: a Pending entity may belong to a send that never reached the queue.
-            confirm(ticket, time.now().plus(options.recoveryWait()))
-                .onComplete(status -> outcome(unit, c, -1, status, "the earlier send "));
-          });
-    }
-
-    void deliver(Unit unit, Fetched.Complete c, int attempt) {
-      if (abandoned) {
-        return;
-      }
-      UUID id = ingestion.sendId(unit.id.text(), runId, unit.earlier, unit.sequence++);
-      ingestion.send(table.destinationTable(), c.blob(), unit.id.shortHash(), id, c.window().lo(), unit.id.text(),
-              c.rows())
-          .compose(ticket -> {
-            CrashPoints.reach(CrashPoints.AFTER_SEND);
-            return confirm(ticket, time.now().plus(options.confirmationTimeout()));
-          })
-          .onComplete(ar -> outcome(unit, c, attempt, ar, ""));
-    }
-
-    /** What became of a send of the window (this run's or an earlier process's). */
-    void outcome(Unit unit, Fetched.Complete c, int attempt, AsyncResult<WindowIngestion.Status> ar, String which) {
-      if (abandoned) {
-        return; // a send or status read cut short by the shutdown: nothing to retry, nothing to commit
-      }
-      if (ar.failed()) {
-        LOG.debug("{}: window {}: send or status failed", table.sourceTable(), c.window(), ar.cause());
-        retrySend(unit, c, attempt, which + "ingestion could not be confirmed: " + ar.cause());
-        return;
-      }
-      WindowIngestion.Status status = ar.result();
-      switch (status.state()) {
-        case SUCCEEDED, SKIPPED -> {
-          CrashPoints.reach(CrashPoints.AFTER_CONFIRM);
-          unit.releaseBlob(); // in ADX now; the commit needs only the counts
-          settle(unit, () -> unit.ready(c));
+      Shipment shipment = new Shipment(table.destinationTable(), c.blob(), unit.id.shortHash(), unit.id.text(),
+          c.window().lo(), c.rows(), runId, audit("Sent", "", c.rows(), c.window().lo(), c.window().hi(),
+              unit.id.text(), c.stats()));
+      ingestion.deliver(shipment).onComplete(ar -> context.runOnContext(v -> {
+        if (abandoned) {
+          return; // a delivery cut short by the shutdown: nothing to commit
         }
-        case FAILED -> retrySend(unit, c, attempt, which + "ADX reported the ingestion failed: " + status.details());
-        case PARTIALLY_SUCCEEDED -> quarantine(unit, c, status.details());
-        case PENDING -> retrySend(unit, c, attempt, which + "still pending after "
-            + (attempt < 0 ? options.recoveryWait() : options.confirmationTimeout()));
-      }
+        unit.releaseBlob(); // in ADX now, or given up: either way the commit needs only the counts
+        if (ar.failed()) {
+          settle(unit, () -> stop(c.window(), "ingestion failed: " + ar.cause().getMessage(), c.stats()));
+          return;
+        }
+        Delivered d = ar.result();
+        switch (d.outcome()) {
+          case CONFIRMED -> settle(unit, () -> unit.ready(c));
+          // Audited as Quarantined by ingestion.
+          case QUARANTINED -> settle(unit, () -> failure = Optional.of(d.reason()));
+          case FAILED -> settle(unit, () -> stop(c.window(), d.reason(), c.stats()));
+        }
+      }));
     }
 
-    Future<WindowIngestion.Status> confirm(WindowIngestion.Ticket ticket, Instant deadline) {
-      return ingestion.awaitFinal(vertx, time, ticket, options.statusPollInterval(), deadline);
-    }
-
-    void retrySend(Unit unit, Fetched.Complete c, int attempt, String why) {
-      if (attempt + 1 >= options.maxSendAttempts()) {
-        unit.releaseBlob();
-        settle(unit, () -> stop(c.window(), why + " (after " + (attempt + 1) + " attempts; the watermark stays before "
-            + "this window)", c.stats()));
-        return;
-      }
-      LOG.warn("{}: window {}: {}; sending it again", table.sourceTable(), c.window(), why);
-      // The same ingest-by tag: if the earlier send did land after all, ADX skips this one.
-      state.audit(List.of(audit("Retried", why, c.rows(), c.window().lo(), c.window().hi(), unit.id.text(),
-              c.stats())))
-          .onComplete(x -> deliver(unit, c, attempt + 1));
-    }
-
-    void quarantine(Unit unit, Fetched.Complete c, String details) {
-      String why = "ADX ingested the window only partly (" + details + "); the window is quarantined, the watermark "
-          + "held before it; run repair for this range";
-      unit.releaseBlob();
-      LOG.error("{} (tenant '{}'): window {}: {}", table.sourceTable(), tenant.key(), c.window(), why);
-      state.audit(List.of(audit("Quarantined", why, c.rows(), c.window().lo(), c.window().hi(), unit.id.text(),
-              c.stats())))
-          .onComplete(x -> settle(unit, () -> failure = Optional.of(why)));
-    }
-
-    /** Commits the head of the line while it is confirmed, one commit at a time. */
+    /**
+     * Commits the confirmed head of the line, up to {@link Options#maxCommitBatch()} windows in one commit (one
+     * watermark row past the last of them, their audit rows in one append), one commit at a time.
+     */
     void tryCommit() {
-      Unit head;
+      List<Unit> batch = new ArrayList<>();
       synchronized (this) {
         if (abandoned) {
           return;
@@ -667,39 +503,50 @@ public final class TableExporter {
           return;
         }
         committing = true;
-        head = line.peekFirst();
+        for (Unit u : line) {
+          if (u.state != UnitState.READY || batch.size() >= options.maxCommitBatch()) {
+            break;
+          }
+          batch.add(u);
+        }
       }
-      Fetched.Complete c = head.complete;
+      Fetched.Complete last = batch.get(batch.size() - 1).complete;
+      List<AuditRecord> audits = new ArrayList<>();
+      long batchRows = 0;
+      for (Unit u : batch) {
+        Fetched.Complete c = u.complete;
+        batchRows += c.rows();
+        audits.add(audit("Succeeded", "", c.rows(), c.window().lo(), c.window().hi(), u.id.text(),
+            u.carried.plus(c.stats())));
+      }
+      long added = batchRows;
       guard.check()
-          .compose(v -> state.commit(row, WindowProgress.after(c.window())))
-          .compose(newRow -> {
-            CrashPoints.reach(CrashPoints.AFTER_COMMIT);
-            synchronized (this) {
-              row = newRow;
-              rows += c.rows();
-              committed++;
-              line.removeFirst();
-            }
-            return state.audit(List.of(audit("Succeeded", "", c.rows(), c.window().lo(), c.window().hi(),
-                head.id.text(), head.carried.plus(c.stats()))));
-          })
-          .onComplete(ar -> {
+          .compose(v -> ingestion.commit(new WatermarkCommit(fence, row, WindowProgress.after(last.window()), audits)))
+          .onComplete(ar -> context.runOnContext(v -> {
             if (abandoned) {
               return; // the commit was cut short by the shutdown, or landed: either way the restart reads the row
             }
+            if (ar.succeeded()) {
+              CrashPoints.reach(CrashPoints.AFTER_COMMIT);
+            }
             synchronized (this) {
               committing = false;
-              if (ar.failed()) {
+              if (ar.succeeded()) {
+                row = ar.result();
+                rows += added;
+                committed += batch.size();
+                batch.forEach(u -> line.removeFirst());
+              } else {
                 // Not retried here: a refused commit would be refused again (and the head would be tried forever).
                 commitFailed = true;
                 if (failure.isEmpty()) {
-                  stop(c.window(), "could not commit the watermark: " + ar.cause().getMessage(), c.stats());
+                  stop(last.window(), "could not commit the watermark: " + ar.cause().getMessage(), last.stats());
                 }
               }
             }
             tryCommit();
             next();
-          });
+          }));
     }
 
     /** Stops taking new windows, for a reason that is audited now; the run ends when the line has settled. */
@@ -746,9 +593,6 @@ public final class TableExporter {
       Fetched.Complete complete;
       /** Calls spent on the window this one was split from, booked with this one's audit. */
       FetchStats carried = FetchStats.none();
-      /** Earlier sends of the window found before its first send in this run, and the next send's number. */
-      WindowIngestion.Earlier earlier = WindowIngestion.Earlier.UNKNOWN;
-      int sequence;
       /** The window's room in the node's in-flight budget, from before its fetch until ADX confirms it. */
       volatile InFlightBytes.Permit permit;
 
@@ -785,8 +629,4 @@ public final class TableExporter {
   }
 
   private enum UnitState { WAITING, WORKING, READY }
-
-  private static long ceilDiv(long a, long b) {
-    return -Math.floorDiv(-a, b);
-  }
 }

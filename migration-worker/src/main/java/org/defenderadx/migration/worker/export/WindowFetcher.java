@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.OptionalLong;
 import org.defenderadx.migration.common.model.ResolvedTable;
 import org.defenderadx.migration.common.outcome.Attempt;
@@ -28,6 +29,7 @@ import org.defenderadx.migration.worker.defender.Provenance;
 import org.defenderadx.migration.worker.defender.WindowBlobWriter;
 import org.defenderadx.migration.worker.ops.EngineObserver;
 import org.defenderadx.migration.worker.quota.SharedCallBudget;
+import org.defenderadx.migration.worker.quota.CallGate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,6 +58,8 @@ public final class WindowFetcher {
   private final long blobTargetBytes;
   private final ServiceClock serviceClock;
   private volatile EngineObserver observer = EngineObserver.NONE;
+  /** Per tenant, the calls in flight from this node ({@code api.maxConcurrentCalls}). */
+  private final Map<String, CallGate> gates = new ConcurrentHashMap<>();
 
   public WindowFetcher(Vertx vertx, HuntingClient client, SharedCallBudget budget, OutcomeClassifier classifier,
                        WindowSplitter splitter, TimeSource time, long blobTargetBytes) {
@@ -105,9 +109,13 @@ public final class WindowFetcher {
           id -> attempt(tenant, table, window, query, provenance, attempt, stats, done));
       return;
     }
-    budget.acquire(tenant.key(), tenant.limits())
-        .compose(granted -> tenant.tokens().authorization())
-        .compose(auth -> tenant.breaker().<HuntingResponse>execute(() -> call(tenant, auth, window, query, provenance)))
+    CallGate gate = gates.computeIfAbsent(tenant.key(), k -> new CallGate(tenant.config().api().maxConcurrentCalls()));
+    gate.acquire()
+        .compose(open -> budget.acquire(tenant.key(), tenant.limits())
+            .compose(granted -> tenant.tokens().authorization())
+            .compose(auth -> tenant.breaker().<HuntingResponse>execute(() -> call(tenant, auth, window, query,
+                provenance)))
+            .onComplete(x -> gate.release()))
         .onComplete(ar -> {
           if (ar.failed() && ar.cause() instanceof ServiceFailure failure) {
             handle(tenant, table, window, query, provenance, attempt, stats, failure.response, done);

@@ -50,6 +50,16 @@ public final class TableLeases {
         })).eventually(() -> release(lock)));
   }
 
+  /** The id holding the table's lease now, if anyone does. */
+  public Future<java.util.Optional<String>> holder(String key) {
+    return map().compose(m -> m.get(key)).map(java.util.Optional::ofNullable);
+  }
+
+  /** Whether anyone holds the table's lease now. */
+  public Future<Boolean> isHeld(String key) {
+    return map().compose(m -> m.get(key)).map(current -> current != null);
+  }
+
   /** Whether {@code leaseId} still holds the table. */
   public Future<Boolean> holds(String key, String leaseId) {
     return map().compose(m -> m.get(key)).map(leaseId::equals);

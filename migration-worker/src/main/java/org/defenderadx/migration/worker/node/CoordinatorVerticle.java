@@ -21,16 +21,16 @@ import org.defenderadx.migration.worker.adx.MigrationStateStore;
 import org.defenderadx.migration.worker.cluster.CoordinatorElection;
 import org.defenderadx.migration.worker.export.ServiceClock;
 import org.defenderadx.migration.worker.lease.TableLeases;
-import org.defenderadx.migration.worker.ops.OpsHolds;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Every node runs one; only the active one plans ({@link CoordinatorElection}, renewed once a heartbeat), the others
  * stand by and take over when its lease lapses. Each cycle of the active one reads the configuration in force, and
- * hands every active table that is not being exported (no lease held anywhere in the cluster) to a table worker over
- * the event bus, request-reply with a timeout. One table's failure never stops the others. A table whose lease lapsed
- * while its work was out (the worker's node died) is handed out again at the next cycle.
+ * offers every active table whose lease is free (nobody in the cluster exports it) to the fetch verticles over the
+ * event bus; the one that takes it acquires the lease itself and keeps it for as long as its run takes. Outcomes come
+ * back as published events ({@link Addresses#TABLE_OUTCOMES}), never as a reply with a timeout. One table's failure
+ * never stops the others. A table whose node died is offered again once its lease lapses (nobody renews it).
  */
 public final class CoordinatorVerticle extends VerticleBase {
 
@@ -43,26 +43,23 @@ public final class CoordinatorVerticle extends VerticleBase {
   private final ServiceClock serviceClock;
   private final TimeSource time;
   private final Duration cycle;
-  private final Duration leaseTtl;
-  private final Duration workTimeout;
   private final Duration heartbeat;
-  /** Tables handed out and not answered yet: key to lease id ({@link #ACQUIRING} until the lease is taken). */
-  private final Map<String, String> inFlight = new ConcurrentHashMap<>();
+  /** Tables offered and not answered yet (the answer comes at once: taken or declined). */
+  private final Set<String> offering = ConcurrentHashMap.newKeySet();
   private final Map<String, TableOutcome> lastOutcomes = new ConcurrentHashMap<>();
   private CoordinatorElection election;
   private long cycleTimer = -1;
   private long heartbeatTimer = -1;
   private volatile boolean stopped;
-  private OpsHolds holds;
   private io.vertx.core.eventbus.MessageConsumer<JsonObject> runNowConsumer;
+  private io.vertx.core.eventbus.MessageConsumer<JsonObject> outcomeConsumer;
 
-  private static final String ACQUIRING = "";
+  /** How long an offer waits for a fetch verticle's answer (taken or declined; it answers at once). */
+  static final Duration OFFER_TIMEOUT = Duration.ofSeconds(30);
 
   public CoordinatorVerticle(MigrationStateStore state, TableLeases leases, Set<String> tenantKeys,
-                             WindowSchedule schedule, ServiceClock serviceClock, TimeSource time, Duration cycle,
-                             Duration leaseTtl, Duration workTimeout) {
-    this(state, leases, tenantKeys, schedule, serviceClock, time, cycle, leaseTtl, workTimeout, null,
-        ClusterConfig.DEFAULT_HEARTBEAT);
+                             WindowSchedule schedule, ServiceClock serviceClock, TimeSource time, Duration cycle) {
+    this(state, leases, tenantKeys, schedule, serviceClock, time, cycle, null, ClusterConfig.DEFAULT_HEARTBEAT);
   }
 
   /**
@@ -72,8 +69,7 @@ public final class CoordinatorVerticle extends VerticleBase {
    */
   public CoordinatorVerticle(MigrationStateStore state, TableLeases leases, Set<String> tenantKeys,
                              WindowSchedule schedule, ServiceClock serviceClock, TimeSource time, Duration cycle,
-                             Duration leaseTtl, Duration workTimeout, CoordinatorElection election,
-                             Duration heartbeat) {
+                             CoordinatorElection election, Duration heartbeat) {
     this.election = election;
     this.heartbeat = heartbeat;
     this.state = state;
@@ -83,19 +79,19 @@ public final class CoordinatorVerticle extends VerticleBase {
     this.serviceClock = serviceClock;
     this.time = time;
     this.cycle = cycle;
-    this.leaseTtl = leaseTtl;
-    this.workTimeout = workTimeout;
   }
 
   @Override
   public Future<?> start() {
-    holds = new OpsHolds(vertx);
     if (election == null) {
       election = new CoordinatorElection(vertx, "coordinator-" + UUID.randomUUID(), ClusterConfig.DEFAULT_LEASE_TTL,
           TimeSource.scaled(Instant.now(), 1).clock());
     }
+    // Every node's coordinator hears every outcome, so a standby that takes over knows the last ones too.
+    outcomeConsumer = vertx.eventBus().consumer(Addresses.TABLE_OUTCOMES,
+        m -> outcome(TableOutcome.fromJson(m.body())));
     heartbeat();
-    return Future.succeededFuture();
+    return outcomeConsumer.completion();
   }
 
   /** Stops planning and gives the coordinator lease up, so another node takes over at its next heartbeat. */
@@ -107,6 +103,7 @@ public final class CoordinatorVerticle extends VerticleBase {
     if (runNowConsumer != null) {
       runNowConsumer.unregister();
     }
+    outcomeConsumer.unregister();
     return election.resign();
   }
 
@@ -190,7 +187,6 @@ public final class CoordinatorVerticle extends VerticleBase {
       // the lease could not be renewed in time: stand by until the next heartbeat decides
       return Future.succeededFuture(java.util.List.of());
     }
-    forgetWorkWhoseLeaseLapsed();
     return state.latest().onFailure(e -> LOG.error("cannot read the migration configuration: {}", e.getMessage()))
         .map(rows -> {
           rows.bad().forEach(b -> LOG.error("{}: configuration row not usable: {}", b.sourceTable(), b.reason()));
@@ -207,64 +203,45 @@ public final class CoordinatorVerticle extends VerticleBase {
         });
   }
 
-  /**
-   * Work sent to a node that died is never answered (a request to a dead node fails only at its timeout, hours away);
-   * its table's lease lapses instead, since nobody renews it. Such tables are forgotten here and handed out again.
-   */
-  private void forgetWorkWhoseLeaseLapsed() {
-    inFlight.forEach((key, leaseId) -> {
-      if (leaseId.equals(ACQUIRING)) {
-        return;
-      }
-      leases.holds(key, leaseId).onSuccess(held -> {
-        if (!held && inFlight.remove(key, leaseId)) {
-          LOG.warn("{}: its lease lapsed with no outcome (the node exporting it stopped); handing it out again", key);
-        }
-      });
-    });
-  }
-
-  /** False when the table is already in flight from this coordinator. */
+  /** Offers the table unless an offer of it is out; false then. The lease decides whether anyone takes it. */
   private boolean dispatch(MigrationConfigRow row, String runId) {
     String key = TableLeases.key(row.tenantId(), row.sourceTable());
-    if (!isActive() || inFlight.putIfAbsent(key, ACQUIRING) != null) {
+    if (!isActive() || !offering.add(key)) {
       return false;
     }
-    leases.acquire(key, leaseTtl).compose(id -> id == null ? Future.succeededFuture((String) null)
-        // Checked under the lease: a pause or configuration change by an ops command holds the table back.
-        : holds.blocking(row.tenantId(), row.sourceTable()).compose(held -> held == null
-            ? Future.succeededFuture(id) : leases.release(key, id).map((String) null),
-            e -> leases.release(key, id).transform(x -> Future.<String>failedFuture(e)))).onComplete(ar -> {
-      if (ar.failed() || ar.result() == null) {
-        inFlight.remove(key, ACQUIRING); // held elsewhere in the cluster, or the map was unreachable: next cycle
-        return;
+    leases.isHeld(key).compose(held -> {
+      if (held) {
+        return Future.succeededFuture(); // a run has it, here or on another node
       }
-      String leaseId = ar.result();
-      inFlight.put(key, leaseId);
       Instant now = time.now();
       Instant close = schedule.closePoint(now, java.util.Optional.of(serviceClock.now(row.tenantId(), now)),
           row.lateArrivalAllowance());
       TableWork work = new TableWork(row.tenantId(), row.sourceTable(), row.toColumns(),
-          schedule.horizonStart(now, row.progress().isPresent()), close, runId, leaseId);
-      vertx.eventBus().<JsonObject>request(Addresses.TABLE_WORK, work.toJson(),
-              new DeliveryOptions().setSendTimeout(workTimeout.toMillis()))
-          .onComplete(reply -> {
-            inFlight.remove(key, leaseId);
-            leases.release(key, leaseId);
-            if (reply.failed()) {
-              LOG.warn("{} (tenant '{}'): no outcome from a worker: {}", row.sourceTable(), row.tenantId(),
-                  reply.cause().getMessage());
-              return;
+          schedule.horizonStart(now, row.progress().isPresent()), close, runId);
+      return vertx.eventBus().<JsonObject>request(Addresses.TABLE_WORK, work.toJson(),
+              new DeliveryOptions().setSendTimeout(OFFER_TIMEOUT.toMillis()))
+          .onSuccess(answer -> {
+            if (!answer.body().getBoolean("accepted", false)) {
+              LOG.debug("{} (tenant '{}'): offer declined by {}: {}", row.sourceTable(), row.tenantId(),
+                  answer.body().getString("node"), answer.body().getString("reason"));
             }
-            TableOutcome outcome = TableOutcome.fromJson(reply.result().body());
-            lastOutcomes.put(key, outcome);
-            if (outcome.rowsExported() > 0 || outcome.failure().isPresent()) {
-              LOG.info("{} (tenant '{}'): {} rows in {} windows on {}{}", row.sourceTable(), row.tenantId(),
-                  outcome.rowsExported(), outcome.windowsCommitted(), outcome.node(),
-                  outcome.failure().map(f -> "; failed: " + f).orElse(""));
-            }
-          });
+          }).mapEmpty();
+    }).onComplete(ar -> {
+      offering.remove(key);
+      if (ar.failed()) {
+        LOG.warn("{} (tenant '{}'): could not offer the table: {}", row.sourceTable(), row.tenantId(),
+            ar.cause().getMessage());
+      }
     });
     return true;
+  }
+
+  private void outcome(TableOutcome outcome) {
+    lastOutcomes.put(TableLeases.key(outcome.tenantKey(), outcome.sourceTable()), outcome);
+    if (isActive() && (outcome.rowsExported() > 0 || outcome.failure().isPresent())) {
+      LOG.info("{} (tenant '{}'): {} rows in {} windows on {}{}", outcome.sourceTable(), outcome.tenantKey(),
+          outcome.rowsExported(), outcome.windowsCommitted(), outcome.node(),
+          outcome.failure().map(f -> "; failed: " + f).orElse(""));
+    }
   }
 }

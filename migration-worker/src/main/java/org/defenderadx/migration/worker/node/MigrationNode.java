@@ -8,6 +8,7 @@ import io.vertx.circuitbreaker.CircuitBreaker;
 import io.vertx.circuitbreaker.CircuitBreakerOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.HttpClientOptions;
 import java.net.InetAddress;
@@ -49,6 +50,10 @@ import org.defenderadx.migration.worker.export.SnapshotExporter;
 import org.defenderadx.migration.worker.export.TableExporter;
 import org.defenderadx.migration.worker.export.TenantContext;
 import org.defenderadx.migration.worker.export.WindowFetcher;
+import org.defenderadx.migration.worker.ingest.EventBusIngestion;
+import org.defenderadx.migration.worker.ingest.IngestionPort;
+import org.defenderadx.migration.worker.ingest.IngestionService;
+import org.defenderadx.migration.worker.ingest.IngestionVerticle;
 import org.defenderadx.migration.worker.export.CommittedWindows;
 import org.defenderadx.migration.worker.export.HourlyCounts;
 import org.defenderadx.migration.worker.export.PlannedUnitStore;
@@ -78,7 +83,6 @@ public final class MigrationNode {
   private static final Logger LOG = LoggerFactory.getLogger(MigrationNode.class);
   /** The planner starts this far inside the source's 30 days, so a window is not lost to the edge mid-flight. */
   static final Duration PLANNER_HORIZON_MARGIN = Duration.ofMinutes(10);
-  static final Duration WORK_TIMEOUT = Duration.ofHours(6);
 
   /** What differs between production and a test: the clock, and (tests only) an HTTP client for token calls. */
   public record Environment(TimeSource time, Optional<HttpClient> identityHttpClient, String nodeName) {
@@ -105,9 +109,11 @@ public final class MigrationNode {
   private final IngestClient ingestClient;
   private final CoordinatorVerticle coordinator;
   private final NodeObservability ops;
+  private final TableRuns runs;
 
   private MigrationNode(Vertx vertx, IngestClient ingestClient, CoordinatorVerticle coordinator,
-                        NodeObservability ops) {
+                        NodeObservability ops, TableRuns runs) {
+    this.runs = runs;
     this.vertx = vertx;
     this.ingestClient = ingestClient;
     this.coordinator = coordinator;
@@ -194,9 +200,15 @@ public final class MigrationNode {
         new OutcomeClassifier(time.clock(), new Random(), RetryPolicy.defaults()),
         new WindowSplitter(new WindowGrid(settings.migration().windowGrid())), time,
         settings.adx().blobTargetBytes(), serviceClock);
-    SnapshotExporter snapshots = new SnapshotExporter(vertx, fetcher, ingestion, state, time,
+    TableLeases leases = new TableLeases(vertx);
+    // Every send and commit goes through the ingestion verticle; the exporters reach it over the event bus.
+    IngestionService.Options delivery = IngestionService.Options.defaults();
+    IngestionService ingestionService = new IngestionService(vertx, ingestion, state, time, delivery,
+        adxBreaker(vertx), leases::holds);
+    IngestionPort toIngestion = new EventBusIngestion(vertx, delivery.longestDelivery());
+    SnapshotExporter snapshots = new SnapshotExporter(fetcher, toIngestion, state, time,
         SnapshotExporter.Options.defaults(env.nodeName(), settings.migration()));
-    TableExporter exporter = new TableExporter(vertx, fetcher, ingestion, state,
+    TableExporter exporter = new TableExporter(vertx, fetcher, toIngestion, state,
         new WindowPlanner(new WindowGrid(settings.migration().windowGrid())), time,
         TableExporter.Options.defaults(env.nodeName()), snapshots,
         new InFlightBytes(settings.adx().maxInFlightBytes()))
@@ -204,7 +216,6 @@ public final class MigrationNode {
             MergePolicy.of(settings.migration().rowCap(),
                 Math.min(settings.migration().byteCap(), settings.adx().blobTargetBytes())));
 
-    TableLeases leases = new TableLeases(vertx);
     ClusterConfig cluster = settings.cluster();
     // Leases lapse in real time, whatever clock the export runs on: a monotonic real-time clock.
     CoordinatorElection election = new CoordinatorElection(vertx, env.nodeName(), cluster.leaseTtl(),
@@ -212,30 +223,33 @@ public final class MigrationNode {
     CoordinatorVerticle coordinator = new CoordinatorVerticle(state, leases, tenants.keySet(),
         new WindowSchedule(settings.migration().initialLookback(), PLANNER_HORIZON_MARGIN,
             settings.migration().settleLag()),
-        serviceClock, time, settings.migration().cycleInterval(), cluster.tableLeaseTtl(), WORK_TIMEOUT, election,
-        cluster.heartbeat());
-    TableWorkerVerticle worker = new TableWorkerVerticle(exporter, tenants, leases, cluster.tableLeaseTtl(),
-        env.nodeName()).watchLateCommits(new LateCommitWatch(new HourlyCounts(fetcher, adx), new CommittedWindows(adx),
+        serviceClock, time, settings.migration().cycleInterval(), election, cluster.heartbeat());
+    TableRuns runs = new TableRuns(vertx, exporter, tenants, leases, cluster.tableLeaseTtl(), env.nodeName())
+        .watchLateCommits(new LateCommitWatch(new HourlyCounts(fetcher, adx), new CommittedWindows(adx),
             adx, state, time, new LateCommitWatch.Options(env.nodeName(), Duration.ofHours(6),
                 MigrationTuning.HORIZON, PLANNER_HORIZON_MARGIN, settings.migration().horizonMargin())));
     NodeObservability observability = NodeObservability.attach(vertx, registry, settings, time, env.nodeName(),
-        tenants, state, adx, fetcher, ingestion, worker);
+        tenants, state, adx, fetcher, ingestion, runs::observe);
     boolean exports = cluster.has(ClusterConfig.NodeRole.EXPORTER);
     boolean coordinates = cluster.has(ClusterConfig.NodeRole.COORDINATOR);
     OpsVerticle ops = ops(vertx, settings, env, adx, state, fetcher, ingestion, leases, tenants, coordinator,
-        serviceClock, exports ? worker::drain : () -> Future.succeededFuture(false));
+        serviceClock, exports ? runs::drain : () -> Future.succeededFuture(false));
+    int instances = settings.migration().fetchInstances();
     // Roles (cluster.roles): a node without the exporter role takes no table work; one without the coordinator
-    // role never plans, not even on standby.
-    return (exports ? vertx.deployVerticle(worker) : Future.succeededFuture(""))
+    // role never plans, not even on standby. Ingestion first: the fetch verticles hand it their windows.
+    return vertx.deployVerticle(new IngestionVerticle(ingestionService))
+        .compose(id -> exports ? vertx.deployVerticle(() -> new FetchVerticle(runs, env.nodeName()),
+            new DeploymentOptions().setInstances(instances)) : Future.succeededFuture(""))
         .compose(id -> coordinates ? vertx.deployVerticle(coordinator) : Future.succeededFuture(""))
         .compose(id -> vertx.deployVerticle(ops))
         .compose(id -> observability.start(vertx, coordinator::lastOutcomes))
         .map(id -> {
-          LOG.info("node {} started ({}): {} tenant(s), database {} on {}", env.nodeName(),
+          LOG.info("node {} started ({}{}): {} tenant(s), database {} on {}", env.nodeName(),
               cluster.roles().stream().map(ClusterConfig.NodeRole::configName).sorted()
                   .collect(java.util.stream.Collectors.joining(" and ")),
+              exports ? ", " + instances + " fetch instance(s)" : "",
               tenants.size(), settings.adx().database(), settings.adx().clusterUrl());
-          return new MigrationNode(vertx, ingestClient, coordinator, observability);
+          return new MigrationNode(vertx, ingestClient, coordinator, observability, runs);
         });
   }
 
@@ -257,6 +271,14 @@ public final class MigrationNode {
         OpsCommands.Options.defaults(env.nodeName(), settings.migration().settleLag()),
         new PlannedUnitStore(adx, state));
     return new OpsVerticle(commands, new OpsToken(settings.ops().token()));
+  }
+
+  /** Opens after repeated failed sends to ADX: sends then wait for it instead of hammering a cluster that is down. */
+  private static CircuitBreaker adxBreaker(Vertx vertx) {
+    return CircuitBreaker.create("adx", vertx, new CircuitBreakerOptions().setMaxFailures(5).setTimeout(-1)
+            .setResetTimeout(Duration.ofSeconds(30).toMillis()))
+        .openHandler(v -> LOG.warn("ADX: circuit breaker open after repeated failed sends; sends wait"))
+        .closeHandler(v -> LOG.info("ADX: circuit breaker closed"));
   }
 
   /** A local Vert.x, or with clustering enabled one clustered as {@link ClusterSetup} says; meters go to the registry. */
@@ -292,6 +314,12 @@ public final class MigrationNode {
   public Future<Void> stop() {
     io.vertx.core.Promise<Void> stopped = io.vertx.core.Promise.promise();
     Thread stopper = new Thread(() -> {
+      try {
+        // The runs first: they end at once, release their leases and publish their outcomes.
+        runs.stop().await(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (Exception e) {
+        LOG.warn("stopping the table runs did not finish cleanly: {}", e.getMessage());
+      }
       try {
         List<Future<Void>> undeployed = new ArrayList<>();
         vertx.deploymentIDs().forEach(id -> undeployed.add(vertx.undeploy(id)));

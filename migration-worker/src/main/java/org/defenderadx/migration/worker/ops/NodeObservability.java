@@ -21,7 +21,6 @@ import org.defenderadx.migration.worker.adx.MigrationStateStore;
 import org.defenderadx.migration.worker.adx.WindowIngestion;
 import org.defenderadx.migration.worker.export.TenantContext;
 import org.defenderadx.migration.worker.export.WindowFetcher;
-import org.defenderadx.migration.worker.node.TableWorkerVerticle;
 import org.defenderadx.migration.worker.quota.SharedCallBudget;
 
 /**
@@ -78,7 +77,8 @@ public final class NodeObservability {
   public static NodeObservability attach(Vertx vertx, PrometheusMeterRegistry registry, MigrationSettings settings,
                                          TimeSource time, String node, Map<String, TenantContext> tenants,
                                          MigrationStateStore state, AdxClient adx, WindowFetcher fetcher,
-                                         WindowIngestion ingestion, TableWorkerVerticle worker) {
+                                         WindowIngestion ingestion,
+                                         java.util.function.Consumer<EngineObserver> tableRuns) {
     MigrationMetrics metrics = new MigrationMetrics(registry, time);
     NodeActivity activity = new NodeActivity(vertx, node, time, tenants);
     SharedCallBudget budget = new SharedCallBudget(vertx, time);
@@ -89,7 +89,7 @@ public final class NodeObservability {
     fetcher.observe(all);
     ingestion.observe(all);
     state.observe(all);
-    worker.observe(all);
+    tableRuns.accept(all);
     tenants.values().forEach(t -> metrics.breaker(t.key(), () -> t.breaker().state()));
     return new NodeObservability(metrics, activity, progress, status, new Readiness(status, tenants), budget,
         settings, tenants, registry);

@@ -16,9 +16,8 @@ import org.junit.jupiter.api.Test;
 class SnapshotCadenceTest {
 
   private static final Instant LAST = Instant.parse("2026-11-14T06:00:00Z");
-  private final SnapshotExporter exporter = new SnapshotExporter(null, null, null, null, null,
-      new SnapshotExporter.Options("n", Duration.ofDays(1), 100_000, 50L << 20, 2048, 0.5, Duration.ofSeconds(10),
-          Duration.ofHours(2), 3, 3));
+  private final SnapshotExporter exporter = new SnapshotExporter(null, null, null, null,
+      new SnapshotExporter.Options("n", Duration.ofDays(1), 100_000, 50L << 20, 2048, 0.5, 3));
 
   @Test
   void aCommittedSnapshotIsRetakenOnceItIsACadenceOld() {

@@ -1,5 +1,8 @@
 package org.defenderadx.migration.worker.export;
 
+import org.defenderadx.migration.worker.ingest.IngestionService;
+import org.defenderadx.migration.worker.testing.StandIns;
+import org.defenderadx.migration.worker.quota.InFlightBytes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.microsoft.azure.kusto.data.ClientFactory;
@@ -226,8 +229,7 @@ class SnapshotExportTest {
   }
 
   private SnapshotExporter.Options options(long rowCap, double safety) {
-    return new SnapshotExporter.Options("test-node", Duration.ofDays(1), rowCap, 1024 * 1024, 100, safety,
-        Duration.ofSeconds(5), Duration.ofHours(1), 3, 2);
+    return new SnapshotExporter.Options("test-node", Duration.ofDays(1), rowCap, 1024 * 1024, 100, safety, 2);
   }
 
   private SnapshotExporter snapshotExporter(SnapshotExporter.Options options, SnapshotExporter.Observer observer) {
@@ -236,8 +238,7 @@ class SnapshotExportTest {
     WindowFetcher fetcher = new WindowFetcher(vertx, hunting, new SharedCallBudget(vertx, time),
         new OutcomeClassifier(time.clock(), new Random(7), RetryPolicy.defaults()), new WindowSplitter(), time,
         100L * 1024 * 1024);
-    return new SnapshotExporter(vertx, fetcher, new WindowIngestion(ingestClient, "Archive", sdkPool), state, time,
-        options, observer);
+    return new SnapshotExporter(fetcher, ingestion(), state, time, options, observer);
   }
 
   private TableExporter tableExporter(SnapshotExporter.Options options, SnapshotExporter.Observer observer) {
@@ -246,10 +247,13 @@ class SnapshotExportTest {
     WindowFetcher fetcher = new WindowFetcher(vertx, hunting, new SharedCallBudget(vertx, time),
         new OutcomeClassifier(time.clock(), new Random(7), RetryPolicy.defaults()), new WindowSplitter(), time,
         100L * 1024 * 1024);
-    return new TableExporter(vertx, fetcher, new WindowIngestion(ingestClient, "Archive", sdkPool), state,
-        new WindowPlanner(new WindowGrid(Duration.ofDays(1))), time,
-        new TableExporter.Options("test-node", Duration.ofSeconds(5), Duration.ofHours(1), 3, 64),
-        snapshotExporter(options, observer));
+    return new TableExporter(vertx, fetcher, ingestion(), state,
+        new WindowPlanner(new WindowGrid(Duration.ofDays(1))), time, new TableExporter.Options("test-node", 64),
+        snapshotExporter(options, observer), new InFlightBytes(Long.MAX_VALUE));
+  }
+
+  private IngestionService ingestion() {
+    return StandIns.ingestion(vertx, new WindowIngestion(ingestClient, "Archive", sdkPool), state, time);
   }
 
   private MigrationConfigRow configRow() throws Exception {

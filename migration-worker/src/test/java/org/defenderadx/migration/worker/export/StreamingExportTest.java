@@ -1,5 +1,6 @@
 package org.defenderadx.migration.worker.export;
 
+import org.defenderadx.migration.worker.quota.InFlightBytes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.defenderadx.migration.worker.testing.StandIns.await;
 
@@ -61,9 +62,10 @@ class StreamingExportTest {
         "Service temporarily unavailable (injected fault)");
     WindowIngestion ingestion = WindowIngestion.streaming(streaming, env.adxClient, StandIns.DATABASE, env.sdkPool,
         5_000);
-    TableExporter exporter = new TableExporter(env.vertx, env.fetcher(), ingestion, env.state,
+    TableExporter exporter = new TableExporter(env.vertx, env.fetcher(),
+        StandIns.ingestion(env.vertx, ingestion, env.state, env.time), env.state,
         new WindowPlanner(new WindowGrid(Duration.ofDays(1))), env.time,
-        new TableExporter.Options("test-node", Duration.ofSeconds(5), Duration.ofHours(1), 3, 64, 1));
+        new TableExporter.Options("test-node", 64, 1, 32), null, new InFlightBytes(Long.MAX_VALUE));
     MigrationConfigRow row = await(env.state.latest()).rows().get(0);
     TenantContext tenant = TenantFixture.context(env.vertx, env.sim, env.time, "", "graph");
     Instant start = env.time.now().minus(Duration.ofDays(4));

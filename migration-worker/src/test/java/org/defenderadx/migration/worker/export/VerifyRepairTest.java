@@ -1,5 +1,7 @@
 package org.defenderadx.migration.worker.export;
 
+import org.defenderadx.migration.worker.testing.StandIns;
+import org.defenderadx.migration.worker.quota.InFlightBytes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.microsoft.azure.kusto.data.ClientFactory;
@@ -110,8 +112,9 @@ class VerifyRepairTest {
         new OutcomeClassifier(time.clock(), new Random(7), RetryPolicy.defaults()), new WindowSplitter(), time,
         100L * 1024 * 1024);
     WindowIngestion ingestion = new WindowIngestion(ingestClient, "Archive", sdkPool);
-    exporter = new TableExporter(vertx, fetcher, ingestion, state, new WindowPlanner(new WindowGrid(HOUR)), time,
-        new TableExporter.Options("test-node", Duration.ofSeconds(5), Duration.ofHours(1), 3, 64));
+    exporter = new TableExporter(vertx, fetcher, StandIns.ingestion(vertx, ingestion, state, time), state,
+        new WindowPlanner(new WindowGrid(HOUR)), time, new TableExporter.Options("test-node", 64), null,
+        new InFlightBytes(Long.MAX_VALUE));
     counts = new HourlyCounts(fetcher, adxClient);
     verifier = new Verifier(counts, time, Duration.ofDays(30));
     CommittedWindows committed = new CommittedWindows(adxClient);

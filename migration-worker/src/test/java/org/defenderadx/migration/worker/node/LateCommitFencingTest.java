@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.defenderadx.migration.worker.testing.StandIns.await;
 
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
@@ -62,13 +64,12 @@ class LateCommitFencingTest {
     env.configureIncremental(List.of(TABLE));
     Duration leaseTtl = Duration.ofSeconds(30);
     String key = TableLeases.key("", TABLE);
-    String workerA = await(nodeA.deployVerticle(new TableWorkerVerticle(env.exporter(nodeA, "node-a"),
-        Map.of("", TenantFixture.context(nodeA, env.sim, env.time, "", "graph")), new TableLeases(nodeA), leaseTtl,
-        "node-a")));
+    String workerA = await(nodeA.deployVerticle(new FetchVerticle(new TableRuns(nodeA, env.fencedExporter(nodeA,
+        "node-a"), Map.of("", TenantFixture.context(nodeA, env.sim, env.time, "", "graph")), new TableLeases(nodeA),
+        leaseTtl, "node-a"), "node-a")));
 
-    // GIVEN node-a exporting the table under its lease, a few windows committed
-    String leaseA = await(new TableLeases(nodeA).acquire(key, leaseTtl));
-    Future<TableOutcome> runA = send(nodeA, leaseA);
+    // GIVEN node-a exporting the table under the lease it took, a few windows committed
+    Future<TableOutcome> runA = offer(nodeA, "node-a");
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
     while (committedBy("node-a") < 2 && System.nanoTime() < deadline) {
       await(env.vertx.timer(100));
@@ -77,6 +78,7 @@ class LateCommitFencingTest {
 
     // WHEN its lease lapses and node-b takes the table (the lease map as a lapse and a takeover leave it)
     TableLeases leasesB = new TableLeases(nodeB);
+    String leaseA = await(leasesB.holder(key)).orElseThrow();
     await(leasesB.release(key, leaseA));
     String leaseB = await(leasesB.acquire(key, leaseTtl));
     assertThat(leaseB).isNotNull();
@@ -91,11 +93,14 @@ class LateCommitFencingTest {
     assertThat(committedBy("node-a")).as("no commit from node-a after its lease was taken")
         .isLessThanOrEqualTo(committedByAAtTakeover + 1);
 
-    // AND node-b finishes the table from the watermark node-a left, exactly
+    // AND node-b, offered the table once the lease is free, finishes it from the watermark node-a left, exactly
     await(nodeA.undeploy(workerA));
-    await(nodeB.deployVerticle(new TableWorkerVerticle(env.exporter(nodeB, "node-b"),
-        Map.of("", TenantFixture.context(nodeB, env.sim, env.time, "", "graph")), leasesB, leaseTtl, "node-b")));
-    TableOutcome outcomeB = send(nodeB, leaseB).toCompletionStage().toCompletableFuture().get(3, TimeUnit.MINUTES);
+    await(nodeB.deployVerticle(new FetchVerticle(new TableRuns(nodeB, env.fencedExporter(nodeB, "node-b"),
+        Map.of("", TenantFixture.context(nodeB, env.sim, env.time, "", "graph")), leasesB, leaseTtl, "node-b"),
+        "node-b")));
+    await(leasesB.release(key, leaseB));
+    TableOutcome outcomeB = offer(nodeB, "node-b").toCompletionStage().toCompletableFuture()
+        .get(3, TimeUnit.MINUTES);
     assertThat(outcomeB.failure()).isEmpty();
     assertThat(outcomeB.caughtUp()).isTrue();
     assertThat(committedBy("node-b")).isPositive();
@@ -105,18 +110,30 @@ class LateCommitFencingTest {
     assertThat(twice).as("windows committed more than once").isEmpty();
   }
 
-  /** Hands the table to whichever worker listens, as the coordinator does. */
-  private Future<TableOutcome> send(Vertx node, String leaseId) throws Exception {
+  /**
+   * Offers the table to whichever fetch verticle listens, as the coordinator does; the outcome is the one {@code
+   * expectedNode} publishes when its run ends.
+   */
+  private Future<TableOutcome> offer(Vertx node, String expectedNode) throws Exception {
     MigrationConfigRow row = await(env.state.latest()).rows().stream()
         .filter(r -> r.sourceTable().equals(TABLE)).findFirst().orElseThrow();
     WindowSchedule schedule = WindowSchedule.thirtyDays(Duration.ofHours(1), Duration.ofMinutes(5));
     Instant now = env.time.now();
     TableWork work = new TableWork("", TABLE, row.toColumns(), schedule.horizonStart(now),
         schedule.closePoint(now, Optional.of(env.serviceClock.now("", now)), row.lateArrivalAllowance()),
-        UUID.randomUUID().toString(), leaseId);
-    return node.eventBus().<JsonObject>request(Addresses.TABLE_WORK, work.toJson(),
-            new DeliveryOptions().setSendTimeout(TimeUnit.MINUTES.toMillis(5)))
-        .map(reply -> TableOutcome.fromJson(reply.body()));
+        UUID.randomUUID().toString());
+    Promise<TableOutcome> outcome = Promise.promise();
+    MessageConsumer<JsonObject> outcomes = node.eventBus().consumer(Addresses.TABLE_OUTCOMES, m -> {
+      TableOutcome o = TableOutcome.fromJson(m.body());
+      if (o.node().equals(expectedNode)) {
+        outcome.tryComplete(o);
+      }
+    });
+    await(outcomes.completion());
+    JsonObject answer = await(node.eventBus().<JsonObject>request(Addresses.TABLE_WORK, work.toJson(),
+        new DeliveryOptions().setSendTimeout(TimeUnit.SECONDS.toMillis(30)))).body();
+    assertThat(answer.getBoolean("accepted")).as("offer taken: %s", answer).isTrue();
+    return outcome.future().onComplete(x -> outcomes.unregister());
   }
 
   private long committedBy(String node) throws Exception {

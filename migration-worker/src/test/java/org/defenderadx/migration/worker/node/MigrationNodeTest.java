@@ -10,6 +10,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.defenderadx.migration.api.bus.Addresses;
 import org.defenderadx.migration.api.bus.TableOutcome;
 import org.defenderadx.migration.api.config.ConfigLoader;
 import org.defenderadx.migration.common.config.MigrationSettings;
@@ -43,6 +46,10 @@ class MigrationNodeTest {
   }
 
   private MigrationSettings settings(String ingestionMode) {
+    return settings(ingestionMode, 2);
+  }
+
+  private MigrationSettings settings(String ingestionMode, int fetchInstances) {
     JsonObject tree = new JsonObject()
         .put("tenants", new JsonArray().add(new JsonObject().put("key", "")
             .put("tenantId", DefenderSimConfig.DEFAULT_TENANT).put("authorityHost", env.sim.tlsBaseUrl())
@@ -51,7 +58,8 @@ class MigrationNodeTest {
             .put("api", new JsonObject().put("flavour", "graph").put("baseUrl", env.sim.baseUrl()))))
         .put("adx", new JsonObject().put("clusterUrl", env.adx.url()).put("database", StandIns.DATABASE)
             .put("ingestionMode", ingestionMode).put("credential", new JsonObject().put("kind", "none")))
-        .put("migration", new JsonObject().put("windowGrid", "1d").put("cycleInterval", "2m").put("settleLag", "5m"))
+        .put("migration", new JsonObject().put("windowGrid", "1d").put("cycleInterval", "2m").put("settleLag", "5m")
+            .put("fetchInstances", fetchInstances))
         .put("http", new JsonObject().put("port", 0));
     return ConfigLoader.parse(tree, Map.of("SIM_SECRET", DefenderSimConfig.DEFAULT_CLIENT_SECRET));
   }
@@ -75,6 +83,55 @@ class MigrationNodeTest {
     } finally {
       await(node.stop());
     }
+  }
+
+  /**
+   * The design card's path for every window: the coordinator offers a table, a fetch verticle instance takes it and
+   * pages it, hands each finished window over the event bus to the ingestion verticle, which sends, confirms and
+   * commits (several windows per commit when they are confirmed together: SingleNodeMigrationTest). One fetch
+   * instance or four, the export is exact.
+   */
+  @ParameterizedTest(name = "fetchInstances: {0}")
+  @ValueSource(ints = {1, 4})
+  void windowsGoFromFetchVerticlesOverTheEventBusToIngestionAndEveryTableEndsExact(int instances) throws Exception {
+    env.configureIncremental(TABLES);
+    long seedRows = configurationRows();
+    MigrationNode node = await(MigrationNode.start(settings("queued", instances),
+        new MigrationNode.Environment(env.time, Optional.of(Simulators.trusting(env.sim)), "node-1")));
+    Map<String, AtomicInteger> sent = new ConcurrentHashMap<>();
+    node.vertx().eventBus().addOutboundInterceptor(ctx -> {
+      sent.computeIfAbsent(ctx.message().address(), a -> new AtomicInteger()).incrementAndGet();
+      ctx.next();
+    });
+    try {
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
+      while (!caughtUp(node.coordinator().lastOutcomes()) && System.nanoTime() < deadline) {
+        await(env.vertx.timer(500));
+      }
+      Map<String, TableOutcome> outcomes = node.coordinator().lastOutcomes();
+      assertThat(caughtUp(outcomes)).as("outcomes %s", outcomes).isTrue();
+      for (String table : TABLES) {
+        env.assertExact(table, table + "Raw",
+            outcomes.get(TableLeases.key("", table)).watermark().orElseThrow());
+      }
+      long windows = count("MigrationAuditLog | where Status == 'Succeeded' | count");
+      long commits = configurationRows() - seedRows;
+      assertThat(windows).as("windows committed").isGreaterThan(TABLES.size());
+      assertThat(commits).as("watermark rows (a commit carries one window or more)").isPositive()
+          .isLessThanOrEqualTo(windows);
+      assertThat(sent).as("messages by address").containsKeys(Addresses.TABLE_WORK, Addresses.TABLE_OUTCOMES,
+          Addresses.INGEST_DELIVER, Addresses.INGEST_COMMIT);
+    } finally {
+      await(node.stop());
+    }
+  }
+
+  private long configurationRows() throws Exception {
+    return count("MigrationConfiguration | count");
+  }
+
+  private long count(String query) throws Exception {
+    return ((Number) await(env.adxClient.query(query)).get(0).get("Count")).longValue();
   }
 
   @ParameterizedTest

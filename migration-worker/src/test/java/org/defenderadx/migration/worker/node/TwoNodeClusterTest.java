@@ -57,13 +57,13 @@ class TwoNodeClusterTest {
     Duration leaseTtl = Duration.ofSeconds(30);
     for (Vertx node : List.of(nodeA, nodeB)) {
       String name = node == nodeA ? "node-a" : "node-b";
-      await(node.deployVerticle(new TableWorkerVerticle(env.exporter(node, name),
+      await(node.deployVerticle(new FetchVerticle(new TableRuns(node, env.exporter(node, name),
           Map.of("", TenantFixture.context(node, env.sim, env.time, "", "graph")), new TableLeases(node), leaseTtl,
-          name)));
+          name), name)));
     }
     CoordinatorVerticle coordinator = new CoordinatorVerticle(env.state, new TableLeases(nodeA), Set.of(""),
         WindowSchedule.thirtyDays(Duration.ofHours(1), Duration.ofMinutes(5)), env.serviceClock, env.time,
-        Duration.ofMinutes(2), leaseTtl, Duration.ofMinutes(5));
+        Duration.ofMinutes(2));
     await(nodeA.deployVerticle(coordinator));
 
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);

@@ -1,5 +1,6 @@
 package org.defenderadx.migration.worker.ops;
 
+import org.defenderadx.migration.worker.quota.InFlightBytes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.defenderadx.migration.worker.testing.StandIns.await;
 
@@ -63,9 +64,10 @@ class MetricsUnderFaultsTest {
     fetcher.observe(metrics);
     ingestion.observe(metrics);
     env.state.observe(metrics);
-    TableExporter exporter = new TableExporter(env.vertx, fetcher, ingestion, env.state,
-        new WindowPlanner(new WindowGrid(Duration.ofDays(1))), env.time,
-        new TableExporter.Options("test-node", Duration.ofSeconds(5), Duration.ofHours(1), 3, 64));
+    TableExporter exporter = new TableExporter(env.vertx, fetcher,
+        StandIns.ingestion(env.vertx, ingestion, env.state, env.time), env.state,
+        new WindowPlanner(new WindowGrid(Duration.ofDays(1))), env.time, new TableExporter.Options("test-node", 64),
+        null, new InFlightBytes(Long.MAX_VALUE));
     TenantContext tenant = TenantFixture.context(env.vertx, env.sim, env.time, "", "graph");
     env.sim.injectFaults(SimFault.THROTTLED, SimFault.THROTTLED, SimFault.SERVER_ERROR, SimFault.CPU_QUOTA,
         SimFault.THROTTLED);

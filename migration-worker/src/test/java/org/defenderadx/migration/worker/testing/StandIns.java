@@ -39,6 +39,8 @@ import org.defenderadx.migration.worker.export.HourlyCounts;
 import org.defenderadx.migration.worker.export.PlannedUnitStore;
 import org.defenderadx.migration.worker.export.ServiceClock;
 import org.defenderadx.migration.worker.export.TableExporter;
+import org.defenderadx.migration.worker.ingest.IngestionService;
+import org.defenderadx.migration.worker.lease.TableLeases;
 import org.defenderadx.migration.worker.export.WindowFetcher;
 import org.defenderadx.migration.worker.quota.InFlightBytes;
 import org.defenderadx.migration.worker.quota.SharedCallBudget;
@@ -159,9 +161,34 @@ public final class StandIns implements AutoCloseable {
 
   /** An exporter whose windows share {@code inFlight} (blobs of 100 MB at most are reserved before each fetch). */
   public TableExporter exporter(Vertx vertx, String node, InFlightBytes inFlight) {
-    return new TableExporter(vertx, fetcher(vertx), new WindowIngestion(ingestClient, DATABASE, sdkPool, statusTable),
-        state, new WindowPlanner(new WindowGrid(Duration.ofDays(1))), time,
-        new TableExporter.Options(node, Duration.ofSeconds(5), Duration.ofHours(1), 3, 64), null, inFlight);
+    return new TableExporter(vertx, fetcher(vertx), ingestion(vertx), state,
+        new WindowPlanner(new WindowGrid(Duration.ofDays(1))), time, new TableExporter.Options(node, 64), null,
+        inFlight);
+  }
+
+  /**
+   * An exporter whose commits are fenced by the table's lease in {@code vertx}'s lease map, as a node's ingestion
+   * verticle fences them.
+   */
+  public TableExporter fencedExporter(Vertx vertx, String node) {
+    IngestionService fenced = new IngestionService(vertx, new WindowIngestion(ingestClient, DATABASE, sdkPool,
+        statusTable), state, time, new IngestionService.Options(Duration.ofSeconds(5), Duration.ofHours(1), 3), null,
+        new TableLeases(vertx)::holds);
+    return new TableExporter(vertx, fetcher(vertx), fenced, state,
+        new WindowPlanner(new WindowGrid(Duration.ofDays(1))), time, new TableExporter.Options(node, 64), null,
+        new InFlightBytes(Long.MAX_VALUE));
+  }
+
+  /** The ingestion side as a node has it (status table read by id), polling every 5 simulated seconds. */
+  public IngestionService ingestion(Vertx vertx) {
+    return ingestion(vertx, new WindowIngestion(ingestClient, DATABASE, sdkPool, statusTable), state, time);
+  }
+
+  /** {@code ingestion}'s sends confirmed by polling every 5 simulated seconds, for an hour, three attempts. */
+  public static IngestionService ingestion(Vertx vertx, WindowIngestion ingestion, MigrationStateStore state,
+                                           TimeSource time) {
+    return new IngestionService(vertx, ingestion, state, time,
+        new IngestionService.Options(Duration.ofSeconds(5), Duration.ofHours(1), 3));
   }
 
   /**
@@ -170,10 +197,8 @@ public final class StandIns implements AutoCloseable {
    */
   public TableExporter mergingExporter(String node, WindowGrid grid) {
     WindowFetcher fetcher = fetcher(vertx, new WindowSplitter(grid));
-    return new TableExporter(vertx, fetcher, new WindowIngestion(ingestClient, DATABASE, sdkPool, statusTable),
-        state, new WindowPlanner(grid), time,
-        new TableExporter.Options(node, Duration.ofSeconds(5), Duration.ofHours(1), 3, 64), null,
-        new InFlightBytes(Long.MAX_VALUE))
+    return new TableExporter(vertx, fetcher, ingestion(vertx), state, new WindowPlanner(grid), time,
+        new TableExporter.Options(node, 64), null, new InFlightBytes(Long.MAX_VALUE))
         .mergingCells(new HourlyCounts(fetcher, adxClient), new PlannedUnitStore(adxClient, state),
             MergePolicy.of(sim.config().limits().rowCap(),
                 sim.config().limits().byteCap(org.defenderadx.simulator.defender.ApiFlavour.GRAPH).bytes()));

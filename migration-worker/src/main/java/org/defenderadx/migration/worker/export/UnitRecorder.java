@@ -1,0 +1,164 @@
+package org.defenderadx.migration.worker.export;
+
+import io.vertx.core.Future;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import org.defenderadx.migration.common.kql.KustoTime;
+import org.defenderadx.migration.common.model.ResolvedTable;
+import org.defenderadx.migration.common.time.TimeSource;
+import org.defenderadx.migration.common.window.CellMerger;
+import org.defenderadx.migration.common.window.MergePolicy;
+import org.defenderadx.migration.common.window.PlannedUnits;
+import org.defenderadx.migration.common.window.Window;
+import org.defenderadx.migration.common.window.WindowGrid;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One table run's record of units (docs/correctness.md, "Units"): reads the units recorded so far, and on fresh
+ * ground records the next ones before any of them is fetched: merged after a census (one call) where enough cells are
+ * closed ahead, plain cells otherwise or when the census fails. A census is reused for the units it covers.
+ */
+final class UnitRecorder {
+
+  private static final Logger LOG = LoggerFactory.getLogger(UnitRecorder.class);
+
+  /** What merging grid cells into units needs: the census, the record of units, and the policy. */
+  record Merging(HourlyCounts census, PlannedUnitStore store, MergePolicy policy) {
+  }
+
+  private final Merging merge;
+  private final TenantContext tenant;
+  private final ResolvedTable table;
+  private final String runId;
+  private final String node;
+  private final WindowGrid grid;
+  private final Instant closePoint;
+  private final int planBatch;
+  private final TimeSource time;
+  /** The units recorded so far; null until read. */
+  private PlannedUnits units;
+  /** The last census of this run: its range and counts per bin. */
+  private Instant censusLo;
+  private Instant censusHi;
+  private Map<Instant, Long> censusBins = Map.of();
+
+  UnitRecorder(Merging merge, TenantContext tenant, ResolvedTable table, String runId, String node, WindowGrid grid,
+               Instant closePoint, int planBatch, TimeSource time) {
+    this.merge = merge;
+    this.tenant = tenant;
+    this.table = table;
+    this.runId = runId;
+    this.node = node;
+    this.grid = grid;
+    this.closePoint = closePoint;
+    this.planBatch = planBatch;
+    this.time = time;
+  }
+
+  /** The units known so far, or null before {@link #advance} first read them. */
+  synchronized PlannedUnits units() {
+    return units;
+  }
+
+  synchronized boolean loaded() {
+    return units != null;
+  }
+
+  /**
+   * Reads the recorded units (first call), or records the next ones from {@code at} (fresh ground, its cell closed)
+   * up to the last closed cell.
+   */
+  Future<Void> advance(Instant at, OptionalLong rowBytes) {
+    if (!loaded()) {
+      return merge.store().load(tenant.key(), table.sourceTable(), at).map(u -> {
+        synchronized (this) {
+          units = u;
+        }
+        return null;
+      });
+    }
+    return recordFrom(at, rowBytes);
+  }
+
+  private Future<Void> recordFrom(Instant at, OptionalLong rowBytes) {
+    Instant end = grid.cellStart(closePoint);
+    Optional<Instant> nextUnit = units().nextStartAfter(at);
+    if (nextUnit.isPresent() && nextUnit.get().isBefore(end)) {
+      end = nextUnit.get();
+    }
+    long cellTicks = KustoTime.toTicks(grid.cellWidth());
+    long closedCells = -Math.floorDiv(-(KustoTime.toTicks(end) - KustoTime.toTicks(at)), cellTicks);
+    MergePolicy policy = merge.policy();
+    int batch = rowBytes.isPresent() ? planBatch : Math.min(planBatch, policy.firstBatchUnits());
+    if (closedCells < policy.minCellsToCount()) {
+      return record(plainCells(at, end, batch), FetchStats.none());
+    }
+    synchronized (this) {
+      if (censusLo != null && !at.isBefore(censusLo) && at.isBefore(censusHi)) {
+        return record(merged(at, censusHi.isBefore(end) ? censusHi : end, rowBytes, batch), FetchStats.none());
+      }
+    }
+    long maxCells = policy.censusCells(grid);
+    Instant censusEnd = closedCells > maxCells
+        ? grid.cellStart(KustoTime.fromTicks(KustoTime.toTicks(at) + maxCells * cellTicks)) : end;
+    Instant lo = at;
+    Instant hi = censusEnd.isAfter(at) ? censusEnd : end;
+    return merge.census().atSource(tenant, table, lo, hi, grid.countingBin())
+        .compose(counted -> {
+          synchronized (this) {
+            censusLo = lo;
+            censusHi = hi;
+            censusBins = counted.perHour();
+          }
+          return record(merged(lo, hi, rowBytes, batch), counted.stats());
+        }, e -> {
+          FetchStats cost = e instanceof HourlyCounts.CountFailedException cf ? cf.stats() : FetchStats.none();
+          LOG.warn("{} (tenant '{}'): counting rows from {} failed, planning plain cells instead: {}",
+              table.sourceTable(), tenant.key(), KustoTime.format(lo), e.getMessage());
+          // A few cells only: the next units get another census.
+          return record(plainCells(lo, hi, Math.min(batch, policy.firstBatchUnits())), cost);
+        });
+  }
+
+  private List<CellMerger.Unit> merged(Instant from, Instant to, OptionalLong rowBytes, int batch) {
+    Map<Instant, Long> bins;
+    synchronized (this) {
+      bins = censusBins;
+    }
+    return new CellMerger(grid, merge.policy().maxCellsPerUnit())
+        .merge(from, to, bins, merge.policy().targetRows(rowBytes), batch);
+  }
+
+  /** Units of one cell each (the first from {@code from} to its cell's end), not counted. */
+  private List<CellMerger.Unit> plainCells(Instant from, Instant to, int batch) {
+    List<CellMerger.Unit> cells = new ArrayList<>();
+    for (Instant lo = from; lo.isBefore(to) && cells.size() < batch; ) {
+      Instant hi = grid.cellEnd(lo);
+      hi = hi.isAfter(to) ? to : hi;
+      cells.add(new CellMerger.Unit(Window.of(lo, hi), 0));
+      lo = hi;
+    }
+    return cells;
+  }
+
+  /** Appends the units to the audit log (durable before any of them is fetched), then adds them to the plan. */
+  private Future<Void> record(List<CellMerger.Unit> newUnits, FetchStats censusCost) {
+    if (newUnits.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    List<Window> windows = newUnits.stream().map(CellMerger.Unit::window).toList();
+    return merge.store().record(table.destinationTable(), tenant.key(), table.sourceTable(), runId, node,
+        time.now(), windows, newUnits.stream().map(CellMerger.Unit::estimatedRows).toList(), censusCost).map(v -> {
+          synchronized (this) {
+            units = units.with(windows);
+          }
+          LOG.debug("{}: recorded {} unit(s) from {}", table.sourceTable(), windows.size(), windows.get(0));
+          return null;
+        });
+  }
+}

@@ -1,0 +1,30 @@
+package org.defenderadx.migration.worker.ingest;
+
+import java.time.Instant;
+import org.defenderadx.migration.worker.adx.AuditRecord;
+
+/**
+ * One finished window or snapshot bucket handed to ingestion: its blob and identity. Every send of it goes under the
+ * unit's tag ({@code ingest-by:} and {@code ingestIfNotExists}) and a source id derived from the unit and a send
+ * number, so a restarted node finds the sends an earlier process made ({@link IngestionService}).
+ *
+ * @param destination  the raw table
+ * @param blob         the gzipped rows (multi-JSON), each stamped with its provenance
+ * @param tag          the unit's short identity, the ingest-by tag
+ * @param unitId       the unit's full identity (window or snapshot bucket id)
+ * @param creationTime the unit's start, so retention and caching treat back-filled rows by their age
+ * @param rows         rows in the blob
+ * @param runId        the run that fetched it (source ids are per run where no status table can be read)
+ * @param auditBase    the unit's audit row, whose status and reason each audited retry or quarantine replaces
+ */
+public record Shipment(String destination, byte[] blob, String tag, String unitId, Instant creationTime, long rows,
+                       String runId, AuditRecord auditBase) {
+
+  /** The audit row of this unit at {@code at} with another status and reason, and the shipment's row count. */
+  public AuditRecord audit(String status, String reason, Instant at) {
+    AuditRecord b = auditBase;
+    return new AuditRecord(b.destinationTable(), at, status, reason, rows, b.tenantId(), b.sourceTable(),
+        b.runId(), b.windowId(), b.windowStart(), b.windowEnd(), b.apiCalls(), b.callQuota429(), b.cpuQuota429(),
+        b.duration(), b.node(), b.details());
+  }
+}
