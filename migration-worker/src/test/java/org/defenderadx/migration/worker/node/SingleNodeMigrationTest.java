@@ -135,7 +135,7 @@ class SingleNodeMigrationTest {
     });
     await(env.vertx.deployVerticle(() -> new FetchVerticle(runs, "node-a"), new DeploymentOptions().setInstances(2)));
     // A cycle every 100 ms of real time.
-    Duration cycle = Duration.ofMillis(Math.max(1, env.time.scale() * 100));
+    Duration cycle = Duration.ofMillis(Math.max(1, (long) (env.time.scale() * 100)));
     CoordinatorVerticle coordinator = new CoordinatorVerticle(env.state, leases, Set.of(""),
         WindowSchedule.thirtyDays(Duration.ofHours(1), Duration.ofMinutes(5)), env.serviceClock, env.time, cycle);
     long started = System.nanoTime();
