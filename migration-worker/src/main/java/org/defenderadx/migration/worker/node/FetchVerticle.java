@@ -28,6 +28,8 @@ public final class FetchVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     consumer = vertx.eventBus().consumer(Addresses.TABLE_WORK, this::offered);
+    // A drained node is no longer among the receivers: offers go round-robin to nodes that can take them.
+    runs.closing().onComplete(v -> context.runOnContext(x -> consumer.unregister()));
     return consumer.completion();
   }
 
@@ -38,7 +40,13 @@ public final class FetchVerticle extends VerticleBase {
   }
 
   private void offered(Message<JsonObject> message) {
-    TableWork work = TableWork.fromJson(message.body());
+    TableWork work;
+    try {
+      work = TableWork.fromJson(message.body());
+    } catch (RuntimeException e) {
+      message.fail(400, "not table work: " + e.getClass().getSimpleName());
+      return;
+    }
     runs.offer(work).onComplete(ar -> message.reply(new JsonObject()
         .put("accepted", ar.succeeded() && ar.result().accepted()).put("node", node)
         .put("reason", ar.succeeded() ? ar.result().reason() : String.valueOf(ar.cause().getMessage()))));

@@ -51,6 +51,8 @@ public final class TableRuns {
   private volatile EngineObserver observer = EngineObserver.NONE;
   private volatile LateCommitWatch lateCommits;
   private volatile boolean closed;
+  /** Completed when the node drains or stops: the fetch verticles then stop listening for offers. */
+  private final Promise<Void> closing = Promise.promise();
 
   public TableRuns(Vertx vertx, TableExporter exporter, Map<String, TenantContext> tenants, TableLeases leases,
                    Duration leaseTtl, String node) {
@@ -71,6 +73,11 @@ public final class TableRuns {
   public TableRuns watchLateCommits(LateCommitWatch watch) {
     this.lateCommits = watch;
     return this;
+  }
+
+  /** Completes when this node takes no more work (drain or stop). */
+  public Future<Void> closing() {
+    return closing.future();
   }
 
   /** Reports which tables this node is running to {@code observer} (status page, progress logs). */
@@ -175,6 +182,7 @@ public final class TableRuns {
       return Future.succeededFuture(false);
     }
     closed = true;
+    closing.tryComplete();
     exporter.drain();
     List<Future<Void>> pending = underWay();
     LOG.info("draining: {} table run(s) in flight settle; no more work is taken", pending.size());
@@ -189,6 +197,7 @@ public final class TableRuns {
    */
   public Future<Void> stop() {
     closed = true;
+    closing.tryComplete();
     List<Future<Void>> pending = underWay();
     LOG.info("stopping: {} table run(s) in flight released", pending.size());
     exporter.abandon();

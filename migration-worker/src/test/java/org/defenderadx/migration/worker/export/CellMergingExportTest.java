@@ -93,13 +93,14 @@ class CellMergingExportTest {
     Instant start = SCHEDULE.horizonStart(env.time.now());
     Instant close = SCHEDULE.closePoint(env.time.now(), Optional.empty(), Duration.ZERO);
 
-    // GIVEN a run whose commits are refused after a few windows (as when its lease is lost)
+    // GIVEN a run whose commits are refused after a few (as when its lease is lost); a commit takes every window
+    // confirmed at the head of the line, so three commits carry at least three windows
     AtomicInteger commits = new AtomicInteger();
     TableExporter.Result first = await(env.mergingExporter("node-a", HOURLY).run(tenant, row, start, close, "run-1",
         () -> commits.incrementAndGet() <= 3 ? Future.succeededFuture()
             : Future.failedFuture(new IllegalStateException("lease lost"))));
     assertThat(first.failure()).isPresent();
-    assertThat(first.windowsCommitted()).isEqualTo(3);
+    assertThat(first.windowsCommitted()).isGreaterThanOrEqualTo(3);
     List<Window> plannedBefore = planned(table);
 
     // WHEN another exporter (a restarted node) resumes from the committed row
@@ -109,6 +110,7 @@ class CellMergingExportTest {
     // THEN it fetched the units planned before (none recorded again over them), and ADX is exact
     assertThat(second.failure()).isEmpty();
     assertThat(second.caughtUp()).isTrue();
+    assertThat(second.windowsCommitted()).as("windows left for the restarted node").isPositive();
     List<Window> plannedAfter = planned(table);
     assertThat(plannedAfter).containsAll(plannedBefore);
     for (int i = 1; i < plannedAfter.size(); i++) {
