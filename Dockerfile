@@ -4,7 +4,8 @@
 FROM eclipse-temurin:17-jdk AS build
 WORKDIR /src
 COPY . .
-# The fat jar only; without npm in this stage the simulator module skips installing Azurite (tests are not run here).
+# The production jar only. The simulator module builds too (the worker's tests use it), but none of its classes and
+# none of the demo's reach the jar (the build checks it); without npm in this stage it skips installing Azurite.
 RUN ./mvnw -B -q package -DskipTests -pl migration-worker -am
 
 FROM eclipse-temurin:17-jre

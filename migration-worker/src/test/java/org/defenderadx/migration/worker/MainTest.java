@@ -7,7 +7,7 @@ import java.io.StringWriter;
 import picocli.CommandLine;
 import org.junit.jupiter.api.Test;
 
-/** The fat jar's command line: its commands, their help, and options refused before anything starts. */
+/** The production jar's command line: its commands, their help, and options refused before anything starts. */
 class MainTest {
 
   private final StringWriter out = new StringWriter();
@@ -21,21 +21,21 @@ class MainTest {
   }
 
   @Test
-  void theJarOffersRunDemoAndSimulate() {
-    assertThat(Main.commandLine().getSubcommands().keySet()).containsExactly("run", "demo", "simulate", "ctl");
+  void theProductionJarOffersRunAndCtlOnly() {
+    assertThat(Main.commandLine().getSubcommands().keySet()).containsExactly("run", "ctl");
     assertThat(execute("--help")).isZero();
-    assertThat(out.toString()).contains("run", "demo", "simulate", "ctl");
+    assertThat(out.toString()).contains("run", "ctl").doesNotContain("demo", "simulate");
   }
 
   @Test
-  void demoHelpListsItsOptions() {
-    assertThat(execute("demo", "--help")).isZero();
-    assertThat(out.toString()).contains("--profile", "--tables", "--time-scale");
+  void theDemoIsAnUnknownCommandHere() {
+    assertThat(execute("demo")).isEqualTo(2);
+    assertThat(err.toString()).contains("Unmatched argument", "'demo'");
   }
 
   @Test
   void anUnknownOptionIsRefusedWithUsage() {
-    assertThat(execute("demo", "--speed", "9")).isEqualTo(2);
-    assertThat(err.toString()).contains("Unknown options: '--speed'", "Usage: defender-adx-migration demo");
+    assertThat(execute("run", "--speed", "9")).isEqualTo(2);
+    assertThat(err.toString()).contains("Unknown option: '--speed'", "Usage: defender-adx-migration run");
   }
 }

@@ -1,17 +1,15 @@
 package org.defenderadx.migration.worker.export;
 
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.defenderadx.migration.worker.TestHooks;
 
 /**
  * Named points of the commit protocol (docs/correctness.md) at which the crash tests kill the process. Inert unless
- * the system property {@code migration.test.crashAt} names a point as {@code name:n}: then the n-th time the point is
- * reached, a marker line is printed and the thread stops there, for the test to kill the JVM with SIGKILL at exactly
- * that point.
+ * the test hook {@link TestHooks#CRASH_AT} names a point as {@code name:n}: then the n-th time the point is reached, a
+ * marker line is printed and the thread stops there, for the test to kill the JVM with SIGKILL at exactly that point.
  */
 public final class CrashPoints {
-  private CrashPoints() {
-  }
-
   public static final String AFTER_FETCH = "after-fetch";
   public static final String AFTER_SEND = "after-send";
   public static final String AFTER_CONFIRM = "after-confirm";
@@ -20,15 +18,18 @@ public final class CrashPoints {
   /** What the process prints when it stops at a point, for the test to read. */
   public static final String MARKER = "CRASH-POINT-REACHED ";
 
-  private static final String CONFIGURED = System.getProperty("migration.test.crashAt", "");
+  private static final Optional<TestHooks.CrashAt> CONFIGURED = TestHooks.crashAt();
   private static final AtomicInteger REACHED = new AtomicInteger();
+
+  private CrashPoints() {
+  }
 
   public static void reach(String name) {
     if (CONFIGURED.isEmpty()) {
       return;
     }
-    String[] parts = CONFIGURED.split(":");
-    if (parts[0].equals(name) && REACHED.incrementAndGet() == Integer.parseInt(parts[1])) {
+    TestHooks.CrashAt at = CONFIGURED.get();
+    if (at.point().equals(name) && REACHED.incrementAndGet() == at.nth()) {
       System.out.println(MARKER + name);
       System.out.flush();
       try {

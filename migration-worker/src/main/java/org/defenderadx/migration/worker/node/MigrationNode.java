@@ -34,6 +34,7 @@ import org.defenderadx.migration.common.window.WindowGrid;
 import org.defenderadx.migration.common.window.WindowPlanner;
 import org.defenderadx.migration.common.window.WindowSchedule;
 import org.defenderadx.migration.common.window.WindowSplitter;
+import org.defenderadx.migration.worker.TestHooks;
 import org.defenderadx.migration.worker.adx.AdxClient;
 import org.defenderadx.migration.worker.adx.AdxConnections;
 import org.defenderadx.migration.worker.adx.AdxRowAppender;
@@ -86,22 +87,13 @@ public final class MigrationNode {
 
   /** What differs between production and a test: the clock, and (tests only) an HTTP client for token calls. */
   public record Environment(TimeSource time, Optional<HttpClient> identityHttpClient, String nodeName) {
-    /** The system clock; the node is named by {@code -Dmigration.node=<name>}, else after the host. */
-    public static Environment production() {
-      return new Environment(timeSource(System.getProperty("migration.clock", "")), Optional.empty(),
-          System.getProperty("migration.node", hostName()));
-    }
-
     /**
-     * The system clock, or with {@code -Dmigration.clock=<ISO instant>@<scale>} a clock that starts at that instant
-     * and runs that many times faster: for running against the simulators on their time scale (demo, tests).
+     * The system clock (unless the test hook {@link TestHooks#CLOCK} sets another); the node is named by
+     * {@code -Dmigration.node=<name>}, else after the host.
      */
-    static TimeSource timeSource(String spec) {
-      if (spec.isBlank()) {
-        return TimeSource.system();
-      }
-      String[] parts = spec.split("@");
-      return TimeSource.scaled(java.time.Instant.parse(parts[0]), Double.parseDouble(parts[1]));
+    public static Environment production() {
+      return new Environment(TestHooks.clock().orElseGet(TimeSource::system), Optional.empty(),
+          System.getProperty("migration.node", hostName()));
     }
   }
 

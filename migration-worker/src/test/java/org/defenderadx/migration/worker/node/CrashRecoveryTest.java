@@ -14,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.defenderadx.migration.common.model.MigrationConfigRow;
 import org.defenderadx.migration.common.window.WindowGrid;
+import org.defenderadx.migration.worker.TestHooks;
 import org.defenderadx.migration.worker.export.CrashPoints;
 import org.defenderadx.migration.worker.testing.NodeProcesses;
 import org.defenderadx.migration.worker.testing.NodeProcesses.NodeProcess;
@@ -225,6 +226,6 @@ class CrashRecoveryTest {
   /** A node on {@code config}, SIGKILLed at {@code crashAt} ({@code point:n}, the n-th time it is reached) if given. */
   private NodeProcess launch(Path config, String crashAt) throws Exception {
     return crashAt.isEmpty() ? nodes.launch("node", config)
-        : nodes.launch("node", config, "migration.test.crashAt=" + crashAt);
+        : nodes.launch("node", config, TestHooks.CRASH_AT + "=" + crashAt);
   }
 }

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import org.defenderadx.migration.worker.TestHooks;
 import org.defenderadx.migration.worker.node.MigrationNode;
 import org.defenderadx.simulator.defender.DefenderSimConfig;
 
@@ -48,7 +49,7 @@ public final class NodeProcesses implements AutoCloseable {
         "-Djava.net.preferIPv4Stack=true", "-Dhazelcast.logging.type=slf4j",
         "-Djavax.net.ssl.trustStore=" + trustStore, "-Djavax.net.ssl.trustStorePassword=changeit",
         "-Dmigration.node=" + name,
-        "-Dmigration.clock=" + env.time.now() + "@" + env.sim.config().timeScale()));
+        "-D" + TestHooks.CLOCK + "=" + env.time.now() + "@" + env.sim.config().timeScale()));
     for (String property : systemProperties) {
       cmd.add("-D" + property);
     }

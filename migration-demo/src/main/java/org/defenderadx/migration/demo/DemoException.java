@@ -1,4 +1,4 @@
-package org.defenderadx.migration.worker.demo;
+package org.defenderadx.migration.demo;
 
 /** The demo cannot run, for a reason a person can act on (the message says what to do). */
 public final class DemoException extends RuntimeException {

@@ -1,6 +1,6 @@
-package org.defenderadx.migration.worker.demo;
+package org.defenderadx.migration.demo;
 
-import static org.defenderadx.migration.worker.demo.DemoStandIns.await;
+import static org.defenderadx.migration.demo.DemoStandIns.await;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;

@@ -1,4 +1,4 @@
-package org.defenderadx.migration.worker.demo;
+package org.defenderadx.migration.demo;
 
 import com.azure.core.http.HttpClient;
 import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;

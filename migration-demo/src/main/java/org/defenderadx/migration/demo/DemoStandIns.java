@@ -1,4 +1,4 @@
-package org.defenderadx.migration.worker.demo;
+package org.defenderadx.migration.demo;
 
 import com.microsoft.azure.kusto.data.ClientFactory;
 import io.vertx.core.Future;

@@ -1,4 +1,4 @@
-package org.defenderadx.migration.worker.demo;
+package org.defenderadx.migration.demo;
 
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;

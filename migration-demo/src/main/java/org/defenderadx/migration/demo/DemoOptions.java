@@ -1,4 +1,4 @@
-package org.defenderadx.migration.worker.demo;
+package org.defenderadx.migration.demo;
 
 import java.time.Duration;
 import java.util.List;

@@ -1,4 +1,4 @@
-package org.defenderadx.migration.worker.demo;
+package org.defenderadx.migration.demo;
 
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
