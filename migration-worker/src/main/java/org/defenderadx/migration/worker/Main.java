@@ -11,7 +11,12 @@ import org.defenderadx.migration.worker.demo.DemoException;
 import org.defenderadx.migration.worker.demo.DemoOptions;
 import org.defenderadx.migration.worker.demo.DemoStandIns;
 import org.defenderadx.migration.worker.demo.SimulatorTrust;
+import org.defenderadx.migration.common.time.TimeSource;
+import org.defenderadx.migration.worker.adx.AdxClient;
+import org.defenderadx.migration.worker.adx.AdxConnections;
 import org.defenderadx.migration.worker.node.MigrationNode;
+import org.defenderadx.migration.worker.upgrade.OriginalTakeover;
+import org.defenderadx.migration.worker.upgrade.TakeoverReport;
 import org.defenderadx.simulator.defender.DefenderSimConfig;
 import org.defenderadx.simulator.defender.data.Profile;
 import picocli.CommandLine;
@@ -34,6 +39,7 @@ public final class Main implements Runnable {
   static CommandLine commandLine() {
     return new CommandLine(new Main())
         .addSubcommand("run", new Run())
+        .addSubcommand("upgrade", new Upgrade())
         .addSubcommand("demo", new Demo())
         .addSubcommand("simulate", new Simulate())
         .addSubcommand("ctl", org.defenderadx.migration.api.cli.Migrationctl.commandLine(System.getenv()));
@@ -78,6 +84,54 @@ public final class Main implements Runnable {
     public Integer call() {
       MigrationNode.main(new String[] {config.toString()});
       return KEEP_RUNNING;
+    }
+  }
+
+  @Command(name = "upgrade", mixinStandardHelpOptions = true,
+      description = {"Takes over a database the original Python script (DAFMigration.py) fills: checks it, applies "
+          + "kql/setup.kql and kql/upgrade-from-original.kql through the Kusto SDK with the configuration's adx "
+          + "section (an admin principal), and prints what was carried forward. Safe to run twice.",
+          "Stop the original script first. Exits 0 when the takeover is complete."})
+  static final class Upgrade implements Callable<Integer> {
+    @Parameters(index = "0", arity = "0..1", defaultValue = "conf/application.yaml",
+        description = "The node's configuration file; only its adx section is used (default: ${DEFAULT-VALUE}).")
+    Path config;
+
+    @Option(names = "--late-arrival-allowance", defaultValue = "1d",
+        description = "LateArrivalAllowance given to event tables the original windowed on a column (Timestamp), "
+            + "e.g. 1d or 12h (default: ${DEFAULT-VALUE}).")
+    String allowance;
+
+    @Option(names = "--seed", description = "Also apply kql/seed-configuration.kql: the common event tables the "
+        + "original did not configure, active, from migration.initialLookback.")
+    boolean seed;
+
+    @Option(names = "--kql", defaultValue = "kql", description = "The folder holding the project's kql/ scripts "
+        + "(default: ${DEFAULT-VALUE}).")
+    Path kql;
+
+    @Override
+    public Integer call() {
+      io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+      io.vertx.core.WorkerExecutor pool = vertx.createSharedWorkerExecutor("adx-sdk", 2);
+      try {
+        OriginalTakeover.Options options = new OriginalTakeover.Options(
+            org.defenderadx.migration.common.kql.KustoTimespan.parse(allowance), seed);
+        var settings = org.defenderadx.migration.api.config.ConfigLoader.load(vertx, config)
+            .await(30, java.util.concurrent.TimeUnit.SECONDS);
+        AdxClient adx = new AdxClient(com.microsoft.azure.kusto.data.ClientFactory.createClient(
+            AdxConnections.engine(settings.adx())), settings.adx().database(), pool);
+        TakeoverReport report = new OriginalTakeover(adx, kql, TimeSource.system()).run(options)
+            .await(10, java.util.concurrent.TimeUnit.MINUTES);
+        System.out.print(report.render());
+        return 0;
+      } catch (Exception e) {
+        System.err.println("upgrade: " + e.getMessage());
+        return 1;
+      } finally {
+        pool.close();
+        vertx.close();
+      }
     }
   }
 
