@@ -21,10 +21,11 @@ class MainTest {
   }
 
   @Test
-  void theJarOffersRunDemoAndSimulate() {
-    assertThat(Main.commandLine().getSubcommands().keySet()).containsExactly("run", "demo", "simulate", "ctl");
+  void theJarOffersRunUpgradeDemoAndSimulate() {
+    assertThat(Main.commandLine().getSubcommands().keySet())
+        .containsExactly("run", "upgrade", "demo", "simulate", "ctl");
     assertThat(execute("--help")).isZero();
-    assertThat(out.toString()).contains("run", "demo", "simulate", "ctl");
+    assertThat(out.toString()).contains("run", "upgrade", "demo", "simulate", "ctl");
   }
 
   @Test
