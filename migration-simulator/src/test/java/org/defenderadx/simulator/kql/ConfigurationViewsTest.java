@@ -11,15 +11,19 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The views and the upgrade query from kql/setup.kql and kql/upgrade-from-original.kql, as the ADX stand-in runs them. */
+/**
+ * The views and the upgrade query of kql/setup.kql and kql/upgrade-from-original.kql (copied, reduced), as the ADX
+ * stand-in's engine runs them; ProjectKqlScriptsTest applies the files themselves.
+ */
 class ConfigurationViewsTest {
   private static final Instant T0 = Instant.parse("2026-11-01T00:00:00Z");
   private final KqlEngine engine = new KqlEngine();
   private final InMemoryCatalog catalog = new InMemoryCatalog();
+  private InMemoryCatalog.Table cfg;
 
   @BeforeEach
   void setUp() {
-    InMemoryCatalog.Table cfg = catalog.table("MigrationConfiguration", col("SourceTable", KqlType.STRING),
+    cfg = catalog.table("MigrationConfiguration", col("SourceTable", KqlType.STRING),
         col("DestinationTable", KqlType.STRING), col("WatermarkColumn", KqlType.STRING),
         col("LastRefreshedTime", KqlType.DATETIME), col("LastRefreshedTimeInString", KqlType.STRING),
         col("LoadType", KqlType.STRING), col("IsActive", KqlType.BOOL), col("TenantId", KqlType.STRING),
@@ -40,8 +44,10 @@ class ConfigurationViewsTest {
     catalog.function("VwMigrationConfigurationState", "\n    MigrationConfiguration\n"
         + "    | extend TenantId = coalesce(TenantId, ''), Version = coalesce(Version, 0)\n"
         + "    | summarize arg_max(Version, *) by TenantId, SourceTable\n");
-    catalog.function("VwLatestMigrationConfiguration", "\n    VwMigrationConfigurationState\n"
+    catalog.function("VwActiveMigrationConfiguration", "\n    VwMigrationConfigurationState\n"
         + "    | where IsActive == true\n");
+    catalog.function("MigrationSnapshotTables", "datatable (SourceTable:string) ['DeviceTvmSoftwareInventory', "
+        + "'DeviceBaselineComplianceProfiles']");
   }
 
   private List<List<Object>> rows(String kql) {
@@ -71,31 +77,27 @@ class ConfigurationViewsTest {
   }
 
   @Test
-  void latestViewDropsDeactivatedTables() {
-    assertThat(rows("VwLatestMigrationConfiguration | project TenantId, SourceTable | order by SourceTable asc"))
+  void activeViewDropsDeactivatedTables() {
+    assertThat(rows("VwActiveMigrationConfiguration | project TenantId, SourceTable | order by SourceTable asc"))
         .containsExactly(List.of("", "DeviceTvmCertificateInfo"), List.of("", "DeviceTvmSoftwareInventory"));
   }
 
   @Test
-  void upgradeQueryCarriesOldWatermarksForTablesWithoutNewRows() {
-    String q = "MigrationConfiguration\n"
-        + "| where isnull(Version) and IsActive == true\n"
-        + "| summarize arg_max(LastRefreshedTime, *) by SourceTable\n"
-        + "| where SourceTable !in ((MigrationConfiguration | where isnotnull(Version) and coalesce(TenantId, '') == ''"
-        + " | distinct SourceTable))\n"
-        + "| project SourceTable, DestinationTable, WatermarkColumn, LastRefreshedTime,\n"
-        + "    LastRefreshedTimeInString = iff(isnull(LastRefreshedTime), '', tostring(LastRefreshedTime)),\n"
-        + "    LoadType, IsActive, TenantId = '', Version = 1, LateArrivalAllowance = timespan(null),\n"
-        + "    UpdatedBy = 'upgrade-from-original', Notes = 'watermark carried forward from the original script',"
-        + " BucketProgress = ''";
+  void upgradeQueryCarriesTheLargestOldWatermarkAndTheLatestRowsSwitchForTablesWithoutNewRows() {
+    // GIVEN a later original row switching DeviceTvmSoftwareInventory off, with no watermark
+    cfg.add(T0.plusSeconds(5), "DeviceTvmSoftwareInventory",
+        "DeviceTvmSoftwareInventoryRaw", "None", null, "", "Incr", false);
+    String q = "let allowance = timespan(1d);\n"
+        + "let original = MigrationConfiguration | where isnull(Version) | extend IngestionTime = ingestion_time();\n"
+        + "let copied = original | summarize OldWatermark = max(LastRefreshedTime) by SourceTable;\n"
+        + "let ours = MigrationConfiguration | where isnotnull(Version) and coalesce(TenantId, '') == ''"
+        + " | distinct SourceTable;\n"
+        + "original | summarize arg_max(IngestionTime, *) by SourceTable | where SourceTable !in (ours)\n"
+        + "| join kind=inner copied on SourceTable\n"
+        + "| extend IsSnapshotTable = SourceTable in (MigrationSnapshotTables) or SourceTable startswith 'DeviceTvm'\n"
+        + "| project SourceTable, IsActive, OldWatermark, IsSnapshotTable";
     QueryResult r = engine.execute(q, new QueryContext(catalog, T0));
-    assertThat(r.columns().stream().map(Column::type).collect(Collectors.toList())).containsExactly(
-        KqlType.STRING, KqlType.STRING, KqlType.STRING, KqlType.DATETIME, KqlType.STRING, KqlType.STRING,
-        KqlType.BOOL, KqlType.STRING, KqlType.LONG, KqlType.TIMESPAN, KqlType.STRING, KqlType.STRING,
-        KqlType.STRING);
     assertThat(r.toList().stream().map(Arrays::asList).collect(Collectors.toList())).containsExactly(
-        Arrays.asList("DeviceTvmSoftwareInventory", "DeviceTvmSoftwareInventoryRaw", "None", T0.plusSeconds(3600),
-            "2026-11-01T01:00:00.0000000Z", "Incr", true, "", 1L, null, "upgrade-from-original",
-            "watermark carried forward from the original script", ""));
+        Arrays.asList("DeviceTvmSoftwareInventory", false, T0.plusSeconds(3600), true));
   }
 }

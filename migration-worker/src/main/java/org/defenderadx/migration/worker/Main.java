@@ -5,12 +5,13 @@ import java.util.Arrays;
 import java.util.concurrent.Callable;
 import org.defenderadx.migration.api.cli.Migrationctl;
 import org.defenderadx.migration.worker.node.MigrationNode;
+import org.defenderadx.migration.worker.upgrade.UpgradeCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /**
- * The production jar's entry point: {@code java -jar defender-adx-migration.jar run|ctl}. The demo and the simulators
+ * The production jar's entry point: {@code java -jar defender-adx-migration.jar run|upgrade|ctl}. The demo and the simulators
  * are not here: they are in migration-demo's own jar ({@code ./migration demo}).
  */
 @Command(name = "defender-adx-migration", mixinStandardHelpOptions = true, version = "defender-adx-migration 0.1.0",
@@ -27,6 +28,7 @@ public final class Main implements Runnable {
   static CommandLine commandLine() {
     return new CommandLine(new Main())
         .addSubcommand("run", new Run())
+        .addSubcommand("upgrade", new UpgradeCommand())
         .addSubcommand("ctl", Migrationctl.commandLine(System.getenv()));
   }
 

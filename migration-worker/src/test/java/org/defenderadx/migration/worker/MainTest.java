@@ -21,10 +21,10 @@ class MainTest {
   }
 
   @Test
-  void theProductionJarOffersRunAndCtlOnly() {
-    assertThat(Main.commandLine().getSubcommands().keySet()).containsExactly("run", "ctl");
+  void theProductionJarOffersRunUpgradeAndCtlOnly() {
+    assertThat(Main.commandLine().getSubcommands().keySet()).containsExactly("run", "upgrade", "ctl");
     assertThat(execute("--help")).isZero();
-    assertThat(out.toString()).contains("run", "ctl").doesNotContain("demo", "simulate");
+    assertThat(out.toString()).contains("run", "upgrade", "ctl").doesNotContain("demo", "simulate");
   }
 
   @Test

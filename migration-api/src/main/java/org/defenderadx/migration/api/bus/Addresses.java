@@ -40,8 +40,9 @@ public final class Addresses {
    *                  "callsPerHour": int, "breaker": "CLOSED"|"OPEN"|"HALF_OPEN", "paused": bool,
    *                  "pausedUntil": ISO|null } ],
    *   "tables": [ { "tenantKey": str, "sourceTable": str, "kind": "incremental"|"snapshot",
-   *                 "state": "idle"|"running"|"caught-up"|"paused"|"failed"|"inactive",
-   *                 "watermark": ISO|null, "lagSeconds": number|null, "rowsLastCycle": long, "rowsTotal": long,
+   *                 "state": "idle"|"running"|"caught-up"|"paused"|"failed"|"inactive"
+   *                          |"awaiting-first-snapshot" (a snapshot table none of whose snapshots is committed yet),
+   *                 "watermark": ISO|null (snapshot tables: the stamp of the last committed snapshot), "lagSeconds": number|null, "rowsLastCycle": long, "rowsTotal": long,
    *                 "lastError": str|null, "node": str|null,
    *                 "backfill": { "from": ISO, "to": ISO, "done": 0..1, "etaSeconds": number|null }|null } ] }
    * </pre>

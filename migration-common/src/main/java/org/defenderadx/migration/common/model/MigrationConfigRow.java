@@ -25,7 +25,7 @@ import org.defenderadx.migration.common.window.WindowProgress;
  * One row of the {@code MigrationConfiguration} table, read by column name (fresh and upgraded databases order the
  * columns differently). Both shapes are accepted: the original six columns ({@code SourceTable, DestinationTable,
  * WatermarkColumn, LastRefreshedTime, LoadType, IsActive}) and ours, which adds {@code LastRefreshedTimeInString,
- * TenantId, Version, LateArrivalAllowance, Notes, BucketProgress}.
+ * TenantId, Version, LateArrivalAllowance, UpdatedBy, Notes, BucketProgress}.
  *
  * @param watermarkColumn as configured; {@code None}, empty, null or {@code Watermark_IngestionTime} mean
  *     {@code ingestion_time()}
@@ -38,14 +38,22 @@ import org.defenderadx.migration.common.window.WindowProgress;
  * @param snapshotProgress for a snapshot table, the snapshot being copied, if one is under way. It shares the
  *     {@code BucketProgress} column ({@link SnapshotProgress#encode()}); on a snapshot table's rows
  *     {@code lastRefreshed} is the stamp of the last committed snapshot
+ * @param updatedBy who wrote the row; {@value #CARRIED_FORWARD_BY} marks a watermark carried forward from the
+ *     original script by the upgrade, which keeps the original's meaning (see {@link #watermarkIsOriginal()})
  */
 public record MigrationConfigRow(String sourceTable, String destinationTable, String watermarkColumn,
     Optional<Instant> lastRefreshed, LoadType loadType, boolean active, String tenantId, OptionalLong version,
     Duration lateArrivalAllowance, String notes, Optional<Bucket> bucketProgress,
-    Optional<SnapshotProgress> snapshotProgress) {
+    Optional<SnapshotProgress> snapshotProgress, String updatedBy) {
 
   /** Our column layout, in order, with Kusto types: the first seven are the design's, the rest additions. */
   public static final Map<String, String> COLUMNS = columns();
+
+  /**
+   * {@code UpdatedBy} of a row the upgrade (kql/upgrade-from-original.kql) carried forward from the original script:
+   * its {@code LastRefreshedTime} is still the largest value the original copied, whatever its Version says.
+   */
+  public static final String CARRIED_FORWARD_BY = "upgrade-from-original";
 
   private static final Set<String> INGESTION_TIME_NAMES = Set.of("", "none", "watermark_ingestiontime",
       "ingestion_time()", "ingestiontime");
@@ -65,6 +73,16 @@ public record MigrationConfigRow(String sourceTable, String destinationTable, St
     tenantId = tenantId == null ? "" : tenantId;
     lateArrivalAllowance = lateArrivalAllowance == null ? Duration.ZERO : lateArrivalAllowance;
     notes = notes == null ? "" : notes;
+    updatedBy = updatedBy == null ? "" : updatedBy;
+  }
+
+  /** A row as our exporter writes it (not carried forward from the original script). */
+  public MigrationConfigRow(String sourceTable, String destinationTable, String watermarkColumn,
+      Optional<Instant> lastRefreshed, LoadType loadType, boolean active, String tenantId, OptionalLong version,
+      Duration lateArrivalAllowance, String notes, Optional<Bucket> bucketProgress,
+      Optional<SnapshotProgress> snapshotProgress) {
+    this(sourceTable, destinationTable, watermarkColumn, lastRefreshed, loadType, active, tenantId, version,
+        lateArrivalAllowance, notes, bucketProgress, snapshotProgress, "");
   }
 
   /** A row without snapshot progress (windowed tables, and snapshot tables between snapshots). */
@@ -120,7 +138,7 @@ public record MigrationConfigRow(String sourceTable, String destinationTable, St
           Optional.ofNullable(refreshed), LoadType.parse(v.text("LoadType")), v.bool("IsActive", true),
           v.text("TenantId"), v.optionalLong("Version"), v.duration("LateArrivalAllowance"), v.text("Notes"),
           bucket.isEmpty() || snapshot ? Optional.empty() : Optional.of(parseBucket(bucket)),
-          snapshot ? Optional.of(SnapshotProgress.parse(bucket)) : Optional.empty());
+          snapshot ? Optional.of(SnapshotProgress.parse(bucket)) : Optional.empty(), v.text("UpdatedBy"));
     } catch (IllegalArgumentException e) {
       throw new ConfigRowException(source, e.getMessage(), e);
     }
@@ -143,6 +161,20 @@ public record MigrationConfigRow(String sourceTable, String destinationTable, St
     return version.isEmpty();
   }
 
+  /** True when the upgrade carried this row's watermark forward from the original script. */
+  public boolean carriedForward() {
+    return CARRIED_FORWARD_BY.equals(updatedBy);
+  }
+
+  /**
+   * True when {@code LastRefreshedTime} has the original script's meaning (the largest value it copied), on its own
+   * rows and on rows the upgrade carried forward; false on ours (the exclusive end of what we committed, or for a
+   * snapshot table the stamp of our last snapshot).
+   */
+  public boolean watermarkIsOriginal() {
+    return writtenByOriginalScript() || carriedForward();
+  }
+
   /** The watermark source this row names. Throws {@link InvalidIdentifierException} for an unsafe column name. */
   public WatermarkSource watermarkSource() {
     String name = watermarkColumn.trim();
@@ -154,13 +186,14 @@ public record MigrationConfigRow(String sourceTable, String destinationTable, St
 
   /**
    * Where copying resumes. Our rows store the exclusive end of the last committed window; the original script
-   * stored the largest value it had copied and selected {@code > watermark}, so its rows resume one tick later.
+   * stored the largest value it had copied and selected {@code > watermark}, so its rows (and the rows the upgrade
+   * carried forward from them) resume one tick later, for ingestion time and column watermarks alike.
    */
   public Optional<WindowProgress> progress() {
     if (lastRefreshed.isEmpty()) {
       return Optional.empty();
     }
-    if (writtenByOriginalScript()) {
+    if (watermarkIsOriginal()) {
       return Optional.of(WindowProgress.at(lastRefreshed.get().plus(KustoTime.TICK)));
     }
     return Optional.of(new WindowProgress(lastRefreshed.get(), bucketProgress));
@@ -282,6 +315,7 @@ public record MigrationConfigRow(String sourceTable, String destinationTable, St
     row.put("TenantId", tenantId);
     row.put("Version", version.isPresent() ? version.getAsLong() : null);
     row.put("LateArrivalAllowance", lateArrivalAllowance);
+    row.put("UpdatedBy", updatedBy);
     row.put("Notes", notes);
     row.put("BucketProgress", snapshotProgress.map(SnapshotProgress::encode)
         .orElse(bucketProgress.map(Bucket::toString).orElse("")));
@@ -305,11 +339,12 @@ public record MigrationConfigRow(String sourceTable, String destinationTable, St
   }
 
   /**
-   * For a snapshot table, the stamp of the last snapshot this tool committed; empty when there is none (a row of the
-   * original script carries its own watermark, which says nothing about our snapshots).
+   * For a snapshot table, the stamp of the last snapshot this tool committed; empty when there is none. A row of the
+   * original script, or one carried forward from it, holds the original's watermark, which says nothing about our
+   * snapshots: such a table is due for its first snapshot at once.
    */
   public Optional<Instant> lastCommittedSnapshot() {
-    return writtenByOriginalScript() ? Optional.empty() : lastRefreshed;
+    return watermarkIsOriginal() ? Optional.empty() : lastRefreshed;
   }
 
   /** The next version to write: one above this row's, or 1 for a row from the original script. */

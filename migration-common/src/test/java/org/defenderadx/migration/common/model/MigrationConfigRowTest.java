@@ -123,6 +123,48 @@ class MigrationConfigRowTest {
   }
 
   @Test
+  void carriedForwardWatermarkKeepsTheOriginalMeaningWhateverItsVersion() {
+    // GIVEN rows the upgrade carried forward (a Version, UpdatedBy marks them), on ingestion time and on a column
+    Map<String, Object> ingestion = ourRow("DeviceEvents", "None", 1L);
+    ingestion.put("UpdatedBy", MigrationConfigRow.CARRIED_FORWARD_BY);
+    Map<String, Object> column = ourRow("DeviceEvents", "Timestamp", 17L);
+    column.put("UpdatedBy", MigrationConfigRow.CARRIED_FORWARD_BY);
+    column.put("LateArrivalAllowance", "1.00:00:00");
+
+    // THEN the first window starts one tick after the largest value the original copied
+    for (Map<String, Object> r : List.of(ingestion, column)) {
+      MigrationConfigRow row = MigrationConfigRow.fromColumns(r);
+      assertThat(row.carriedForward()).isTrue();
+      assertThat(row.watermarkIsOriginal()).isTrue();
+      assertThat(row.progress()).contains(WindowProgress.at(WM.plus(KustoTime.TICK)));
+      assertThat(row.resolve().progress()).contains(WindowProgress.at(WM.plus(KustoTime.TICK)));
+    }
+    // AND our first commit after it writes our meaning (the exclusive end) and drops the marker
+    MigrationConfigRow carried = MigrationConfigRow.fromColumns(ingestion);
+    MigrationConfigRow committed = MigrationConfigRow.fromColumns(
+        carried.commitRow(carried.progress().orElseThrow(), carried.nextVersion()));
+    assertThat(committed.carriedForward()).isFalse();
+    assertThat(committed.progress()).isEqualTo(carried.progress());
+  }
+
+  @Test
+  void aSnapshotTableTakenOverHasNoSnapshotOfOursSoItIsDueAtOnce() {
+    Map<String, Object> tvm = ourRow("DeviceTvmSoftwareInventory", "None", 1L);
+    tvm.put("UpdatedBy", MigrationConfigRow.CARRIED_FORWARD_BY);
+    assertThat(MigrationConfigRow.fromColumns(tvm).lastCommittedSnapshot()).isEmpty();
+    tvm.put("UpdatedBy", "defender-adx-migration");
+    assertThat(MigrationConfigRow.fromColumns(tvm).lastCommittedSnapshot()).contains(WM);
+  }
+
+  @Test
+  void theCarriedForwardMarkerSurvivesTheHandOverToAnotherNode() {
+    Map<String, Object> r = ourRow("DeviceEvents", "None", 1L);
+    r.put("UpdatedBy", MigrationConfigRow.CARRIED_FORWARD_BY);
+    MigrationConfigRow row = MigrationConfigRow.fromColumns(r);
+    assertThat(MigrationConfigRow.fromColumns(new HashMap<>(row.toColumns()))).isEqualTo(row);
+  }
+
+  @Test
   void bucketProgressRoundTripsThroughTheCommitRow() {
     MigrationConfigRow row = MigrationConfigRow.fromColumns(ourRow("DeviceEvents", "None", 3L));
     WindowProgress progress = new WindowProgress(WM, Optional.of(new Bucket(5, 16)));

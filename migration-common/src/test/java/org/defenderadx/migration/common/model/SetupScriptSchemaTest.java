@@ -22,4 +22,18 @@ class SetupScriptSchemaTest {
 
     assertThat(".create-merge table MigrationConfiguration (" + m.group(1) + ")").isEqualTo(expected);
   }
+
+  @Test
+  void setupScriptNamesTheSameSnapshotTablesAsTheCode() throws IOException {
+    String setup = Files.readString(Path.of("..", "kql", "setup.kql"));
+    Matcher m = Pattern.compile("MigrationSnapshotTables\\(\\) \\{\\s*datatable \\(SourceTable:string\\) \\[([^]]*)\\]")
+        .matcher(setup);
+    assertThat(m.find()).isTrue();
+    java.util.Set<String> listed = new java.util.HashSet<>();
+    for (String name : m.group(1).split(",")) {
+      listed.add(name.strip().replace("'", ""));
+    }
+    assertThat(listed).isEqualTo(SnapshotTables.SEED_TABLES);
+    assertThat(setup).contains("SourceTable in (MigrationSnapshotTables) or SourceTable startswith 'DeviceTvm'");
+  }
 }

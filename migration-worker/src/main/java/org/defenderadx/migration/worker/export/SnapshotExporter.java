@@ -156,7 +156,7 @@ public final class SnapshotExporter {
       return Future.succeededFuture(new TableExporter.Result(row.sourceTable(), row, 0, 0, true, Optional.empty(),
           Optional.empty()));
     }
-    table.warnings().forEach(w -> LOG.debug("{}: {}", row.sourceTable(), w));
+    table.warnings().forEach(w -> LOG.info("{}: {}", row.sourceTable(), w));
     Run run = new Run(tenant, table, row, runId, fence);
     run.start();
     return run.done.future();

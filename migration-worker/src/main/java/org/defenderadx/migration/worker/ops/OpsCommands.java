@@ -549,7 +549,7 @@ public final class OpsCommands {
       next.put("LastRefreshedTime", w);
       next.put("LastRefreshedTimeInString", w == null ? "" : KustoTime.format(w));
       next.put("BucketProgress", progress.flatMap(WindowProgress::lastBucketDone).map(Bucket::toString).orElse(""));
-    } else if (row.writtenByOriginalScript()) {
+    } else if (row.watermarkIsOriginal()) {
       next.put("LastRefreshedTime", null);
       next.put("LastRefreshedTimeInString", "");
     }

@@ -210,7 +210,9 @@ public final class StatusReport {
       configError = e.getMessage();
     }
     boolean snapshot = kind == TableKind.SNAPSHOT;
-    Optional<Instant> watermark = row.lastRefreshed();
+    // A snapshot table's watermark is its last snapshot of ours: a watermark carried forward from the original
+    // script is not one, and such a table is not caught up until its first snapshot is committed.
+    Optional<Instant> watermark = snapshot ? row.lastCommittedSnapshot() : row.lastRefreshed();
     Long lag = watermark.map(w -> Duration.between(w, now).toSeconds()).orElse(null);
     Instant lastSuccess = instant(total.get("LastSuccess"));
 
@@ -280,6 +282,8 @@ public final class StatusReport {
     } else if (snapshot ? watermark.isPresent()
         : lag != null && Duration.ofSeconds(lag).compareTo(caughtUpWithin().plus(tuning.settleLag())) <= 0) {
       stateName = "caught-up";
+    } else if (snapshot) {
+      stateName = "awaiting-first-snapshot";
     } else {
       stateName = "idle";
     }

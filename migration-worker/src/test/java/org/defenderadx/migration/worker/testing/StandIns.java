@@ -78,6 +78,11 @@ public final class StandIns implements AutoCloseable {
 
   private StandIns(Vertx vertx, java.util.function.UnaryOperator<DefenderSimConfig.Builder> simulator,
                    java.util.function.UnaryOperator<AdxStandInOptions> adxOptions) throws Exception {
+    this(vertx, simulator, adxOptions, true);
+  }
+
+  private StandIns(Vertx vertx, java.util.function.UnaryOperator<DefenderSimConfig.Builder> simulator,
+                   java.util.function.UnaryOperator<AdxStandInOptions> adxOptions, boolean setUp) throws Exception {
     this.vertx = vertx;
     azurite = AzuriteProcess.start();
     sim = await(DefenderSimulator.start(vertx,
@@ -89,8 +94,10 @@ public final class StandIns implements AutoCloseable {
     sdkPool = vertx.createSharedWorkerExecutor("adx-sdk", 4);
     adxClient = new AdxClient(ClientFactory.createClient(AdxConnections.engine(adxConfig)), DATABASE, sdkPool);
     ingestClient = IngestClientFactory.createClient(AdxConnections.ingestion(adxConfig));
-    for (String command : KqlScript.commands(Files.readString(Path.of("..", "kql", "setup.kql")))) {
-      await(adxClient.mgmt(command));
+    if (setUp) {
+      for (String command : KqlScript.commands(Files.readString(Path.of("..", "kql", "setup.kql")))) {
+        await(adxClient.mgmt(command));
+      }
     }
     appender = new AdxRowAppender(adxClient);
     statusTable = new IngestionStatusTable(new AdxClient(
@@ -100,6 +107,11 @@ public final class StandIns implements AutoCloseable {
 
   public static StandIns start(Vertx vertx) throws Exception {
     return new StandIns(vertx, b -> b, o -> o);
+  }
+
+  /** With an empty database: kql/setup.kql is not applied (a database some other tool set up comes first). */
+  public static StandIns startWithoutSetup(Vertx vertx) throws Exception {
+    return new StandIns(vertx, b -> b, o -> o, false);
   }
 
   /** With the simulator's configuration changed from the scaled default (faults, token lifetime, ...). */
