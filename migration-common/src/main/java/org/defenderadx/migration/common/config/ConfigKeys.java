@@ -53,6 +53,10 @@ public final class ConfigKeys {
   public static final String CYCLE_INTERVAL = "cycleInterval";
   public static final String SNAPSHOT_CADENCE = "snapshotCadence";
   public static final String HORIZON_MARGIN = "horizonMargin";
+  /** The largest single result row a response may carry; a larger one fails its table (it cannot be split). */
+  public static final String MAX_ROW_SIZE = "maxRowSize";
+  /** The longest wait any answer of the service can impose (Retry-After, "again in ...", the CPU quota). */
+  public static final String MAX_SERVICE_WAIT = "maxServiceWait";
 
   public static final String CLUSTER = "cluster";
   public static final String CLUSTER_ENABLED = "enabled";
@@ -127,6 +131,8 @@ public final class ConfigKeys {
       "leaseTtl",
       "maxConcurrentCalls",
       "maxInFlightSize",
+      "maxRowSize",
+      "maxServiceWait",
       "members",
       "memberTimeout",
       "migration",

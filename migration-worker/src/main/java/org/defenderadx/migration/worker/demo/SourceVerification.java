@@ -42,7 +42,8 @@ final class SourceVerification {
     HuntingClient hunting = new HuntingClient(s.vertx, s.vertx.createHttpClient(new HttpClientOptions()),
         s.time.clock(), Duration.ofMinutes(4));
     WindowFetcher fetcher = new WindowFetcher(s.vertx, hunting, new SharedCallBudget(s.vertx, s.time),
-        new OutcomeClassifier(s.time.clock(), new Random(), RetryPolicy.defaults()), new WindowSplitter(), s.time,
+        new OutcomeClassifier(s.time.clock(), new Random(), RetryPolicy.defaults(),
+            s.settings.migration().maxServiceWait()), new WindowSplitter(), s.time,
         s.settings.adx().blobTargetBytes());
     verifier = new Verifier(new HourlyCounts(fetcher, s.adxClient), s.time, s.sim.config().limits().horizon());
   }
