@@ -109,7 +109,9 @@ final class WorkerPoolFeed implements WriteStream<Buffer> {
       }, false).onComplete(ar -> {
         running = false;
         if (ar.failed()) {
-          fail(new IOException("unreadable result: " + ar.cause().getMessage(), ar.cause()));
+          boolean notHunting = ar.cause() instanceof HuntingResultStreamParser.NotAHuntingResponseException
+              || ar.cause() instanceof HuntingResultStreamParser.RowTooLargeException;
+          fail(notHunting ? ar.cause() : new IOException("unreadable result: " + ar.cause().getMessage(), ar.cause()));
         } else {
           next();
         }

@@ -189,7 +189,7 @@ public final class MigrationNode {
 
     ServiceClock serviceClock = new ServiceClock();
     HuntingClient hunting = new HuntingClient(vertx, vertx.createHttpClient(new HttpClientOptions()
-        .setKeepAlive(true)), time.clock(), Duration.ofMinutes(4));
+        .setKeepAlive(true)), time.clock(), Duration.ofMinutes(4), settings.migration());
     WindowFetcher fetcher = new WindowFetcher(vertx, hunting, new SharedCallBudget(vertx, time),
         new OutcomeClassifier(time.clock(), new Random(), RetryPolicy.defaults()),
         new WindowSplitter(new WindowGrid(settings.migration().windowGrid())), time,
