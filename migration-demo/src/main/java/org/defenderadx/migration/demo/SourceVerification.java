@@ -40,9 +40,10 @@ final class SourceVerification {
             .setResetTimeout(s.time.realDelayMillis(Duration.ofSeconds(30))));
     tenant = new TenantContext(t, tokens, QuotaLimits.of(t.api().callsPerMinute(), t.api().callsPerHour()), breaker);
     HuntingClient hunting = new HuntingClient(s.vertx, s.vertx.createHttpClient(new HttpClientOptions()),
-        s.time.clock(), Duration.ofMinutes(4));
+        s.time.clock(), Duration.ofMinutes(4), s.settings.migration());
     WindowFetcher fetcher = new WindowFetcher(s.vertx, hunting, new SharedCallBudget(s.vertx, s.time),
-        new OutcomeClassifier(s.time.clock(), new Random(), RetryPolicy.defaults()), new WindowSplitter(), s.time,
+        new OutcomeClassifier(s.time.clock(), new Random(), RetryPolicy.defaults(),
+            s.settings.migration().maxServiceWait()), new WindowSplitter(), s.time,
         s.settings.adx().blobTargetBytes());
     verifier = new Verifier(new HourlyCounts(fetcher, s.adxClient), s.time, s.sim.config().limits().horizon());
   }

@@ -55,6 +55,10 @@ public final class ConfigKeys {
   public static final String HORIZON_MARGIN = "horizonMargin";
   /** Fetch verticle instances per node (the design card's fetch workers); default: the node's cores. */
   public static final String FETCH_INSTANCES = "fetchInstances";
+  /** The largest single result row a response may carry; a larger one fails its table (it cannot be split). */
+  public static final String MAX_ROW_SIZE = "maxRowSize";
+  /** The longest wait any answer of the service can impose (Retry-After, "again in ...", the CPU quota). */
+  public static final String MAX_SERVICE_WAIT = "maxServiceWait";
 
   public static final String CLUSTER = "cluster";
   public static final String CLUSTER_ENABLED = "enabled";
@@ -130,6 +134,8 @@ public final class ConfigKeys {
       "maxConcurrentCalls",
       "maxInFlightSize",
       "fetchInstances",
+      "maxRowSize",
+      "maxServiceWait",
       "members",
       "memberTimeout",
       "migration",

@@ -14,11 +14,16 @@ import java.time.Duration;
  * @param cycleInterval    how often the coordinator plans new work
  * @param snapshotCadence  how often snapshot tables are exported again
  * @param horizonMargin    a window this close to the 30-day horizon is audited as at risk
+ * @param maxRowSize       the largest single result row a response may carry (at most {@code byteCap}); the
+ *                         row buffer of a call never grows past it
+ * @param maxServiceWait   the longest wait any answer of the service can impose (Retry-After, "again in ...",
+ *                         the CPU quota's cycle)
  * @param fetchInstances   fetch verticle instances per node (each runs its tables on its own event loop)
  */
 public record MigrationTuning(Duration settleLag, Duration initialLookback, int rowCap, long byteCap,
                               Duration windowGrid, Duration cycleInterval, Duration snapshotCadence,
-                              Duration horizonMargin, int fetchInstances) {
+                              Duration horizonMargin, long maxRowSize, Duration maxServiceWait,
+                              int fetchInstances) {
 
   /** Advanced Hunting keeps 30 days. */
   public static final Duration HORIZON = Duration.ofDays(30);

@@ -196,7 +196,7 @@ public final class SettingsParser {
 
   private MigrationTuning tuning(Node m) {
     m.allowOnly(SETTLE_LAG, INITIAL_LOOKBACK, ROW_CAP, BYTE_CAP, WINDOW_GRID, CYCLE_INTERVAL, SNAPSHOT_CADENCE,
-        HORIZON_MARGIN, FETCH_INSTANCES);
+        HORIZON_MARGIN, FETCH_INSTANCES, MAX_ROW_SIZE, MAX_SERVICE_WAIT);
     Duration settle = m.duration(SETTLE_LAG, "5m", Duration.ZERO, Duration.ofHours(6));
     Duration lookback = m.duration(INITIAL_LOOKBACK, "30d", Duration.ofMinutes(1), MigrationTuning.HORIZON);
     int rowCap = m.integer(ROW_CAP, 100_000, 10, 100_000);
@@ -208,8 +208,18 @@ public final class SettingsParser {
     Duration cycle = m.duration(CYCLE_INTERVAL, "1m", Duration.ofSeconds(1), Duration.ofHours(1));
     Duration cadence = m.duration(SNAPSHOT_CADENCE, "1d", Duration.ofMinutes(1), Duration.ofDays(30));
     Duration margin = m.duration(HORIZON_MARGIN, "2d", Duration.ZERO, Duration.ofDays(29));
+    // Unset, it is 16 MB or the whole byte cap if that is smaller; set, it must fit in the byte cap.
+    String maxRowText = m.string(MAX_ROW_SIZE, null);
+    long maxRow = maxRowText == null ? Math.min(16_000_000L, byteCap)
+        : m.size(MAX_ROW_SIZE, "16MB", 4 * 1024, 124L * 1024 * 1024);
+    if (maxRow > byteCap) {
+      problem(m.path(MAX_ROW_SIZE), maxRow + " bytes is more than migration.byteCap (" + byteCap
+          + " bytes): no valid response carries a row larger than the whole result");
+    }
+    Duration maxWait = m.duration(MAX_SERVICE_WAIT, "15m", Duration.ofSeconds(1), Duration.ofDays(1));
     int fetchInstances = m.integer(FETCH_INSTANCES, Runtime.getRuntime().availableProcessors(), 1, 64);
-    return new MigrationTuning(settle, lookback, rowCap, byteCap, grid, cycle, cadence, margin, fetchInstances);
+    return new MigrationTuning(settle, lookback, rowCap, byteCap, grid, cycle, cadence, margin, maxRow, maxWait,
+        fetchInstances);
   }
 
   private ClusterConfig cluster(Node c) {

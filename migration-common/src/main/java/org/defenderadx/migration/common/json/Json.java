@@ -55,9 +55,13 @@ public final class Json {
     return value;
   }
 
+  /** Deeper documents are refused: the reader recurses, and an error body is never legitimately this deep. */
+  static final int MAX_DEPTH = 64;
+
   private static final class Reader {
     private final String s;
     private int pos;
+    private int depth;
 
     Reader(String s) {
       this.s = s;
@@ -68,6 +72,9 @@ public final class Json {
         throw error("unexpected end");
       }
       char c = s.charAt(pos);
+      if ((c == '{' || c == '[') && ++depth > MAX_DEPTH) {
+        throw error("nested more than " + MAX_DEPTH + " deep");
+      }
       return switch (c) {
         case '{' -> object();
         case '[' -> array();
@@ -85,6 +92,7 @@ public final class Json {
       skipWhitespace();
       if (peek() == '}') {
         pos++;
+        depth--;
         return map;
       }
       while (true) {
@@ -102,6 +110,7 @@ public final class Json {
           pos++;
         } else {
           expect('}');
+          depth--;
           return map;
         }
       }
@@ -113,6 +122,7 @@ public final class Json {
       skipWhitespace();
       if (peek() == ']') {
         pos++;
+        depth--;
         return list;
       }
       while (true) {
@@ -123,6 +133,7 @@ public final class Json {
           pos++;
         } else {
           expect(']');
+          depth--;
           return list;
         }
       }

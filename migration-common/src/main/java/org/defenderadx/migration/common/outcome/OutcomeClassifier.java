@@ -4,17 +4,12 @@ import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Random;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.defenderadx.migration.common.json.Json;
 import org.defenderadx.migration.common.model.ApiFlavour;
 
@@ -34,18 +29,29 @@ public final class OutcomeClassifier {
       "result size limit exceeded", "query result size exceeded", "result set too large", "result_set_too_large");
   private static final List<String> PREEMPTED_TEXTS = List.of("exceeded the allowed limits", "preempted",
       "excessive resource consumption", "exceeded the timeout period", "timed out");
-  private static final Pattern RUN_AGAIN_CLOCK = Pattern.compile("again in\\s+(?:(\\d+)\\.)?(\\d{1,2}):(\\d{2}):(\\d{2})");
-  private static final Pattern RUN_AGAIN_UNITS = Pattern.compile(
-      "again in\\s+(?:(\\d+)\\s*h(?:ours?)?)?\\s*(?:(\\d+)\\s*m(?:in(?:ute)?s?)?)?\\s*(?:(\\d+)\\s*s(?:ec(?:ond)?s?)?)?");
 
   private final Clock clock;
   private final Random random;
   private final RetryPolicy retryPolicy;
+  private final Duration maxServiceWait;
 
+  /** Waits at most {@link ServiceWaits#DEFAULT_MAX} when the service asks for longer. */
   public OutcomeClassifier(Clock clock, Random random, RetryPolicy retryPolicy) {
+    this(clock, random, retryPolicy, ServiceWaits.DEFAULT_MAX);
+  }
+
+  /**
+   * @param maxServiceWait the longest wait any answer can impose ({@code Retry-After}, "again in ...", the CPU
+   *                       quota's cycle); a service asking for more is asking for this
+   */
+  public OutcomeClassifier(Clock clock, Random random, RetryPolicy retryPolicy, Duration maxServiceWait) {
     this.clock = Objects.requireNonNull(clock, "clock");
     this.random = Objects.requireNonNull(random, "random");
     this.retryPolicy = Objects.requireNonNull(retryPolicy, "retryPolicy");
+    if (maxServiceWait.isNegative() || maxServiceWait.isZero()) {
+      throw new IllegalArgumentException("maxServiceWait must be positive: " + maxServiceWait);
+    }
+    this.maxServiceWait = maxServiceWait;
   }
 
   /**
@@ -67,11 +73,12 @@ public final class OutcomeClassifier {
     }
     if (status == 429) {
       if (containsAny(haystack, CPU_QUOTA_TEXTS)) {
-        Instant until = runAgainIn(haystack).map(now::plus).orElse(nextCpuCycle(now));
+        Instant until = ServiceWaits.runAgainIn(haystack, maxServiceWait).map(now::plus)
+            .orElse(earliest(nextCpuCycle(now), now.plus(maxServiceWait)));
         return outcome(OutcomeKind.CPU_QUOTA_429, status, Optional.of(until), error, requestId,
             "tenant CPU quota exhausted on " + flavour.configName() + "; pausing the tenant until " + until, false);
       }
-      Instant until = retryAfter(headers, now).orElseGet(() -> now.plus(backoff(attempt)));
+      Instant until = retryAfter(headers, now, maxServiceWait).orElseGet(() -> now.plus(backoff(attempt)));
       return outcome(OutcomeKind.CALL_QUOTA_429, status, Optional.of(until), error, requestId,
           "call-rate quota exceeded on " + flavour.configName() + "; waiting until " + until, false);
     }
@@ -134,7 +141,7 @@ public final class OutcomeClassifier {
   private Outcome transientOutcome(OutcomeKind kind, int status, Map<String, List<String>> headers, Instant now,
       Attempt attempt, ErrorBody error, String requestId, String what) {
     boolean exhausted = attempt.number() >= retryPolicy.maxAttempts();
-    Instant until = retryAfter(headers, now).orElseGet(() -> now.plus(backoff(attempt)));
+    Instant until = retryAfter(headers, now, maxServiceWait).orElseGet(() -> now.plus(backoff(attempt)));
     String explanation = exhausted ? what + "; giving up after " + attempt.number() + " attempts"
         : what + "; retrying at " + until;
     return outcome(kind, status, exhausted ? Optional.empty() : Optional.of(until), error, requestId, explanation,
@@ -160,51 +167,13 @@ public final class OutcomeClassifier {
     return Instant.ofEpochSecond(Math.floorDiv(now.getEpochSecond(), cycle) * cycle + cycle);
   }
 
-  /** {@code Retry-After} as whole seconds, decimal seconds ({@code 2.128}) or an HTTP date. */
-  static Optional<Instant> retryAfter(Map<String, List<String>> headers, Instant now) {
-    Optional<String> value = header(headers, "Retry-After");
-    if (value.isEmpty()) {
-      return Optional.empty();
-    }
-    String v = value.get().trim();
-    try {
-      BigDecimal seconds = new BigDecimal(v);
-      if (seconds.signum() < 0) {
-        return Optional.empty();
-      }
-      long millis = seconds.movePointRight(3).setScale(0, java.math.RoundingMode.CEILING).longValueExact();
-      return Optional.of(now.plusMillis(millis));
-    } catch (NumberFormatException | ArithmeticException notANumber) {
-      try {
-        return Optional.of(ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
-      } catch (DateTimeParseException notADate) {
-        return Optional.empty();
-      }
-    }
+  /** {@code Retry-After} as whole seconds, decimal seconds ({@code 2.128}) or an HTTP date, at most {@code max}. */
+  static Optional<Instant> retryAfter(Map<String, List<String>> headers, Instant now, Duration max) {
+    return header(headers, "Retry-After").flatMap(v -> ServiceWaits.retryAfter(v, now, max)).map(now::plus);
   }
 
-  private static Optional<Duration> runAgainIn(String lowerText) {
-    Matcher clockForm = RUN_AGAIN_CLOCK.matcher(lowerText);
-    if (clockForm.find()) {
-      long days = clockForm.group(1) == null ? 0 : Long.parseLong(clockForm.group(1));
-      return Optional.of(Duration.ofDays(days).plusHours(Long.parseLong(clockForm.group(2)))
-          .plusMinutes(Long.parseLong(clockForm.group(3))).plusSeconds(Long.parseLong(clockForm.group(4))));
-    }
-    Matcher units = RUN_AGAIN_UNITS.matcher(lowerText);
-    while (units.find()) {
-      if (units.group(1) != null || units.group(2) != null || units.group(3) != null) {
-        Duration d = Duration.ofHours(parseOrZero(units.group(1))).plusMinutes(parseOrZero(units.group(2)))
-            .plusSeconds(parseOrZero(units.group(3)));
-        if (!d.isZero()) {
-          return Optional.of(d);
-        }
-      }
-    }
-    return Optional.empty();
-  }
-
-  private static long parseOrZero(String s) {
-    return s == null ? 0 : Long.parseLong(s);
+  private static Instant earliest(Instant a, Instant b) {
+    return a.isBefore(b) ? a : b;
   }
 
   private static Optional<String> header(Map<String, List<String>> headers, String name) {

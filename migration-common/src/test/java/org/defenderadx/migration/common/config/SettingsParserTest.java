@@ -77,8 +77,33 @@ class SettingsParserTest {
     assertThat(s.migration().settleLag()).isEqualTo(Duration.ofMinutes(5));
     assertThat(s.migration().initialLookback()).isEqualTo(Duration.ofDays(30));
     assertThat(s.migration().windowGrid()).isEqualTo(Duration.ofHours(1));
+    assertThat(s.migration().maxRowSize()).isEqualTo(16_000_000L);
+    assertThat(s.migration().maxServiceWait()).isEqualTo(Duration.ofMinutes(15));
     assertThat(s.cluster().enabled()).isFalse();
     assertThat(s.http().port()).isEqualTo(8080);
+  }
+
+  @Test
+  void theRowLimitFitsInTheByteCap() {
+    Map<String, Object> small = minimal();
+    section(small, "migration").put("byteCap", "1MB");
+    assertThat(SettingsParser.parse(small, secrets).migration().maxRowSize()).isEqualTo(1_000_000L);
+
+    Map<String, Object> tooLarge = minimal();
+    section(tooLarge, "migration").put("maxRowSize", "60MB");
+    assertThatThrownBy(() -> SettingsParser.parse(tooLarge, secrets)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("migration.maxRowSize").hasMessageContaining("migration.byteCap");
+  }
+
+  @Test
+  void theLongestServiceWaitIsBounded() {
+    Map<String, Object> root = minimal();
+    section(root, "migration").put("maxServiceWait", "5m");
+    assertThat(SettingsParser.parse(root, secrets).migration().maxServiceWait()).isEqualTo(Duration.ofMinutes(5));
+
+    section(root, "migration").put("maxServiceWait", "30d");
+    assertThatThrownBy(() -> SettingsParser.parse(root, secrets)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("migration.maxServiceWait");
   }
 
   @Test

@@ -218,10 +218,13 @@ class OutcomeClassifierTest {
 
   @Test
   void retryAfterAcceptsAnHttpDateAndIgnoresGarbage() {
-    assertThat(OutcomeClassifier.retryAfter(Map.of("Retry-After", List.of("Sun, 01 Nov 2026 10:08:00 GMT")), NOW))
+    assertThat(OutcomeClassifier.retryAfter(Map.of("Retry-After", List.of("Sun, 01 Nov 2026 10:08:00 GMT")), NOW,
+        ServiceWaits.DEFAULT_MAX))
         .contains(Instant.parse("2026-11-01T10:08:00Z"));
-    assertThat(OutcomeClassifier.retryAfter(Map.of("Retry-After", List.of("soon")), NOW)).isEmpty();
-    assertThat(OutcomeClassifier.retryAfter(Map.of("Retry-After", List.of("-3")), NOW)).isEmpty();
+    assertThat(OutcomeClassifier.retryAfter(Map.of("Retry-After", List.of("soon")), NOW, ServiceWaits.DEFAULT_MAX))
+        .isEmpty();
+    assertThat(OutcomeClassifier.retryAfter(Map.of("Retry-After", List.of("-3")), NOW, ServiceWaits.DEFAULT_MAX))
+        .isEmpty();
   }
 
   @Test

@@ -21,6 +21,21 @@ public sealed interface HuntingResponse {
                    Duration elapsed) implements HuntingResponse {
   }
 
+  /**
+   * 200, but the body passed {@code limit} bytes and was cut off there: the result is too large for one call, as a
+   * truncated one is, so its window is split.
+   */
+  record Cut(long bytesRead, long limit, Optional<Instant> serviceDate, Duration elapsed) implements HuntingResponse {
+  }
+
+  /**
+   * 200, but not a usable hunting response: not JSON, not shaped like one, or a row past the row limit. The reason
+   * names the status, the content type and the start of the body (or the table and window of the row).
+   */
+  record Unusable(int status, String reason, Optional<Instant> serviceDate, Duration elapsed)
+      implements HuntingResponse {
+  }
+
   /** No complete response: connection failure, timeout, or a body that broke off. */
   record TransportError(Throwable cause, boolean timedOut, Duration elapsed) implements HuntingResponse {
     @Override

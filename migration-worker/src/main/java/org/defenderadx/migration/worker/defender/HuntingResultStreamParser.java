@@ -2,9 +2,12 @@ package org.defenderadx.migration.worker.defender;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.async.ByteArrayFeeder;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -20,8 +23,32 @@ import java.util.function.IntSupplier;
  * Every result row is validated by the parser and handed to a {@link RowSink} as the exact text the service sent,
  * with its own members (not those of nested values) pointed out on the way: re-encoding the row token by token cost
  * more CPU than the parse itself.
+ *
+ * <p>Nothing in the body is trusted for size: a row's text is never held beyond {@code maxRowBytes} (nor, by the
+ * parser's own constraints, any single string), and the schema never beyond {@link #MAX_SCHEMA_COLUMNS} columns, so a
+ * call's memory is bounded whatever comes back. A body that is not a hunting response fails with
+ * {@link NotAHuntingResponseException}, a row too large with {@link RowTooLargeException}.
  */
 public final class HuntingResultStreamParser {
+
+  /** Advanced Hunting tables have a few dozen columns; a schema of more is not one. */
+  static final int MAX_SCHEMA_COLUMNS = 10_000;
+  /** The row limit when none is given. */
+  public static final long DEFAULT_MAX_ROW_BYTES = 16_000_000L;
+
+  /** The body is JSON, but not shaped like a hunting response (no object, no results array, rows not objects). */
+  public static final class NotAHuntingResponseException extends IOException {
+    NotAHuntingResponseException(String message) {
+      super(message);
+    }
+  }
+
+  /** One result row is larger than the limit; it was not read further. */
+  public static final class RowTooLargeException extends IOException {
+    RowTooLargeException(String message) {
+      super(message);
+    }
+  }
 
   /** Receives the parsed schema and each row. Not thread-safe; called on the feeding thread. */
   public interface RowSink {
@@ -55,8 +82,7 @@ public final class HuntingResultStreamParser {
 
   private enum Section { TOP, SCHEMA, RESULTS, SKIP }
 
-  private static final JsonFactory JSON = new JsonFactory();
-
+  private final long maxRowBytes;
   private final JsonParser parser;
   private final ByteArrayFeeder feeder;
   private final RowSink sink;
@@ -73,6 +99,7 @@ public final class HuntingResultStreamParser {
   private boolean inRow;
   private boolean memberValueNext;
   private long rows;
+  private boolean sawRoot;
   private boolean sawResults;
 
   // The chunk being parsed, and where it starts in the whole body (the parser's byte offsets are absolute).
@@ -90,8 +117,17 @@ public final class HuntingResultStreamParser {
   private final IntSupplier rowOffset;
 
   public HuntingResultStreamParser(RowSink sink) {
+    this(sink, DEFAULT_MAX_ROW_BYTES);
+  }
+
+  /** @param maxRowBytes the largest row (its JSON text) read; a larger one fails the body */
+  public HuntingResultStreamParser(RowSink sink, long maxRowBytes) {
+    this.maxRowBytes = maxRowBytes;
+    // No string may be longer than a row: Jackson would otherwise buffer one up to its own default (20M chars).
+    JsonFactory json = JsonFactory.builder().streamReadConstraints(StreamReadConstraints.builder()
+        .maxStringLength((int) Math.min(Integer.MAX_VALUE - 1024, maxRowBytes)).build()).build();
     try {
-      this.parser = JSON.createNonBlockingByteArrayParser();
+      this.parser = json.createNonBlockingByteArrayParser();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -113,15 +149,23 @@ public final class HuntingResultStreamParser {
     }
   }
 
+  /** The bytes held for the current row: never more than the row limit (plus one doubling step's rounding). */
+  int rowBufferBytes() {
+    return rowText.length;
+  }
+
   /** Marks the end of the body; fails if the document is incomplete or has no result rows section. */
   public void end() throws IOException {
     feeder.endOfInput();
     drain();
+    if (!sawRoot) {
+      throw new NotAHuntingResponseException("the body is empty");
+    }
     if (depth != 0) {
       throw new IOException("the response ended in the middle of the JSON document (" + rows + " rows read)");
     }
     if (!sawResults) {
-      throw new IOException("the response has no 'results' (or 'Results') array");
+      throw new NotAHuntingResponseException("the response has no 'results' (or 'Results') array");
     }
   }
 
@@ -135,12 +179,31 @@ public final class HuntingResultStreamParser {
 
   private void drain() throws IOException {
     JsonToken t;
-    while ((t = parser.nextToken()) != null && t != JsonToken.NOT_AVAILABLE) {
-      handle(t);
+    try {
+      while ((t = parser.nextToken()) != null && t != JsonToken.NOT_AVAILABLE) {
+        handle(t);
+      }
+    } catch (StreamConstraintsException e) {
+      if (inRow) {
+        throw new RowTooLargeException("result row " + (rows + 1) + " breaks the parser's limit: "
+            + e.getOriginalMessage());
+      }
+      throw new NotAHuntingResponseException("the body breaks the parser's limit: " + e.getOriginalMessage());
+    } catch (JsonParseException e) {
+      if (!sawResults) { // garbage from the start is not a hunting response; a break among the rows is a bad read
+        throw new NotAHuntingResponseException("the body is not JSON: " + e.getOriginalMessage());
+      }
+      throw e;
     }
   }
 
   private void handle(JsonToken t) throws IOException {
+    if (!sawRoot) {
+      sawRoot = true;
+      if (t != JsonToken.START_OBJECT) {
+        throw new NotAHuntingResponseException("the body is a JSON " + describe(t) + ", not an object");
+      }
+    }
     if (t.isStructStart()) {
       depth++;
     }
@@ -205,7 +268,12 @@ public final class HuntingResultStreamParser {
             schemaType = parser.getText();
           }
         }
-        case END_OBJECT -> schema.add(new SchemaColumn(schemaName, schemaType));
+        case END_OBJECT -> {
+          if (schema.size() == MAX_SCHEMA_COLUMNS) {
+            throw new NotAHuntingResponseException("the schema has more than " + MAX_SCHEMA_COLUMNS + " columns");
+          }
+          schema.add(new SchemaColumn(schemaName, schemaType));
+        }
         default -> {
         }
       }
@@ -224,7 +292,8 @@ public final class HuntingResultStreamParser {
         copyFrom = rowStart;
         rowLength = 0;
       } else if (t != JsonToken.END_ARRAY) {
-        throw new IOException("a result row is not a JSON object");
+        throw new NotAHuntingResponseException("result row " + (rows + 1) + " is a JSON " + describe(t)
+            + ", not an object");
       }
       return;
     }
@@ -249,15 +318,30 @@ public final class HuntingResultStreamParser {
     }
   }
 
-  /** Appends the current chunk's bytes of the row up to absolute offset {@code to}. */
-  private void copyRowText(long to) {
-    int n = (int) (to - copyFrom);
-    if (rowLength + n > rowText.length) {
-      rowText = Arrays.copyOf(rowText, Math.max(rowText.length * 2, rowLength + n));
+  /** Appends the current chunk's bytes of the row up to absolute offset {@code to}; fails past the row limit. */
+  private void copyRowText(long to) throws RowTooLargeException {
+    long n = to - copyFrom;
+    if (rowLength + n > maxRowBytes) {
+      throw new RowTooLargeException("result row " + (rows + 1) + " is larger than " + maxRowBytes + " bytes ("
+          + (rowLength + n) + " read of it so far)");
     }
-    System.arraycopy(chunk, chunkOffset + (int) (copyFrom - chunkStart), rowText, rowLength, n);
-    rowLength += n;
+    if (rowLength + n > rowText.length) {
+      rowText = Arrays.copyOf(rowText, (int) Math.min(maxRowBytes, Math.max(rowText.length * 2L, rowLength + n)));
+    }
+    System.arraycopy(chunk, chunkOffset + (int) (copyFrom - chunkStart), rowText, rowLength, (int) n);
+    rowLength += (int) n;
     copyFrom = to;
+  }
+
+  private static String describe(JsonToken t) {
+    return switch (t) {
+      case START_ARRAY -> "array";
+      case VALUE_STRING -> "string";
+      case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "number";
+      case VALUE_TRUE, VALUE_FALSE -> "boolean";
+      case VALUE_NULL -> "null";
+      default -> t.name();
+    };
   }
 
   private String currentName() {

@@ -26,6 +26,7 @@ public final class WindowBlobWriter implements HuntingResultStreamParser.RowSink
   private static final JsonFactory JSON = new JsonFactory();
   private static final int BUFFER = 64 * 1024;
 
+  private final Provenance provenance;
   private final ByteArrayOutputStream compressed;
   private final OutputStream out;
   /** {@code ,"__TenantId":...}} and a line break: what ends every row that kept a member of its own. */
@@ -45,6 +46,7 @@ public final class WindowBlobWriter implements HuntingResultStreamParser.RowSink
   private boolean closed;
 
   public WindowBlobWriter(Provenance provenance, int expectedCompressedBytes) throws IOException {
+    this.provenance = provenance;
     this.compressed = new ByteArrayOutputStream(Math.max(1024, expectedCompressedBytes));
     // Rows are a few KB: batching them keeps the deflater's calls (and its per-call overhead) few.
     this.out = new BufferedOutputStream(new FastGzipOutputStream(compressed), BUFFER);
@@ -195,6 +197,11 @@ public final class WindowBlobWriter implements HuntingResultStreamParser.RowSink
     if (maxIngestionTime == null || t.compareTo(maxIngestionTime) > 0) {
       maxIngestionTime = t;
     }
+  }
+
+  /** Whose rows these are: the tenant, table and window named in errors about them. */
+  public Provenance provenance() {
+    return provenance;
   }
 
   /** Rows written so far. */

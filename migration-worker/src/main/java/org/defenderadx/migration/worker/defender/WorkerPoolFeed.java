@@ -1,38 +1,38 @@
 package org.defenderadx.migration.worker.defender;
 
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.streams.ReadStream;
+import io.vertx.core.streams.WriteStream;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Feeds one response body to its parser on a worker pool, so the parse and gzip (CPU-bound, about 10 ms per MB)
- * never run on the event loop. One task at a time per body keeps the chunks in order; chunks that arrive meanwhile
- * go together into the next task, and the body is paused while more than {@link #PAUSE_AT} bytes wait.
- * Every method is called on the response's context; the tasks' completions come back to it.
+ * The write stream a response body is piped into: feeds it to its parser on a worker pool, so the parse and gzip
+ * (CPU-bound, about 10 ms per MB) never run on the event loop. One task at a time per body keeps the chunks in order;
+ * chunks that arrive meanwhile go together into the next task, and the queue reports itself full while more than
+ * {@link #PAUSE_AT} bytes wait, so the pipe pauses the body. Every method is called on the response's context; the
+ * tasks' completions come back to it.
  */
-final class WorkerPoolFeed {
+final class WorkerPoolFeed implements WriteStream<Buffer> {
 
   static final int PAUSE_AT = 1024 * 1024;
 
   private final WorkerExecutor pool;
-  private final ReadStream<Buffer> body;
   private final HuntingResultStreamParser parser;
   private final Promise<Void> done = Promise.promise();
   private final ArrayDeque<byte[]> waiting = new ArrayDeque<>();
   private int waitingBytes;
   private boolean running;
-  private boolean paused;
   private boolean ended;
+  private Handler<Void> drainHandler;
 
-  WorkerPoolFeed(WorkerExecutor pool, ReadStream<Buffer> body, HuntingResultStreamParser parser) {
+  WorkerPoolFeed(WorkerExecutor pool, HuntingResultStreamParser parser) {
     this.pool = pool;
-    this.body = body;
     this.parser = parser;
   }
 
@@ -41,28 +41,54 @@ final class WorkerPoolFeed {
     return done.future();
   }
 
-  void chunk(Buffer buffer) {
-    if (done.future().isComplete()) {
-      return; // failed already: the rest of the body is only drained
+  @Override
+  public Future<Void> write(Buffer buffer) {
+    if (done.future().isComplete()) { // failed already: the pipe stops on this, and the request is reset
+      return done.future().failed() ? Future.failedFuture(done.future().cause())
+          : Future.failedFuture(new IllegalStateException("body written after its end"));
     }
     byte[] bytes = buffer.getBytes();
     waiting.add(bytes);
     waitingBytes += bytes.length;
-    if (waitingBytes > PAUSE_AT && !paused) {
-      paused = true;
-      body.pause();
-    }
     next();
+    return Future.succeededFuture();
   }
 
-  void end() {
+  @Override
+  public Future<Void> end() {
     ended = true;
     next();
+    return done.future();
   }
 
+  /** Fails the body (the next write or the end reports it) and lets a paused pipe go on to find out. */
   void fail(Throwable cause) {
-    done.tryFail(cause);
-    resume();
+    if (done.tryFail(cause)) {
+      waiting.clear();
+      waitingBytes = 0;
+      drained();
+    }
+  }
+
+  @Override
+  public boolean writeQueueFull() {
+    return waitingBytes > PAUSE_AT;
+  }
+
+  @Override
+  public WorkerPoolFeed drainHandler(Handler<Void> handler) {
+    this.drainHandler = handler;
+    return this;
+  }
+
+  @Override
+  public WorkerPoolFeed setWriteQueueMaxSize(int maxSize) {
+    return this; // the pause threshold is the feed's own
+  }
+
+  @Override
+  public WorkerPoolFeed exceptionHandler(Handler<Throwable> handler) {
+    return this; // failures are reported through write, end and done
   }
 
   private void next() {
@@ -73,7 +99,7 @@ final class WorkerPoolFeed {
       List<byte[]> batch = new ArrayList<>(waiting);
       waiting.clear();
       waitingBytes = 0;
-      resume();
+      drained();
       running = true;
       pool.<Void>executeBlocking(() -> {
         for (byte[] bytes : batch) {
@@ -83,7 +109,9 @@ final class WorkerPoolFeed {
       }, false).onComplete(ar -> {
         running = false;
         if (ar.failed()) {
-          fail(new IOException("unreadable result: " + ar.cause().getMessage(), ar.cause()));
+          boolean notHunting = ar.cause() instanceof HuntingResultStreamParser.NotAHuntingResponseException
+              || ar.cause() instanceof HuntingResultStreamParser.RowTooLargeException;
+          fail(notHunting ? ar.cause() : new IOException("unreadable result: " + ar.cause().getMessage(), ar.cause()));
         } else {
           next();
         }
@@ -104,10 +132,11 @@ final class WorkerPoolFeed {
     }
   }
 
-  private void resume() {
-    if (paused) {
-      paused = false;
-      body.resume();
+  private void drained() {
+    Handler<Void> h = drainHandler;
+    drainHandler = null;
+    if (h != null) {
+      h.handle(null);
     }
   }
 }

@@ -156,7 +156,17 @@ public final class WindowFetcher {
     FetchStats s = stats.plusCall(resp.elapsed(), resp.serviceDate());
     resp.serviceDate().ifPresent(d -> serviceClock.observe(tenant.key(), d, time.now()));
     observer.apiCall(tenant.key(), table.sourceTable(), resp instanceof HuntingResponse.HttpError e ? e.status()
-        : resp instanceof HuntingResponse.Rows ? 200 : 0);
+        : resp instanceof HuntingResponse.TransportError ? 0 : 200);
+    if (resp instanceof HuntingResponse.Cut cut) { // too large for one call, like a truncated result
+      observer.windowSplit(tenant.key(), table.sourceTable());
+      split(window, "response cut off at " + cut.bytesRead() + " bytes (more than the byte cap's " + cut.limit()
+          + ")", s, done);
+      return;
+    }
+    if (resp instanceof HuntingResponse.Unusable unusable) {
+      done.complete(new Fetched.Failed(window, unusable.reason(), s));
+      return;
+    }
     if (resp instanceof HuntingResponse.Rows rows) {
       WindowBlobWriter blob = rows.blob();
       OptionalLong total = blob.windowTotal() < 0 ? OptionalLong.empty() : OptionalLong.of(blob.windowTotal());

@@ -187,9 +187,10 @@ public final class MigrationNode {
 
     ServiceClock serviceClock = new ServiceClock();
     HuntingClient hunting = new HuntingClient(vertx, vertx.createHttpClient(new HttpClientOptions()
-        .setKeepAlive(true)), time.clock(), Duration.ofMinutes(4));
+        .setKeepAlive(true)), time.clock(), Duration.ofMinutes(4), settings.migration());
     WindowFetcher fetcher = new WindowFetcher(vertx, hunting, new SharedCallBudget(vertx, time),
-        new OutcomeClassifier(time.clock(), new Random(), RetryPolicy.defaults()),
+        new OutcomeClassifier(time.clock(), new Random(), RetryPolicy.defaults(),
+            settings.migration().maxServiceWait()),
         new WindowSplitter(new WindowGrid(settings.migration().windowGrid())), time,
         settings.adx().blobTargetBytes(), serviceClock);
     TableLeases leases = new TableLeases(vertx);
