@@ -271,13 +271,14 @@ class HostileResponsesTest {
     // WHEN
     HuntingResponse resp = call(new ResponseLimits(2048 * MB, MB), Duration.ofMinutes(3));
 
-    // THEN every row arrived, and live memory never grew by more than the blob (gzip'd, a few MB) and buffers
+    // THEN every row arrived, and live memory never grew by more than the blob (gzip'd, a few MB) and buffers: a
+    // quarter of what the body would take as bytes (held as a String it would be twice that again)
     assertThat(resp).isInstanceOf(HuntingResponse.Rows.class);
     long rowsPerBlock = block.length / (ROW.length + 1);
     long blocks = (total + block.length - 1) / block.length;
     assertThat(((HuntingResponse.Rows) resp).blob().rows()).isEqualTo(blocks * rowsPerBlock + 1);
     assertThat(peak.get()).isGreaterThan(0);
-    assertThat(peak.get() - baseline).as("live heap growth while 1 GB streamed").isLessThan(128 * MB);
+    assertThat(peak.get() - baseline).as("live heap growth while 1 GB streamed").isLessThan(256 * MB);
   }
 
   private static long liveHeap() {
