@@ -266,7 +266,8 @@ public final class Database implements Catalog {
    * nothing changed: an extent to drop that the destination does not hold (ADX documents this failure, e.g. for an
    * extent merged away meanwhile), an extent to move that its source table does not hold, a source column the
    * destination lacks or types differently (documented), and a move from the destination into itself (not documented;
-   * refused, the harsher choice). Moved extents keep their tags, creation time and rows' ingestion times (unless
+   * refused, the harsher choice). Moved extents keep their tags (the docs do not say either way; kept here, as an
+   * extent's tags are its metadata, and the migrator's Repairer checks it after each swap), creation time and rows' ingestion times (unless
    * {@code newIngestionTime} is given) and take a new id, as ADX reports a ResultExtentId for each. The destination's
    * extent list changes in one assignment, so a query of it sees either the old extents or the new ones.
    *
