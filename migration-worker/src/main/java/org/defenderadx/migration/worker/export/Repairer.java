@@ -94,7 +94,7 @@ public final class Repairer {
     Future<Void> sendConfirmed(String table, byte[] gzipBlob, String tag, String sendKey, Instant creationTime);
   }
 
-  /** Prefix of a job's staging table name, after the destination's name. */
+  /** What follows the destination's name in a job's staging table name (then 12 random hex digits). */
   static final String STAGING_SUFFIX = "_Repair_";
 
   private final WindowFetcher fetcher;
