@@ -5,6 +5,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 import org.defenderadx.simulator.adx.command.CommandExecutor;
 import org.defenderadx.simulator.adx.command.TabularResult;
@@ -36,6 +38,8 @@ public final class AdxStandIn {
   private final Clock clock;
   private final DataManagementService dataManagement;
   private final StorageBackend storage;
+  /** The management commands received, when {@link AdxStandInOptions#recordManagementCommands} asked for them. */
+  private final List<String> managementCommands = new CopyOnWriteArrayList<>();
   private HttpServer server;
 
   private AdxStandIn(Vertx vertx, AdxStandInOptions options) {
@@ -75,7 +79,8 @@ public final class AdxStandIn {
     KqlEngine engine = new KqlEngine();
     KustoRestApi api = new KustoRestApi(vertx, cluster, commands, engine, new Ingestor(clock, engine), faults, clock,
         new KustoRestApi.Limits(options.queryRecordLimit(), options.streamingMaxBytes(),
-            options.requireStreamingIngestionPolicy()), downloader);
+            options.requireStreamingIngestionPolicy()), downloader,
+        options.recordManagementCommands() ? managementCommands::add : csl -> { });
     return storageReady.compose(v -> vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1")
             .setPort(options.port()).setCompressionSupported(false))
         .requestHandler(api.router()).listen())
@@ -105,6 +110,14 @@ public final class AdxStandIn {
   /** Runs a management command directly, without HTTP (test setup). */
   public TabularResult executeCommand(String database, String command) {
     return commands.execute(database, command);
+  }
+
+  /**
+   * The text of every management command received over HTTP so far, oldest first; empty unless
+   * {@link AdxStandInOptions#recordManagementCommands} was set.
+   */
+  public List<String> managementCommands() {
+    return List.copyOf(managementCommands);
   }
 
   public AdxFaults faults() {

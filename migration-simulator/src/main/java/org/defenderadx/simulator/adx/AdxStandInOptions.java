@@ -23,6 +23,7 @@ public final class AdxStandInOptions {
   private long queryRecordLimit = 500_000;
   private long streamingMaxBytes = 4L * 1024 * 1024;
   private boolean requireStreamingIngestionPolicy;
+  private boolean recordManagementCommands;
 
   /** Listening port on 127.0.0.1; 0 (the default) picks a free one. */
   public AdxStandInOptions port(int port) {
@@ -106,6 +107,19 @@ public final class AdxStandInOptions {
 
   public boolean requireStreamingIngestionPolicy() {
     return requireStreamingIngestionPolicy;
+  }
+
+  /**
+   * Keep the text of every management command received, for {@link AdxStandIn#managementCommands()} (tests that
+   * assert which commands a client sent). Off by default: a long run would hold every command.
+   */
+  public AdxStandInOptions recordManagementCommands(boolean record) {
+    this.recordManagementCommands = record;
+    return this;
+  }
+
+  public boolean recordManagementCommands() {
+    return recordManagementCommands;
   }
 
   public int port() {

@@ -5,7 +5,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -74,6 +76,7 @@ public final class CommandExecutor {
       case ".set-or-append", ".append", ".set", ".set-or-replace" -> ingestFromQuery(dbName, verb, c);
       case ".ingest" -> ingestInline(dbName, c);
       case ".delete" -> deletePolicy(dbName, c);
+      case ".replace" -> replaceExtents(dbName, c);
       default -> throw unknown(command);
     };
   }
@@ -508,6 +511,91 @@ public final class CommandExecutor {
       }
     }
     return b.build();
+  }
+
+  /**
+   * {@code .replace extents in table T [with (setNewIngestionTime=true)] <| {ExtentsToDropQuery}, {ExtentsToMoveQuery}}:
+   * the first query's {@code ExtentId}s are dropped from T and the second's ({@code ExtentId}, {@code TableName}) are
+   * moved into it, in one transaction ({@link Database#replaceExtents}). Each query is a management command (typically
+   * {@code .show table X extents | where ...}) or a KQL query. Both queries run first; if an extent they list is gone
+   * by the time the transaction applies, the command fails and changes nothing, as ADX does. Not supported here (and
+   * refused rather than half-done): {@code async} (the stand-in has no {@code .show operations}) and the
+   * {@code extentCreatedOnFrom}/{@code extentCreatedOnTo} properties.
+   */
+  private TabularResult replaceExtents(String dbName, CommandCursor c) {
+    if (c.acceptWord("async")) {
+      throw new CommandException("'.replace async extents' is not supported by the ADX stand-in (it has no "
+          + ".show operations); run it synchronously");
+    }
+    c.expectWord("extents");
+    c.expectWord("in");
+    c.expectWord("table");
+    String destination = c.readName();
+    Map<String, String> props = c.readWithProperties();
+    Instant newIngestionTime = null;
+    for (Map.Entry<String, String> p : props.entrySet()) {
+      if (!p.getKey().equalsIgnoreCase("setNewIngestionTime")) {
+        throw new CommandException("'.replace extents': the property '" + p.getKey() + "' is not supported by the "
+            + "ADX stand-in (only setNewIngestionTime)");
+      }
+      if ("true".equalsIgnoreCase(p.getValue())) {
+        newIngestionTime = clock.instant();
+      }
+    }
+    c.expectSymbol("<|");
+    String toDrop = c.readBalanced('{', '}');
+    c.expectSymbol(",");
+    String toMove = c.readBalanced('{', '}');
+    if (!c.atEnd()) {
+      throw new CommandException("'.replace extents': unexpected text after the two queries: '" + c.snippet() + "'");
+    }
+    Database db = cluster.database(dbName);
+    db.tableNamed(destination);
+    TabularResult dropped = commandOrQuery(db, toDrop);
+    TabularResult moving = commandOrQuery(db, toMove);
+    int dropId = columnIndex(dropped, "ExtentId");
+    Set<UUID> drop = new LinkedHashSet<>();
+    for (Object[] r : dropped.rows()) {
+      drop.add(extentId(r[dropId]));
+    }
+    int moveId = columnIndex(moving, "ExtentId");
+    int moveTable = columnIndex(moving, "TableName");
+    List<Database.ExtentMove> moves = new ArrayList<>();
+    Set<UUID> seen = new HashSet<>();
+    for (Object[] r : moving.rows()) {
+      UUID id = extentId(r[moveId]);
+      if (seen.add(id)) {
+        moves.add(new Database.ExtentMove(String.valueOf(r[moveTable]), id, UUID.randomUUID()));
+      }
+    }
+    try {
+      db.replaceExtents(destination, drop, moves, newIngestionTime);
+    } catch (IllegalArgumentException e) {
+      throw new CommandException(e.getMessage());
+    }
+    TabularResult.Builder b = TabularResult.of("OriginalExtentId", KqlType.STRING, "ResultExtentId", KqlType.STRING,
+        "Details", KqlType.STRING);
+    moves.forEach(m -> b.row(m.extentId().toString(), m.newId().toString(), ""));
+    drop.forEach(id -> b.row(id.toString(), "", ""));
+    return b.build();
+  }
+
+  /** A management command ({@code .show ...}) or a KQL query, run in the database. */
+  private TabularResult commandOrQuery(Database db, String text) {
+    String t = text.strip();
+    if (t.startsWith(".")) {
+      return execute(db.name(), t);
+    }
+    QueryResult r = engine.execute(t, new QueryContext(db, clock.instant()));
+    return new TabularResult(r.columns(), r.toList());
+  }
+
+  private static UUID extentId(Object value) {
+    try {
+      return value instanceof UUID u ? u : UUID.fromString(String.valueOf(value).strip());
+    } catch (IllegalArgumentException e) {
+      throw new CommandException("'" + value + "' is not an extent id (a guid)");
+    }
   }
 
   private static int columnIndex(TabularResult r, String name) {

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -57,9 +58,12 @@ public final class KustoRestApi {
   private final Clock clock;
   private final Limits limits;
   private final Function<String, byte[]> blobDownloader;
+  private final Consumer<String> commandLog;
 
+  /** @param commandLog told the text of every management command received, before it runs */
   public KustoRestApi(Vertx vertx, Cluster cluster, CommandExecutor commands, KqlEngine engine, Ingestor ingestor,
-                      AdxFaults faults, Clock clock, Limits limits, Function<String, byte[]> blobDownloader) {
+                      AdxFaults faults, Clock clock, Limits limits, Function<String, byte[]> blobDownloader,
+                      Consumer<String> commandLog) {
     this.vertx = vertx;
     this.cluster = cluster;
     this.commands = commands;
@@ -69,6 +73,7 @@ public final class KustoRestApi {
     this.clock = clock;
     this.limits = limits;
     this.blobDownloader = blobDownloader;
+    this.commandLog = commandLog;
   }
 
   public Router router() {
@@ -92,6 +97,7 @@ public final class KustoRestApi {
     }
     String db = body.getString("db", "NetDefaultDb");
     String csl = body.getString("csl", "");
+    commandLog.accept(csl);
     if (injectFault(ctx, AdxFaults.Endpoint.MGMT, csl)) {
       return;
     }

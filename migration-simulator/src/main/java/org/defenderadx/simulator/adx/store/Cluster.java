@@ -10,9 +10,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 import org.defenderadx.simulator.kql.StoredFunction;
@@ -145,6 +148,18 @@ public final class Cluster implements AutoCloseable {
       case "dropExtents" -> {
         List<?> ids = (List<?>) ev.get("ids");
         db.dropExtents(table, e -> ids.contains(e.id().toString()));
+      }
+      case "replaceExtents" -> {
+        Set<UUID> drop = new HashSet<>();
+        ((List<?>) ev.get("drop")).forEach(id -> drop.add(UUID.fromString((String) id)));
+        List<Database.ExtentMove> moves = new ArrayList<>();
+        for (Object o : (List<?>) ev.get("moves")) {
+          List<?> m = (List<?>) o;
+          moves.add(new Database.ExtentMove((String) m.get(0), UUID.fromString((String) m.get(1)),
+              UUID.fromString((String) m.get(2))));
+        }
+        String newTime = (String) ev.get("newIngestionTime");
+        db.replaceExtents(table, drop, moves, newTime.isEmpty() ? null : KustoValues.parseDateTime(newTime));
       }
       default -> throw new IllegalArgumentException("Unknown journal entry " + ev.get("op"));
     }

@@ -3,6 +3,7 @@ package org.defenderadx.simulator.adx.store;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -248,11 +249,107 @@ public final class Database implements Catalog {
   public synchronized List<Extent> dropExtents(String tableName, Predicate<Extent> which) {
     List<Extent> dropped = tableNamed(tableName).dropExtents(which);
     if (!dropped.isEmpty()) {
-      Set<String> ids = new java.util.HashSet<>();
+      Set<String> ids = new HashSet<>();
       dropped.forEach(e -> ids.add(e.id().toString()));
       journal.record(Map.of("op", "dropExtents", "table", tableName, "ids", List.copyOf(ids)));
     }
     return dropped;
+  }
+
+  /** One extent {@link #replaceExtents} moves: from which table, its id there, and the id it takes in the destination. */
+  public record ExtentMove(String sourceTable, UUID extentId, UUID newId) {
+  }
+
+  /**
+   * {@code .replace extents}: drops {@code drop} from the destination and moves {@code moves} into it, as one
+   * transaction. Everything is checked before anything changes, and any failed check fails the whole command with
+   * nothing changed: an extent to drop that the destination does not hold (ADX documents this failure, e.g. for an
+   * extent merged away meanwhile), an extent to move that its source table does not hold, a source column the
+   * destination lacks or types differently (documented), and a move from the destination into itself (not documented;
+   * refused, the harsher choice). Moved extents keep their tags (the docs do not say either way; kept here, as an
+   * extent's tags are its metadata, and the migrator's Repairer checks it after each swap), creation time and rows' ingestion times (unless
+   * {@code newIngestionTime} is given) and take a new id, as ADX reports a ResultExtentId for each. The destination's
+   * extent list changes in one assignment, so a query of it sees either the old extents or the new ones.
+   *
+   * @param newIngestionTime the ingestion time for moved rows ({@code setNewIngestionTime=true}), or null to keep theirs
+   */
+  public synchronized void replaceExtents(String destination, Set<UUID> drop, List<ExtentMove> moves,
+                                          Instant newIngestionTime) {
+    Table dest = tableNamed(destination);
+    Set<UUID> held = new HashSet<>();
+    dest.extents().forEach(e -> held.add(e.id()));
+    List<UUID> missing = drop.stream().filter(id -> !held.contains(id)).toList();
+    if (!missing.isEmpty()) {
+      throw new IllegalArgumentException("Cannot replace extents in table '" + destination + "': the extent(s) to drop "
+          + missing + " are not in the table (dropped or merged meanwhile?); nothing was changed");
+    }
+    Map<String, Set<UUID>> bySource = new LinkedHashMap<>();
+    List<Extent> moved = new ArrayList<>();
+    for (ExtentMove m : moves) {
+      if (m.sourceTable().equals(destination)) {
+        throw new IllegalArgumentException("Cannot replace extents in table '" + destination + "': extent "
+            + m.extentId() + " to move is already in it; nothing was changed");
+      }
+      Table source = tableNamed(m.sourceTable());
+      Extent e = source.extents().stream().filter(x -> x.id().equals(m.extentId())).findFirst()
+          .orElseThrow(() -> new IllegalArgumentException("Cannot replace extents in table '" + destination
+              + "': extent " + m.extentId() + " to move is not in table '" + m.sourceTable() + "'; nothing was changed"));
+      if (source.digestOnly() && !dest.digestOnly()) {
+        throw new IllegalArgumentException("Cannot move extents of digest-only table '" + m.sourceTable()
+            + "' into table '" + destination + "', which keeps rows (a limit of the stand-in's storage)");
+      }
+      int[] positions = positions(source, dest);
+      bySource.computeIfAbsent(m.sourceTable(), k -> new HashSet<>()).add(m.extentId());
+      moved.add(moved(e, m.newId(), positions, dest.digestOnly(), newIngestionTime));
+    }
+    for (Map.Entry<String, Set<UUID>> s : bySource.entrySet()) {
+      tableNamed(s.getKey()).dropExtents(e -> s.getValue().contains(e.id()));
+    }
+    dest.swapExtents(drop, moved);
+    List<Object> encodedMoves = new ArrayList<>();
+    moves.forEach(m -> encodedMoves.add(List.of(m.sourceTable(), m.extentId().toString(), m.newId().toString())));
+    journal.record(Map.of("op", "replaceExtents", "table", destination,
+        "drop", drop.stream().map(UUID::toString).toList(), "moves", encodedMoves,
+        "newIngestionTime", newIngestionTime == null ? "" : KustoValues.formatDateTime(newIngestionTime)));
+  }
+
+  /** For each destination column, its index in the source table (or -1); fails on a source column it cannot take. */
+  private static int[] positions(Table source, Table dest) {
+    for (Column c : source.columns()) {
+      Optional<Column> d = dest.column(c.name());
+      if (d.isEmpty() || d.get().type() != c.type()) {
+        throw new IllegalArgumentException("Cannot move extents of table '" + source.name() + "' into table '"
+            + dest.name() + "': its column '" + c.name() + "' (" + c.type().kqlName() + ") is not in '" + dest.name()
+            + "' with the same name and type; nothing was changed");
+      }
+    }
+    int[] positions = new int[dest.columns().size()];
+    for (int i = 0; i < positions.length; i++) {
+      positions[i] = -1;
+      for (int j = 0; j < source.columns().size(); j++) {
+        if (source.columns().get(j).name().equals(dest.columns().get(i).name())) {
+          positions[i] = j;
+        }
+      }
+    }
+    return positions;
+  }
+
+  private static Extent moved(Extent e, UUID newId, int[] positions, boolean digestOnly, Instant newIngestionTime) {
+    Instant createdOn = newIngestionTime == null ? e.createdOn() : newIngestionTime;
+    List<StoredRow> rows = null;
+    if (e.rows() != null && !digestOnly) {
+      rows = new ArrayList<>(e.rows().size());
+      for (StoredRow r : e.rows()) {
+        Object[] values = new Object[positions.length];
+        for (int i = 0; i < positions.length; i++) {
+          values[i] = positions[i] < 0 ? null : r.value(positions[i]);
+        }
+        rows.add(new StoredRow(values, newIngestionTime == null ? r.ingestionTime() : newIngestionTime, e.tags()));
+      }
+      rows = List.copyOf(rows);
+    }
+    return new Extent(newId, createdOn, e.tags(), rows, e.digests(), e.rowCount(), e.originalSize());
   }
 
   // --- journal encoding

@@ -9,6 +9,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 import org.defenderadx.simulator.kql.Column;
@@ -249,6 +251,18 @@ public final class Table implements TableSource {
     }
     extents = List.copyOf(keep);
     return dropped;
+  }
+
+  /** Drops {@code drop} and appends {@code add} in one assignment, so a reader sees the extents before or after. */
+  synchronized void swapExtents(Set<UUID> drop, List<Extent> add) {
+    List<Extent> next = new ArrayList<>();
+    for (Extent e : extents) {
+      if (!drop.contains(e.id())) {
+        next.add(e);
+      }
+    }
+    next.addAll(add);
+    extents = List.copyOf(next);
   }
 
   void putMapping(IngestionMapping m) {

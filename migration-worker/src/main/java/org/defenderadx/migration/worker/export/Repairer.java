@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.UUID;
 import org.defenderadx.migration.common.kql.KqlIdentifiers;
 import org.defenderadx.migration.common.kql.KqlLiterals;
 import org.defenderadx.migration.common.kql.KustoTime;
@@ -42,18 +43,26 @@ import org.slf4j.LoggerFactory;
  * The range is widened to the committed windows it touches, so whole windows are replaced and no extent is dropped
  * for rows outside it. Those windows (and any gap between them) are fetched again under the same identities.
  *
- * <p>Order, so that nothing is lost: one window at a time (so only one window's blobs are held in memory), fetch it
- * (if that fails, its extents are untouched), drop its extents, ingest it again and wait for ADX to confirm it, audit
- * it; at the end verify the whole range by hourly counts. The result is audited once for the range:
- * {@code Repaired} when the range is exact afterwards, {@code RepairFailed} otherwise, saying which windows were
- * replaced, in what state the failing window was left (unchanged, or its extents dropped and its rows missing) and
- * from where to run repair again, or that the range was replaced but still differs (extents without our tags, or
- * rows that arrived meanwhile). Each window ingested again is audited {@code Repaired}, so a later repair finds its
- * tag.
+ * <p>Replacement is atomic per window, so a failed repair leaves ADX as it was. One window at a time (so only one
+ * window's blobs are held in memory): fetch it; ingest its rows into a staging table of the job's own (same schema
+ * and mapping as the destination, created for the job and dropped after it) under the window's own tags, each send
+ * confirmed through the status table; check that the staging table holds exactly the fetched rows under those tags;
+ * then swap them in with ONE {@code .replace extents} command, which drops the window's old extents and moves the new
+ * ones into the destination in one transaction. A query sees the old rows or the new ones, never both or neither.
+ * The staged rows are in another table until the swap, so they neither count as the window's rows nor meet the
+ * exporter's {@code ingestIfNotExists} (which looks at the destination only); moved extents keep their tags, so after
+ * the swap the window's rows carry the tag that verify, later repairs and {@code ingestIfNotExists} look for. Each
+ * window swapped in is audited {@code Repaired}; at the end the whole range is verified by hourly counts.
+ *
+ * <p>The result is audited once for the range: {@code Repaired} when the range is exact afterwards,
+ * {@code RepairFailed} otherwise, saying which windows were replaced, that the failing window and the rest of the
+ * range were left unchanged, and from where to run repair again, or that the range was replaced but still differs
+ * (extents without our tags, or rows that arrived meanwhile).
  *
  * <p>Repair never touches the watermark, and refuses ranges past it (the exporter still owns those) and ranges
  * older than the horizon (the source no longer holds their rows, so dropping ADX's copy would lose them). Every
- * call at the source goes through the {@link WindowFetcher}, taking permits from the shared budget.
+ * call at the source goes through the {@link WindowFetcher}, taking permits from the shared budget. Every send goes
+ * through one {@link Sender}.
  */
 public final class Repairer {
 
@@ -71,9 +80,25 @@ public final class Repairer {
                        int extentsDropped, Optional<Verifier.Report> after, Optional<String> failure) {
   }
 
-  private final Vertx vertx;
+  /**
+   * The one way a repair sends rows to ADX: one gzip'd blob into one table under one {@code ingest-by:} tag (with
+   * {@code ingestIfNotExists} on it), completing once ADX has confirmed that the tag's rows are in the table (ingested
+   * now, or by an earlier attempt) and failing, with the reason, once it gives up (retries are the sender's).
+   */
+  @FunctionalInterface
+  public interface Sender {
+    /**
+     * @param sendKey      unique to this send (window, job): the sender derives its attempts' source ids from it
+     * @param creationTime the window's start, so retention and caching treat back-filled rows by their age
+     */
+    Future<Void> sendConfirmed(String table, byte[] gzipBlob, String tag, String sendKey, Instant creationTime);
+  }
+
+  /** What follows the destination's name in a job's staging table name (then 12 random hex digits). */
+  static final String STAGING_SUFFIX = "_Repair_";
+
   private final WindowFetcher fetcher;
-  private final WindowIngestion ingestion;
+  private final Sender sender;
   private final AdxClient adx;
   private final CommittedWindows committed;
   private final Verifier verifier;
@@ -81,12 +106,17 @@ public final class Repairer {
   private final TimeSource time;
   private final Options options;
 
+  /** Sends through {@code ingestion} ({@link #sender(Vertx, WindowIngestion, TimeSource, Options)}). */
   public Repairer(Vertx vertx, WindowFetcher fetcher, WindowIngestion ingestion, AdxClient adx,
                   CommittedWindows committed, Verifier verifier, MigrationStateStore state, TimeSource time,
                   Options options) {
-    this.vertx = vertx;
+    this(fetcher, sender(vertx, ingestion, time, options), adx, committed, verifier, state, time, options);
+  }
+
+  public Repairer(WindowFetcher fetcher, Sender sender, AdxClient adx, CommittedWindows committed, Verifier verifier,
+                  MigrationStateStore state, TimeSource time, Options options) {
     this.fetcher = fetcher;
-    this.ingestion = ingestion;
+    this.sender = sender;
     this.adx = adx;
     this.committed = committed;
     this.verifier = verifier;
@@ -128,6 +158,45 @@ public final class Repairer {
         .compose(windows -> new Job(tenant, table, watermark.get(), horizonStart, runId).run(from, to, windows));
   }
 
+  /**
+   * The {@link Sender} over {@link WindowIngestion}: queued ingestion with the tag as {@code ingest-by:} and
+   * {@code ingestIfNotExists}, confirmed through the status table, up to {@code maxSendAttempts} sends. Skipped counts
+   * as confirmed: the tag's rows are in the table already (an earlier attempt landed after all); the repair checks
+   * the staged row counts before it swaps anything in.
+   */
+  public static Sender sender(Vertx vertx, WindowIngestion ingestion, TimeSource time, Options options) {
+    return new Sender() {
+      @Override
+      public Future<Void> sendConfirmed(String table, byte[] gzipBlob, String tag, String sendKey,
+                                        Instant creationTime) {
+        return attempt(table, gzipBlob, tag, sendKey, creationTime, 0);
+      }
+
+      Future<Void> attempt(String table, byte[] gzipBlob, String tag, String sendKey, Instant creationTime,
+                           int attempt) {
+        return ingestion.send(table, gzipBlob, tag, WindowIngestion.sourceId(sendKey, "repair", attempt), creationTime)
+            .compose(ticket -> ingestion.awaitFinal(vertx, time, ticket, options.statusPollInterval(),
+                time.now().plus(options.confirmationTimeout())))
+            .recover(e -> Future.succeededFuture(new WindowIngestion.Status(WindowIngestion.State.FAILED,
+                "send or status failed: " + e)))
+            .compose(status -> switch (status.state()) {
+              case SUCCEEDED, SKIPPED -> Future.<Void>succeededFuture();
+              case PARTIALLY_SUCCEEDED -> Future.<Void>failedFuture("ADX ingested it only partly: " + status.details());
+              case FAILED, PENDING -> {
+                if (attempt + 1 >= options.maxSendAttempts()) {
+                  yield Future.<Void>failedFuture(status.state() + " " + status.details() + " after " + (attempt + 1)
+                      + " attempts");
+                }
+                LOG.warn("{}: repair send {}: {} {}; sending it again", table, sendKey, status.state(),
+                    status.details());
+                // The same tag: if the earlier send landed after all, ADX skips this one.
+                yield attempt(table, gzipBlob, tag, sendKey, creationTime, attempt + 1);
+              }
+            });
+      }
+    };
+  }
+
   private Future<Result> refuse(TenantContext tenant, String destination, String source, Instant lo, Instant hi,
                                 String runId, String reason) {
     String why = "repair refused, ADX unchanged: " + reason;
@@ -153,6 +222,9 @@ public final class Repairer {
     Instant from;
     Instant to;
     FetchStats stats = FetchStats.none();
+    /** Where the replacement rows wait for the swap; unique to the job, so concurrent repairs never share one. */
+    final String stagingName;
+    Future<String> staging;
 
     Job(TenantContext tenant, ResolvedTable table, Instant watermark, Instant horizonStart, String runId) {
       this.tenant = tenant;
@@ -160,6 +232,8 @@ public final class Repairer {
       this.watermark = watermark;
       this.horizonStart = horizonStart;
       this.runId = runId;
+      this.stagingName = KqlIdentifiers.requireTable(table.destinationTable() + STAGING_SUFFIX
+          + UUID.randomUUID().toString().replace("-", "").substring(0, 12));
     }
 
     Future<Result> run(Instant requestedFrom, Instant requestedTo, List<CommittedWindows.Committed> old) {
@@ -191,8 +265,9 @@ public final class Repairer {
     }
 
     /**
-     * Replaces one window at a time, so only one window's blobs are held in memory: fetch it (ADX untouched if that
-     * fails), drop its extents, ingest it again, audit it. Then the next; the whole range is verified at the end.
+     * Replaces one window at a time, so only one window's blobs are held in memory: fetch it, stage it, swap it in,
+     * audit it (ADX is untouched until the swap, and the swap is one transaction). Then the next; the whole range is
+     * verified at the end.
      */
     void replaceNext(Deque<Window> todo, List<CommittedWindows.Committed> old, Progress done, Promise<Result> result) {
       Window window = todo.pollFirst();
@@ -203,39 +278,33 @@ public final class Repairer {
       fetchAll(List.of(window)).onComplete(fetched -> {
         if (fetched.failed() || fetched.result().failure().isPresent()) {
           String why = fetched.failed() ? String.valueOf(fetched.cause()) : fetched.result().failure().get();
-          fail(done, window, why, "ADX still holds it unchanged", result);
+          fail(done, window, why, UNCHANGED, result);
           return;
         }
         List<Leaf> leaves = fetched.result().done();
-        Set<String> tags = new LinkedHashSet<>();
+        Set<String> oldTags = new LinkedHashSet<>();
         old.stream().filter(c -> !c.lo().isBefore(window.lo()) && !c.hi().isAfter(window.hi()))
-            .forEach(c -> tags.add(c.tag()));
-        leaves.forEach(l -> tags.add(l.id().shortHash()));
-        dropExtents(tags).onComplete(dropped -> {
-          if (dropped.failed()) {
-            fail(done, window, "dropping its extents failed: " + dropped.cause().getMessage(),
-                "ADX may hold it partly", result);
-            return;
-          }
-          done.dropped += dropped.result();
-          ingestLeaves(leaves, 0).onComplete(sent -> {
-            List<Leaf> landed = sent.succeeded() ? leaves : leaves.subList(0, sent.cause() instanceof LeafFailed lf
-                ? lf.index : 0);
-            auditWindows(landed).onComplete(audited -> {
-              done.rows += rows(landed);
-              if (sent.failed()) {
-                fail(done, window, sent.cause().getMessage(), "its extents were dropped and ADX lacks its rows",
-                    result);
-              } else if (audited.failed()) {
-                fail(done, window, "auditing it failed: " + audited.cause().getMessage(),
-                    "it was replaced", result);
-              } else {
-                done.windows++;
-                replaceNext(todo, old, done, result);
+            .forEach(c -> oldTags.add(c.tag()));
+        leaves.forEach(l -> oldTags.add(l.id().shortHash()));
+        staging().compose(staging -> stageLeaves(staging, leaves, 0).compose(v -> staged(staging, leaves))
+            .compose(moveIds -> swap(staging, oldTags, moveIds, stagedTags(leaves)))).onComplete(swapped -> {
+              if (swapped.failed()) {
+                fail(done, window, swapped.cause().getMessage(), swapped.cause() instanceof SwapUnclear u ? u.state
+                    : UNCHANGED, result);
+                return;
               }
+              done.dropped += swapped.result();
+              done.rows += rows(leaves);
+              auditWindows(leaves).onComplete(audited -> {
+                if (audited.failed()) {
+                  fail(done, window, "auditing it failed: " + audited.cause().getMessage(), "it was replaced",
+                      result);
+                } else {
+                  done.windows++;
+                  replaceNext(todo, old, done, result);
+                }
+              });
             });
-          });
-        });
       });
     }
 
@@ -249,16 +318,151 @@ public final class Repairer {
           .onComplete(result);
     }
 
-    /** Sends the leaves in order; fails with {@link LeafFailed} naming the first that could not be ingested. */
-    Future<Void> ingestLeaves(List<Leaf> leaves, int index) {
+    /**
+     * The job's staging table, created on first use with the destination's schema and ingestion mapping: the
+     * replacement rows wait there, where no query of the destination and no {@code ingestIfNotExists} of the
+     * exporter sees them, until they are swapped in.
+     */
+    Future<String> staging() {
+      if (staging == null) {
+        String destination = KqlIdentifiers.requireTable(table.destinationTable());
+        String name = stagingName;
+        staging = adx.mgmt(".show table " + destination + " cslschema")
+            .compose(schema -> adx.mgmt(".create table " + name + " (" + columns(schema) + ") with (folder="
+                + KqlLiterals.string("RepairStaging") + ", docstring=" + KqlLiterals.string("rows of a repair of "
+                + destination + " (run " + runId + ") until they are swapped in; dropped when the repair ends") + ")"))
+            .compose(v -> adx.mgmt(".show table " + destination + " ingestion json mappings"))
+            .compose(mappings -> {
+              Optional<Map<String, Object>> mapping = mappings.stream()
+                  .filter(m -> WindowIngestion.MAPPING.equals(String.valueOf(m.get("Name")))).findFirst();
+              if (mapping.isEmpty()) {
+                return Future.failedFuture(destination + " has no json mapping '" + WindowIngestion.MAPPING + "'");
+              }
+              return adx.mgmt(".create-or-alter table " + name + " ingestion json mapping "
+                  + KqlLiterals.string(WindowIngestion.MAPPING) + " "
+                  + KqlLiterals.string(String.valueOf(mapping.get().get("Mapping"))));
+            })
+            .map(v -> name)
+            .recover(e -> Future.failedFuture("creating the staging table " + name + " failed: " + e.getMessage()));
+      }
+      return staging;
+    }
+
+    /** Sends the leaves into the staging table in order, each under its own tag, confirmed. */
+    Future<Void> stageLeaves(String staging, List<Leaf> leaves, int index) {
       if (index == leaves.size()) {
         return Future.succeededFuture();
       }
       Leaf leaf = leaves.get(index);
-      Future<Void> sent = leaf.fetched().rows() == 0 ? Future.succeededFuture() : send(leaf, 0);
-      return sent.transform(ar -> ar.succeeded() ? ingestLeaves(leaves, index + 1)
-          : Future.failedFuture(new LeafFailed(index, leaf.window() + " could not be ingested again: "
-              + ar.cause().getMessage())));
+      Future<Void> sent = leaf.fetched().rows() == 0 ? Future.succeededFuture()
+          : sender.sendConfirmed(staging, leaf.fetched().blob(), leaf.id().shortHash(),
+              leaf.id().text() + ";repair;" + runId + ";" + staging, leaf.window().lo());
+      return sent.transform(ar -> ar.succeeded() ? stageLeaves(staging, leaves, index + 1)
+          : Future.failedFuture(leaf.window() + " could not be ingested again: " + ar.cause().getMessage()));
+    }
+
+    /**
+     * The staging extents holding the leaves, once the staging table is seen to hold exactly their rows under their
+     * tags (an extent landing late from an earlier attempt of a window already swapped carries that window's tag, so
+     * it is not taken).
+     */
+    Future<List<String>> staged(String staging, List<Leaf> leaves) {
+      Map<String, Long> expected = new LinkedHashMap<>();
+      leaves.forEach(l -> expected.merge(l.id().shortHash(), l.fetched().rows(), Long::sum));
+      return adx.mgmt(".show table " + staging + " extents").compose(extents -> {
+        Map<String, Long> found = new LinkedHashMap<>();
+        List<String> ids = new ArrayList<>();
+        for (Map<String, Object> e : extents) {
+          Optional<String> tag = ingestBy(e).stream().filter(expected::containsKey).findFirst();
+          if (tag.isPresent()) {
+            ids.add(String.valueOf(e.get("ExtentId")));
+            found.merge(tag.get(), HourlyCounts.number(e.get("RowCount")), Long::sum);
+          }
+        }
+        for (Map.Entry<String, Long> x : expected.entrySet()) {
+          long rows = found.getOrDefault(x.getKey(), 0L);
+          if (rows != x.getValue()) {
+            return Future.failedFuture("the staging table " + staging + " holds " + rows + " rows tagged ingest-by:"
+                + x.getKey() + " where " + x.getValue() + " were sent; nothing was swapped");
+          }
+        }
+        return Future.succeededFuture(ids);
+      });
+    }
+
+    /**
+     * Swaps the staged extents in for the destination's extents carrying any of {@code oldTags}, with one
+     * {@code .replace extents}; returns how many extents were dropped. Only the extents listed a moment ago are
+     * named, by id: an extent ingested since is left alone, and one gone since fails the whole command (ADX
+     * unchanged). When the command fails, the destination is listed again to tell "unchanged" from "unclear"
+     * ({@link SwapUnclear}: the reply was lost after the command ran, say).
+     */
+    Future<Integer> swap(String staging, Set<String> oldTags, List<String> moveIds, Set<String> stagedTags) {
+      String destination = KqlIdentifiers.requireTable(table.destinationTable());
+      return adx.mgmt(".show table " + destination + " extents").compose(extents -> {
+        List<String> dropIds = new ArrayList<>();
+        for (Map<String, Object> e : extents) {
+          if (ingestBy(e).stream().anyMatch(oldTags::contains)) {
+            dropIds.add(String.valueOf(e.get("ExtentId")));
+          }
+        }
+        if (dropIds.isEmpty() && moveIds.isEmpty()) {
+          return Future.succeededFuture(0);
+        }
+        String command = ".replace extents in table " + destination + " <|\n"
+            + "{ .show table " + destination + " extents" + byIds(dropIds) + " },\n"
+            + "{ .show table " + staging + " extents" + byIds(moveIds) + " }";
+        Future<Integer> swapped = adx.mgmt(command).map(r -> dropIds.size());
+        return swapped.recover(e -> adx.mgmt(".show table " + destination + " extents").transform(now -> {
+          Set<String> present = new LinkedHashSet<>();
+          if (now.succeeded()) {
+            now.result().forEach(x -> present.add(String.valueOf(x.get("ExtentId"))));
+          }
+          String why = "swapping its extents in with .replace extents failed: " + e.getMessage();
+          return Future.failedFuture(now.succeeded() && present.containsAll(dropIds) ? new IllegalStateException(why)
+              : new SwapUnclear(why, "whether its extents were swapped is unclear; run verify for this range"));
+        })).compose(dropped -> tagsKept(destination, stagedTags).map(dropped));
+      });
+    }
+
+    /**
+     * Checks that the destination holds the staged tags after the swap. The docs do not say in so many words that
+     * moved extents keep their tags; if they did not, later repairs, verify by window and the exporter's
+     * {@code ingestIfNotExists} would no longer find the window, so a repair must not claim success then.
+     */
+    Future<Void> tagsKept(String destination, Set<String> stagedTags) {
+      if (stagedTags.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      return adx.mgmt(".show table " + destination + " extents").compose(extents -> {
+        Set<String> present = new LinkedHashSet<>();
+        extents.forEach(e -> present.addAll(ingestBy(e)));
+        Set<String> lost = new LinkedHashSet<>(stagedTags);
+        lost.removeAll(present);
+        return lost.isEmpty() ? Future.succeededFuture() : Future.failedFuture(new SwapUnclear("no extent of "
+            + destination + " carries ingest-by:" + lost + " after the swap", "its rows were swapped in without "
+            + "their tags; tag them (.alter-merge table extent tags) before anything repairs or exports it again"));
+      });
+    }
+
+    /** The tags of the leaves that have rows: those the destination must carry once they are swapped in. */
+    Set<String> stagedTags(List<Leaf> leaves) {
+      Set<String> tags = new LinkedHashSet<>();
+      leaves.stream().filter(l -> l.fetched().rows() > 0).forEach(l -> tags.add(l.id().shortHash()));
+      return tags;
+    }
+
+    /** Drops the staging table, if one was made; a failure is logged and named in the audit, not fatal. */
+    Future<Optional<String>> dropStaging() {
+      if (staging == null) {
+        return Future.succeededFuture(Optional.empty());
+      }
+      return adx.mgmt(".drop table " + stagingName + " ifexists").map(v -> Optional.<String>empty())
+          .otherwise(e -> {
+            LOG.warn("{}: could not drop the repair's staging table {} ({}); it holds no rows of the destination "
+                + "and may be dropped by hand", table.sourceTable(), stagingName, e.getMessage());
+            return Optional.of(stagingName);
+          });
     }
 
     record Leaf(Window window, WindowId id, Fetched.Complete fetched) {
@@ -309,62 +513,6 @@ public final class Repairer {
       });
     }
 
-    /** Drops the extents carrying any of the tags; returns how many were dropped. */
-    Future<Integer> dropExtents(Set<String> tags) {
-      String destination = KqlIdentifiers.requireTable(table.destinationTable());
-      return adx.mgmt(".show table " + destination + " extents").compose(extents -> {
-        List<String> ids = new ArrayList<>();
-        for (Map<String, Object> e : extents) {
-          for (String tag : String.valueOf(e.get("Tags")).split("\\s+")) {
-            if (tag.startsWith("ingest-by:") && tags.contains(tag.substring("ingest-by:".length()))) {
-              ids.add(String.valueOf(e.get("ExtentId")));
-              break;
-            }
-          }
-        }
-        if (ids.isEmpty()) {
-          return Future.succeededFuture(0);
-        }
-        // Only the extents listed a moment ago, by id: extents ingested since are left alone.
-        String idList = String.join(", ", ids.stream().map(KqlLiterals::string).toList());
-        return adx.mgmt(".drop extents <| .show table " + destination + " extents | where tostring(ExtentId) in ("
-            + idList + ")").map(r -> r.size());
-      });
-    }
-
-    Future<Void> send(Leaf leaf, int attempt) {
-      String tag = leaf.id().shortHash();
-      return ingestion.send(table.destinationTable(), leaf.fetched().blob(), tag,
-              WindowIngestion.sourceId(leaf.id().text() + ";repair", runId, attempt), leaf.window().lo())
-          .compose(ticket -> confirm(ticket, time.now().plus(options.confirmationTimeout())))
-          .recover(e -> Future.succeededFuture(new WindowIngestion.Status(WindowIngestion.State.FAILED,
-              "send or status failed: " + e)))
-          .compose(status -> switch (status.state()) {
-            case SUCCEEDED -> Future.succeededFuture();
-            // On a later attempt, an earlier one landed after all; on the first, the tag survived the drop, so
-            // the window was not replaced.
-            case SKIPPED -> attempt > 0 ? Future.<Void>succeededFuture() : Future.failedFuture("ADX skipped " + leaf.window() + ": an extent tagged ingest-by:" + tag
-                + " is still there");
-            case PARTIALLY_SUCCEEDED -> Future.failedFuture("ADX ingested " + leaf.window() + " only partly: "
-                + status.details());
-            case FAILED, PENDING -> attempt + 1 < options.maxSendAttempts()
-                // The same tag: if the earlier send landed after all, ADX skips this one.
-                ? retry(leaf, attempt, status)
-                : Future.failedFuture(leaf.window() + ": " + status.state() + " " + status.details() + " after "
-                    + (attempt + 1) + " attempts");
-          });
-    }
-
-    Future<Void> retry(Leaf leaf, int attempt, WindowIngestion.Status status) {
-      LOG.warn("{}: repair of {}: {} {}; sending it again", table.sourceTable(), leaf.window(), status.state(),
-          status.details());
-      return send(leaf, attempt + 1);
-    }
-
-    Future<WindowIngestion.Status> confirm(WindowIngestion.Ticket ticket, Instant deadline) {
-      return ingestion.awaitFinal(vertx, time, ticket, options.statusPollInterval(), deadline);
-    }
-
     Future<Void> auditWindows(List<Leaf> ingested) {
       List<AuditRecord> records = new ArrayList<>();
       for (Leaf l : ingested) {
@@ -394,7 +542,13 @@ public final class Repairer {
 
     Future<Result> finish(String status, String reason, int windows, long rows, int dropped,
                           Optional<Verifier.Report> after) {
+      return dropStaging().compose(leftOver -> record(status, reason, windows, rows, dropped, after, leftOver));
+    }
+
+    Future<Result> record(String status, String reason, int windows, long rows, int dropped,
+                          Optional<Verifier.Report> after, Optional<String> leftOverStaging) {
       Map<String, Object> details = new LinkedHashMap<>();
+      leftOverStaging.ifPresent(name -> details.put("stagingTableLeftOver", name));
       details.put("windowsReplaced", windows);
       details.put("extentsDropped", dropped);
       details.put("watermark", KustoTime.format(watermark));
@@ -447,14 +601,51 @@ public final class Repairer {
     return windows;
   }
 
-  /** The leaf at {@code index} of a window could not be ingested; those before it were. */
-  private static final class LeafFailed extends RuntimeException {
-    final int index;
+  /** What a failed window's account says of it when ADX was left as it was. */
+  private static final String UNCHANGED = "ADX still holds it unchanged";
 
-    LeafFailed(int index, String message) {
+  /** A swap after which the window is not known to be as before, nor properly replaced; {@code state} says how. */
+  private static final class SwapUnclear extends RuntimeException {
+    final String state;
+
+    SwapUnclear(String message, String state) {
       super(message, null, false, false);
-      this.index = index;
+      this.state = state;
     }
+  }
+
+  /** The {@code ingest-by:} tags of an extent, as {@code .show table T extents} lists them, without the prefix. */
+  private static List<String> ingestBy(Map<String, Object> extent) {
+    List<String> tags = new ArrayList<>();
+    for (String tag : String.valueOf(extent.get("Tags")).split("\\s+")) {
+      if (tag.startsWith("ingest-by:")) {
+        tags.add(tag.substring("ingest-by:".length()));
+      }
+    }
+    return tags;
+  }
+
+  /** A filter of {@code .show ... extents} to exactly these extent ids (none: no extent). */
+  private static String byIds(List<String> ids) {
+    return ids.isEmpty() ? " | where false"
+        : " | where tostring(ExtentId) in (" + String.join(", ", ids.stream().map(KqlLiterals::string).toList()) + ")";
+  }
+
+  /** The column list of {@code .create table} from {@code .show table T cslschema}'s {@code Name:type,...}. */
+  private static String columns(List<Map<String, Object>> cslSchema) {
+    if (cslSchema.isEmpty()) {
+      throw new IllegalStateException("no schema");
+    }
+    List<String> columns = new ArrayList<>();
+    for (String column : String.valueOf(cslSchema.get(0).get("Schema")).split(",")) {
+      int colon = column.lastIndexOf(':');
+      String type = column.substring(colon + 1).strip();
+      if (!type.matches("[a-z]+")) {
+        throw new IllegalStateException("unexpected column type '" + type + "' in " + cslSchema.get(0));
+      }
+      columns.add(KqlIdentifiers.requireColumn(column.substring(0, colon).strip()) + ":" + type);
+    }
+    return String.join(", ", columns);
   }
 
   private static long rows(List<Job.Leaf> leaves) {

@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.defenderadx.migration.common.config.AdxConfig;
 import org.defenderadx.migration.common.kql.KqlScript;
 import org.defenderadx.migration.common.kql.KustoTime;
@@ -45,6 +46,7 @@ import org.defenderadx.migration.worker.quota.SharedCallBudget;
 import org.defenderadx.migration.worker.testing.AdxFixture;
 import org.defenderadx.migration.worker.testing.ExactlyOnce;
 import org.defenderadx.migration.worker.testing.TenantFixture;
+import org.defenderadx.simulator.adx.AdxFaults;
 import org.defenderadx.simulator.adx.AdxStandIn;
 import org.defenderadx.simulator.adx.AdxStandInOptions;
 import org.defenderadx.simulator.adx.azurite.AzuriteProcess;
@@ -95,7 +97,7 @@ class VerifyRepairTest {
     sim = await(DefenderSimulator.start(vertx, Scenario.SCALED.apply(DefenderSimConfig.builder().timeScale(60)).build()));
     time = TimeSource.of(sim.clock(), sim.config().timeScale());
     adx = await(AdxStandIn.start(vertx, new AdxStandInOptions().azurite(azurite.endpoints()).clock(time.clock())
-        .pollInterval(Duration.ofMillis(50))));
+        .pollInterval(Duration.ofMillis(50)).recordManagementCommands(true)));
     AdxConfig adxConfig = AdxFixture.config(adx.url(), "Archive");
     WorkerExecutor sdkPool = vertx.createSharedWorkerExecutor("adx-sdk", 4);
     adxClient = new AdxClient(ClientFactory.createClient(AdxConnections.engine(adxConfig)), "Archive", sdkPool);
@@ -165,8 +167,9 @@ class VerifyRepairTest {
       assertThat(m.sourceCount()).isEqualTo(truthIn(m.hour(), m.hour().plus(HOUR)).size()).isPositive();
     });
 
-    // WHEN the range holding both is repaired (ADX failing the first blob transiently)
-    adx.faults().failIngestion(raw, "the ingestion service is busy", 1, false);
+    // WHEN the range holding both is repaired (ADX failing the first blob transiently; repair sends to a staging
+    // table of its own, so the fault names no table)
+    adx.faults().failIngestion(null, "the ingestion service is busy", 1, false);
     long configRowsBefore = configRows();
     long callsBefore = sim.stats().calls("graph", 200);
     Repairer.Result repaired = await(repairer.repair(tenant, row, lost1, lost2.plus(HOUR),
@@ -267,31 +270,40 @@ class VerifyRepairTest {
   }
 
   @Test
-  void aRepairWhoseWindowsCannotBeIngestedAgainSaysWhichWindowsLackTheirRows() throws Exception {
+  void aRepairWhoseWindowCannotBeIngestedAgainLeavesTheTablesRowsAndExtentsUnchanged() throws Exception {
+    // GIVEN four hours exported, and ADX failing every ingestion
     Instant from = HourlyCounts.hourOf(time.now()).minus(Duration.ofHours(6));
     Instant to = from.plus(Duration.ofHours(4));
     MigrationConfigRow row = export(from, to);
     Instant lo = from.plus(HOUR);
     Instant hi = from.plus(Duration.ofHours(3));
-    adx.faults().failIngestion(raw, "the disk is full", 100);
+    List<String> extentsBefore = extents();
+    List<String> rowsBefore = adxDigests(from, to);
+    List<String> tablesBefore = tables();
+    adx.faults().failIngestion(null, "the disk is full", 100);
 
+    // WHEN two of them are repaired
     Repairer.Result result = await(repairer.repair(tenant, row, lo, hi, schedule().horizonStart(time.now()),
         "repair-4"));
 
-    // Windows are replaced one at a time: the first lost its extents and could not get its rows back; the second
-    // was never touched.
+    // THEN the first window failed before anything was swapped; the second was never touched
     assertThat(result.failure()).hasValueSatisfying(f -> assertThat(f)
         .contains("repairing " + Window.of(lo, lo.plus(HOUR)) + " failed")
-        .contains("could not be ingested again").contains("ADX lacks its rows")
+        .contains("could not be ingested again").contains("ADX still holds it unchanged")
         .contains("Run repair again for [" + KustoTime.format(lo) + ", " + KustoTime.format(hi) + ")"));
+    assertThat(result.extentsDropped()).isZero();
     assertThat(auditStatuses("RepairFailed", "")).singleElement().satisfies(a -> {
       assertThat(HourlyCounts.instant(a.get("WindowStart"))).isEqualTo(lo);
       assertThat(HourlyCounts.instant(a.get("WindowEnd"))).isEqualTo(hi);
     });
     assertThat(auditStatuses("Repaired", "")).isEmpty();
-    // What the audit says is what ADX holds: the first hour lacks its rows, and the watermark stayed.
+    // AND ADX is exactly as it was: the same extents (ids, tags, row counts), the same rows, no staging table left
+    assertThat(extents()).isEqualTo(extentsBefore);
+    assertThat(adxDigests(from, to)).isEqualTo(rowsBefore);
+    assertThat(tables()).isEqualTo(tablesBefore);
+    assertThat(adx.managementCommands()).noneMatch(c -> c.startsWith(".replace") || c.startsWith(".drop extents"));
     adx.faults().clear();
-    assertThat(await(verifier.verify(tenant, row.resolve(), from, to)).hours()).containsExactly(lo);
+    assertThat(await(verifier.verify(tenant, row.resolve(), from, to)).exact()).isTrue();
     assertThat(latest().lastRefreshed()).contains(to);
 
     // Once ADX ingests again, repairing the same range makes it exact.
@@ -299,6 +311,61 @@ class VerifyRepairTest {
         "repair-5"));
     assertThat(again.failure()).isEmpty();
     ExactlyOnce.assertSameRows(table, truthIn(from, to), adxDigests(from, to));
+  }
+
+  @Test
+  void aRepairWhoseSwapFailsLeavesTheTableUnchangedAndDropsItsStagingTable() throws Exception {
+    Instant from = HourlyCounts.hourOf(time.now()).minus(Duration.ofHours(5));
+    Instant to = from.plus(Duration.ofHours(2));
+    MigrationConfigRow row = export(from, to);
+    List<String> extentsBefore = extents();
+    List<String> tablesBefore = tables();
+    adx.faults().failRequests(AdxFaults.Endpoint.MGMT, Pattern.compile("^\\.replace extents"),
+        AdxFaults.Kind.PERMANENT, 1, "Extents to drop were merged meanwhile (injected fault)");
+
+    Repairer.Result result = await(repairer.repair(tenant, row, from, from.plus(HOUR),
+        schedule().horizonStart(time.now()), "repair-swap"));
+
+    assertThat(result.failure()).hasValueSatisfying(f -> assertThat(f)
+        .contains("swapping its extents in with .replace extents failed").contains("ADX still holds it unchanged"));
+    assertThat(extents()).isEqualTo(extentsBefore);
+    assertThat(tables()).isEqualTo(tablesBefore);
+    assertThat(await(verifier.verify(tenant, row.resolve(), from, to)).exact()).isTrue();
+  }
+
+  @Test
+  void aSuccessfulRepairSwapsEachWindowInWithOneReplaceExtentsKeepingItsTag() throws Exception {
+    // GIVEN three hours exported exactly
+    Instant from = HourlyCounts.hourOf(time.now()).minus(Duration.ofHours(5));
+    Instant to = from.plus(Duration.ofHours(3));
+    MigrationConfigRow row = export(from, to);
+    Instant hour = from.plus(HOUR);
+    String tag = "ingest-by:" + WindowId.of("", table, Window.of(hour, hour.plus(HOUR))).shortHash();
+    List<String> before = extents();
+    List<String> untouched = before.stream().filter(e -> !e.contains(tag)).toList();
+    String replaced = before.stream().filter(e -> e.contains(tag)).findFirst().orElseThrow();
+    int commandsBefore = adx.managementCommands().size();
+
+    // WHEN that hour is repaired
+    Repairer.Result result = await(repairer.repair(tenant, row, hour, hour.plus(HOUR),
+        schedule().horizonStart(time.now()), "repair-one"));
+
+    // THEN with one .replace extents and no drop: the window's extent has a new id and the same tag and row count,
+    // the other windows' extents are the same, the range is exact and the staging table is gone
+    assertThat(result.failure()).isEmpty();
+    assertThat(result.extentsDropped()).isEqualTo(1);
+    List<String> commands = adx.managementCommands().subList(commandsBefore, adx.managementCommands().size());
+    assertThat(commands).filteredOn(c -> c.startsWith(".replace extents")).singleElement()
+        .satisfies(c -> assertThat(c).startsWith(".replace extents in table " + raw + " <|"));
+    assertThat(commands).noneMatch(c -> c.startsWith(".drop extents"));
+    List<String> after = extents();
+    assertThat(after).containsAll(untouched).hasSameSizeAs(before);
+    String swapped = after.stream().filter(e -> e.contains(tag)).findFirst().orElseThrow();
+    assertThat(id(swapped)).isNotEqualTo(id(replaced));
+    assertThat(swapped.substring(swapped.indexOf('|'))).isEqualTo(replaced.substring(replaced.indexOf('|')));
+    assertThat(tables()).noneMatch(t -> t.contains(Repairer.STAGING_SUFFIX));
+    ExactlyOnce.assertSameRows(table, truthIn(from, to), adxDigests(from, to));
+    assertThat(auditStatuses("Repaired", "window")).hasSize(1);
   }
 
   @Test
@@ -404,6 +471,25 @@ class VerifyRepairTest {
     List<Map<String, Object>> dropped = await(adxClient.mgmt(".drop extents <| .show table " + raw
         + " extents where tags has 'ingest-by:" + tag + "'"));
     assertThat(dropped).hasSize(1);
+  }
+
+  /** The raw table's extents as {@code id|tags|rows}, by id. */
+  private List<String> extents() throws Exception {
+    List<String> extents = new ArrayList<>();
+    for (Map<String, Object> e : await(adxClient.mgmt(".show table " + raw + " extents"))) {
+      extents.add(e.get("ExtentId") + "|" + e.get("Tags") + "|" + e.get("RowCount"));
+    }
+    extents.sort(null);
+    return extents;
+  }
+
+  private static String id(String extent) {
+    return extent.substring(0, extent.indexOf('|'));
+  }
+
+  private List<String> tables() throws Exception {
+    return await(adxClient.mgmt(".show tables")).stream().map(t -> String.valueOf(t.get("TableName"))).sorted()
+        .toList();
   }
 
   private long configRows() throws Exception {
