@@ -6,12 +6,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.defenderadx.migration.worker.TestHooks;
+import org.defenderadx.migration.worker.hooks.TestHooks;
 import org.defenderadx.simulator.defender.DefenderSimConfig;
 import org.defenderadx.simulator.defender.data.Profile;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * The demo jar's entry point: {@code java -jar defender-adx-migration-demo.jar demo|simulate}. The demo and the

@@ -17,7 +17,6 @@ import org.defenderadx.migration.common.kql.InvalidIdentifierException;
 import org.defenderadx.migration.common.kql.KqlIdentifiers;
 import org.defenderadx.migration.common.kql.KustoTime;
 import org.defenderadx.migration.common.kql.KustoTimespan;
-import org.defenderadx.migration.common.query.SnapshotProgress;
 import org.defenderadx.migration.common.window.Bucket;
 import org.defenderadx.migration.common.window.WindowProgress;
 

@@ -1,7 +1,6 @@
 package org.defenderadx.migration.common.window;
 
 import java.util.OptionalLong;
-import org.defenderadx.migration.common.query.SnapshotPaging;
 
 /**
  * How the exporter merges grid cells into units (see {@link CellMerger}).

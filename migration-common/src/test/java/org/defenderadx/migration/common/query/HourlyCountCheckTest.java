@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
+import org.defenderadx.migration.common.model.SnapshotFingerprint;
 import org.defenderadx.migration.common.window.Bucket;
+import org.defenderadx.migration.common.window.SnapshotPaging;
 import org.junit.jupiter.api.Test;
 
 class HourlyCountCheckTest {

@@ -6,11 +6,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.defenderadx.migration.common.model.AuditRecord;
 import org.defenderadx.migration.common.model.ConfigRowException;
 import org.defenderadx.migration.common.model.MigrationConfigRow;
-import org.defenderadx.migration.common.query.SnapshotProgress;
+import org.defenderadx.migration.common.model.SnapshotProgress;
 import org.defenderadx.migration.common.window.WindowProgress;
-import org.defenderadx.migration.worker.ops.EngineObserver;
+import org.defenderadx.migration.worker.observe.EngineObserver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -27,7 +27,7 @@ import org.defenderadx.migration.common.kql.KqlLiterals;
 import org.defenderadx.migration.common.kql.KustoTime;
 import org.defenderadx.migration.common.time.TimeSource;
 import org.defenderadx.migration.worker.defender.Provenance;
-import org.defenderadx.migration.worker.ops.EngineObserver;
+import org.defenderadx.migration.worker.observe.EngineObserver;
 
 /**
  * Sends one window's blob to ADX through queued ingestion and reads back what became of it. One window is one blob

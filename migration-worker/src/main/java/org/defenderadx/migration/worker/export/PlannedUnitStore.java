@@ -9,11 +9,11 @@ import java.util.Map;
 import java.util.Optional;
 import org.defenderadx.migration.common.kql.KqlLiterals;
 import org.defenderadx.migration.common.kql.KustoTime;
+import org.defenderadx.migration.common.model.AuditRecord;
 import org.defenderadx.migration.common.window.PlannedUnits;
 import org.defenderadx.migration.common.window.Window;
 import org.defenderadx.migration.common.window.WindowId;
 import org.defenderadx.migration.worker.adx.AdxClient;
-import org.defenderadx.migration.worker.adx.AuditRecord;
 import org.defenderadx.migration.worker.adx.MigrationStateStore;
 
 /**

@@ -12,12 +12,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import org.defenderadx.migration.common.model.AuditRecord;
 import org.defenderadx.migration.common.model.MigrationConfigRow;
 import org.defenderadx.migration.common.time.TimeSource;
-import org.defenderadx.migration.worker.export.CrashPoints;
-import org.defenderadx.migration.worker.adx.AuditRecord;
 import org.defenderadx.migration.worker.adx.MigrationStateStore;
 import org.defenderadx.migration.worker.adx.WindowIngestion;
+import org.defenderadx.migration.worker.hooks.CrashPoints;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

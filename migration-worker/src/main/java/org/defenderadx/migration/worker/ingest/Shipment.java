@@ -1,7 +1,7 @@
 package org.defenderadx.migration.worker.ingest;
 
 import java.time.Instant;
-import org.defenderadx.migration.worker.adx.AuditRecord;
+import org.defenderadx.migration.common.model.AuditRecord;
 
 /**
  * One finished window or snapshot bucket handed to ingestion: its blob and identity. Every send of it goes under the

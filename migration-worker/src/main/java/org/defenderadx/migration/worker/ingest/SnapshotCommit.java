@@ -3,9 +3,9 @@ package org.defenderadx.migration.worker.ingest;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import org.defenderadx.migration.common.model.AuditRecord;
 import org.defenderadx.migration.common.model.MigrationConfigRow;
-import org.defenderadx.migration.common.query.SnapshotProgress;
-import org.defenderadx.migration.worker.adx.AuditRecord;
+import org.defenderadx.migration.common.model.SnapshotProgress;
 
 /**
  * A snapshot table's next row: {@code lastCommitted} is the stamp of its last committed snapshot, {@code inProgress}

@@ -1,9 +1,9 @@
 package org.defenderadx.migration.worker.ingest;
 
 import java.util.List;
+import org.defenderadx.migration.common.model.AuditRecord;
 import org.defenderadx.migration.common.model.MigrationConfigRow;
 import org.defenderadx.migration.common.window.WindowProgress;
-import org.defenderadx.migration.worker.adx.AuditRecord;
 
 /**
  * Confirmed windows of one table, committed together: the watermark row moves from {@code row} to {@code progress}

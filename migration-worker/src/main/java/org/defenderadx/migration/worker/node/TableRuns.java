@@ -19,7 +19,7 @@ import org.defenderadx.migration.worker.export.TableExporter;
 import org.defenderadx.migration.worker.export.TenantContext;
 import org.defenderadx.migration.worker.ingest.Fence;
 import org.defenderadx.migration.worker.lease.TableLeases;
-import org.defenderadx.migration.worker.ops.EngineObserver;
+import org.defenderadx.migration.worker.observe.EngineObserver;
 import org.defenderadx.migration.worker.ops.OpsHolds;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -8,8 +8,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.defenderadx.migration.common.model.AuditRecord;
 import org.defenderadx.migration.common.time.TimeSource;
-import org.defenderadx.migration.worker.adx.AuditRecord;
+import org.defenderadx.migration.worker.observe.EngineObserver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

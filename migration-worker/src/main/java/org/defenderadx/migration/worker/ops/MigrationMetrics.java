@@ -15,10 +15,11 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
+import org.defenderadx.migration.common.model.AuditRecord;
 import org.defenderadx.migration.common.model.MigrationConfigRow;
 import org.defenderadx.migration.common.time.TimeSource;
-import org.defenderadx.migration.worker.adx.AuditRecord;
 import org.defenderadx.migration.worker.export.LateCommitWatch;
+import org.defenderadx.migration.worker.observe.EngineObserver;
 
 /**
  * Every meter of the migration, in the node's Prometheus registry (next to the Vert.x meters of

@@ -19,6 +19,7 @@ import org.defenderadx.migration.api.bus.TableOutcome;
 import org.defenderadx.migration.common.time.TimeSource;
 import org.defenderadx.migration.worker.export.TenantContext;
 import org.defenderadx.migration.worker.lease.TableLeases;
+import org.defenderadx.migration.worker.observe.EngineObserver;
 
 /**
  * What this node is doing, published into a cluster-wide map so that every node can answer the status question the

@@ -21,6 +21,7 @@ import org.defenderadx.migration.worker.adx.MigrationStateStore;
 import org.defenderadx.migration.worker.adx.WindowIngestion;
 import org.defenderadx.migration.worker.export.TenantContext;
 import org.defenderadx.migration.worker.export.WindowFetcher;
+import org.defenderadx.migration.worker.observe.EngineObserver;
 import org.defenderadx.migration.worker.quota.SharedCallBudget;
 
 /**

@@ -8,8 +8,8 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import org.defenderadx.migration.common.model.LoadType;
 import org.defenderadx.migration.common.model.MigrationConfigRow;
-import org.defenderadx.migration.common.query.SnapshotFingerprint;
-import org.defenderadx.migration.common.query.SnapshotProgress;
+import org.defenderadx.migration.common.model.SnapshotFingerprint;
+import org.defenderadx.migration.common.model.SnapshotProgress;
 import org.junit.jupiter.api.Test;
 
 /** When a snapshot table is due again: the cadence counts from the stamp of its last committed snapshot. */

@@ -1,8 +1,5 @@
 package org.defenderadx.migration.worker.export;
 
-import org.defenderadx.migration.worker.ingest.IngestionService;
-import org.defenderadx.migration.worker.testing.StandIns;
-import org.defenderadx.migration.worker.quota.InFlightBytes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.microsoft.azure.kusto.data.ClientFactory;
@@ -28,9 +25,9 @@ import org.defenderadx.migration.common.config.AdxConfig;
 import org.defenderadx.migration.common.kql.KqlScript;
 import org.defenderadx.migration.common.kql.KustoTime;
 import org.defenderadx.migration.common.model.MigrationConfigRow;
+import org.defenderadx.migration.common.model.SnapshotProgress;
 import org.defenderadx.migration.common.outcome.OutcomeClassifier;
 import org.defenderadx.migration.common.outcome.RetryPolicy;
-import org.defenderadx.migration.common.query.SnapshotProgress;
 import org.defenderadx.migration.common.time.TimeSource;
 import org.defenderadx.migration.common.window.Bucket;
 import org.defenderadx.migration.common.window.WindowGrid;
@@ -42,9 +39,12 @@ import org.defenderadx.migration.worker.adx.AdxRowAppender;
 import org.defenderadx.migration.worker.adx.MigrationStateStore;
 import org.defenderadx.migration.worker.adx.WindowIngestion;
 import org.defenderadx.migration.worker.defender.HuntingClient;
+import org.defenderadx.migration.worker.ingest.IngestionService;
+import org.defenderadx.migration.worker.quota.InFlightBytes;
 import org.defenderadx.migration.worker.quota.SharedCallBudget;
 import org.defenderadx.migration.worker.testing.AdxFixture;
 import org.defenderadx.migration.worker.testing.ExactlyOnce;
+import org.defenderadx.migration.worker.testing.StandIns;
 import org.defenderadx.migration.worker.testing.TenantFixture;
 import org.defenderadx.simulator.adx.AdxStandIn;
 import org.defenderadx.simulator.adx.AdxStandInOptions;

@@ -6,8 +6,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import org.defenderadx.migration.common.model.AuditRecord;
 import org.defenderadx.migration.common.time.TimeSource;
-import org.defenderadx.migration.worker.adx.AuditRecord;
 import org.defenderadx.migration.worker.testing.TestClocks.MutableClock;
 import org.junit.jupiter.api.Test;
 

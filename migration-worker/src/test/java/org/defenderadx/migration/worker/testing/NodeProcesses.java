@@ -17,7 +17,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import org.defenderadx.migration.worker.TestHooks;
+import org.defenderadx.migration.worker.hooks.TestHooks;
 import org.defenderadx.migration.worker.node.MigrationNode;
 import org.defenderadx.simulator.defender.DefenderSimConfig;
 

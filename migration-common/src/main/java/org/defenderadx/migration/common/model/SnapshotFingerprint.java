@@ -1,4 +1,4 @@
-package org.defenderadx.migration.common.query;
+package org.defenderadx.migration.common.model;
 
 import java.time.Instant;
 import java.util.Optional;

@@ -1,4 +1,4 @@
-package org.defenderadx.migration.worker;
+package org.defenderadx.migration.worker.hooks;
 
 import java.time.Instant;
 import java.time.format.DateTimeParseException;

@@ -1,8 +1,7 @@
-package org.defenderadx.migration.worker.export;
+package org.defenderadx.migration.worker.hooks;
 
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.defenderadx.migration.worker.TestHooks;
 
 /**
  * Named points of the commit protocol (docs/correctness.md) at which the crash tests kill the process. Inert unless

@@ -1,9 +1,9 @@
-package org.defenderadx.migration.worker.ops;
+package org.defenderadx.migration.worker.observe;
 
 import java.util.List;
 import java.util.UUID;
+import org.defenderadx.migration.common.model.AuditRecord;
 import org.defenderadx.migration.common.model.MigrationConfigRow;
-import org.defenderadx.migration.worker.adx.AuditRecord;
 
 /**
  * What the engine reports as it works, for metrics, the status page and progress logs. The engine calls these where

@@ -1,4 +1,4 @@
-package org.defenderadx.migration.worker;
+package org.defenderadx.migration.worker.hooks;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

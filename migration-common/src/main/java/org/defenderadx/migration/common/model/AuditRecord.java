@@ -1,4 +1,4 @@
-package org.defenderadx.migration.worker.adx;
+package org.defenderadx.migration.common.model;
 
 import java.time.Duration;
 import java.time.Instant;

@@ -1,4 +1,4 @@
-package org.defenderadx.migration.common.query;
+package org.defenderadx.migration.common.window;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package org.defenderadx.migration.common.query;
+package org.defenderadx.migration.common.window;
 
 import java.util.ArrayList;
 import java.util.List;
