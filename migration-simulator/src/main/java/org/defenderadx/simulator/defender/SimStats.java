@@ -2,6 +2,9 @@ package org.defenderadx.simulator.defender;
 
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,6 +18,28 @@ public final class SimStats {
   private final AtomicLong cpuNanos = new AtomicLong();
   private final AtomicLong rowsScanned = new AtomicLong();
   private final AtomicLong truncatedResults = new AtomicLong();
+  /** The newest queries received, oldest first, at most {@link #QUERIES_KEPT}. */
+  private final Deque<String> queries = new ArrayDeque<>();
+
+  /** How many query texts are kept: enough for a test's calls, bounded for a long benchmark. */
+  public static final int QUERIES_KEPT = 10_000;
+
+  /** Records the text of a query received (whatever its answer), for tests that count particular calls. */
+  public void query(String kql) {
+    synchronized (queries) {
+      if (queries.size() == QUERIES_KEPT) {
+        queries.removeFirst();
+      }
+      queries.addLast(kql);
+    }
+  }
+
+  /** The newest queries received (at most {@link #QUERIES_KEPT}), oldest first. */
+  public List<String> queries() {
+    synchronized (queries) {
+      return List.copyOf(queries);
+    }
+  }
 
   /** Counts one call; {@code kind} is graph, xdr, mde, token-v1 or token-v2. */
   public void call(String kind, int status) {

@@ -91,6 +91,7 @@ public final class HuntingQueryService {
           : call.error(400, "BadRequest", "Missing query.");
       return Future.succeededFuture(finish(call, missing));
     }
+    stats.query(query);
     TimestampFilter filter;
     try {
       filter = flavour == ApiFlavour.GRAPH ? timespan(request, now) : TimestampFilter.NONE;

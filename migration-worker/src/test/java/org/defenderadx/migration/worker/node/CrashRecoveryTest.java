@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.defenderadx.migration.common.model.MigrationConfigRow;
@@ -20,6 +21,7 @@ import org.defenderadx.migration.worker.testing.NodeProcesses.NodeProcess;
 import org.defenderadx.migration.worker.testing.NodeProcesses;
 import org.defenderadx.migration.worker.testing.StandIns;
 import org.defenderadx.simulator.defender.DefenderSimConfig;
+import org.defenderadx.simulator.kql.IngestionTimeRange;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -42,7 +44,8 @@ class CrashRecoveryTest {
 
   @BeforeEach
   void start() throws Exception {
-    env = StandIns.start(Vertx.vertx());
+    // Snapshot tables refresh weekly here: no refresh restarts a snapshot while a test runs.
+    env = StandIns.start(Vertx.vertx(), b -> b.snapshotRefreshInterval(Duration.ofDays(7)));
     nodes = new NodeProcesses(env, dir);
   }
 
@@ -104,6 +107,65 @@ class CrashRecoveryTest {
         .isEqualTo(windows.size());
     assertThat(await(env.adxClient.query("MigrationAuditLog | where Status == 'Retried'"))).isEmpty();
     env.assertExact(TABLE, TABLE + "Raw", watermark);
+  }
+
+  @Test
+  void aSnapshotBucketSentBeforeACrashIsConfirmedAfterTheRestartWithoutBeingFetchedAgain() throws Exception {
+    // GIVEN a snapshot table planned in several buckets, and a node killed right after sending its first bucket
+    // while ingestion is slow (12 simulated minutes, within the restarted node's recovery wait)
+    String table = "DeviceTvmSoftwareInventory";
+    env.configureIncremental(List.of(table)); // a DeviceTvm* table is exported as snapshots whatever its LoadType
+    env.adx.faults().delayDataManagement(Duration.ofMinutes(12));
+    Path config = writeConfig("queued", 20);
+    NodeProcess first = launch(config, CrashPoints.AFTER_SEND + ":1");
+    assertThat(first.reached(CrashPoints.MARKER + CrashPoints.AFTER_SEND).get(3, TimeUnit.MINUTES)).isTrue();
+    first.kill();
+    List<String> before = bucketQueries(table);
+    assertThat(before).as("buckets fetched before the crash").isNotEmpty();
+    String sentBucket = before.get(before.size() - 1);
+    assertThat(env.adx.dataManagement().pendingBlobs()).as("the bucket's send left pending").isPositive();
+    env.adx.faults().delayDataManagement(Duration.ZERO);
+
+    // WHEN the node is started again and commits the snapshot
+    NodeProcess second = launch(config, "");
+    CompletableFuture<Boolean> recovered = second.reached("an earlier process sent it");
+    MigrationConfigRow committed = awaitSnapshot(table);
+    second.kill();
+
+    // THEN the bucket sent before the crash was confirmed, not fetched again; every other bucket was fetched once
+    // (calls counted at the simulator), and the snapshot holds every source row exactly once
+    assertThat(recovered.getNow(false)).as("the restarted node found the earlier send").isTrue();
+    List<String> all = bucketQueries(table);
+    assertThat(all.size()).as("buckets fetched by the restarted node").isGreaterThan(before.size());
+    assertThat(all.subList(before.size(), all.size())).as("buckets the restarted node fetched")
+        .doesNotContain(sentBucket);
+    assertThat(all).as("bucket fetches over both lives").doesNotHaveDuplicates();
+    List<Map<String, Object>> rows = await(env.adxClient.query(table + "Snapshots | count"));
+    List<String> truth = env.sim.groundTruth(table, new IngestionTimeRange(null, null),
+        committed.lastCommittedSnapshot().orElseThrow());
+    assertThat(((Number) rows.get(0).get("Count")).longValue()).as("rows in the committed snapshot")
+        .isEqualTo(truth.size());
+    assertThat(env.adx.dataManagement().blobsReceived()).as("sends at the stand-in: one per bucket fetched")
+        .isEqualTo(all.size());
+  }
+
+  /** The bucket queries the simulator received for {@code table}'s snapshots, in order. */
+  private List<String> bucketQueries(String table) {
+    return env.sim.stats().queries().stream().filter(q -> q.startsWith("let __s = " + table)).toList();
+  }
+
+  /** Waits until {@code table} has a committed snapshot of ours, and returns its configuration row. */
+  private MigrationConfigRow awaitSnapshot(String table) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
+    while (System.nanoTime() < deadline) {
+      Optional<MigrationConfigRow> row = await(env.state.latest()).rows().stream()
+          .filter(r -> r.sourceTable().equals(table) && r.lastCommittedSnapshot().isPresent()).findFirst();
+      if (row.isPresent()) {
+        return row.get();
+      }
+      await(env.vertx.timer(500));
+    }
+    throw new AssertionError(table + ": no snapshot committed in 4 minutes");
   }
 
   @Test
@@ -190,6 +252,10 @@ class CrashRecoveryTest {
   }
 
   private Path writeConfig(String ingestionMode) throws Exception {
+    return writeConfig(ingestionMode, 100);
+  }
+
+  private Path writeConfig(String ingestionMode, int rowCap) throws Exception {
     String yaml = String.join("\n",
         "tenants:",
         "  - key: \"\"",
@@ -212,7 +278,7 @@ class CrashRecoveryTest {
         "  windowGrid: 1d",
         // A small row cap, so the backlog takes a couple of dozen windows (the exporter merges cells up to the cap)
         // and every crash point is reached more than once.
-        "  rowCap: 100",
+        "  rowCap: " + rowCap,
         "  cycleInterval: 2m",
         "  settleLag: 5m",
         "http:",
