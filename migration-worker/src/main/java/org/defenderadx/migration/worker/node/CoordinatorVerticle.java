@@ -2,11 +2,18 @@ package org.defenderadx.migration.worker.node;
 
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -51,8 +58,8 @@ public final class CoordinatorVerticle extends VerticleBase {
   private long cycleTimer = -1;
   private long heartbeatTimer = -1;
   private volatile boolean stopped;
-  private io.vertx.core.eventbus.MessageConsumer<JsonObject> runNowConsumer;
-  private io.vertx.core.eventbus.MessageConsumer<JsonObject> outcomeConsumer;
+  private MessageConsumer<JsonObject> runNowConsumer;
+  private MessageConsumer<JsonObject> outcomeConsumer;
 
   /** How long an offer waits for a fetch verticle's answer (taken or declined; it answers at once). */
   static final Duration OFFER_TIMEOUT = Duration.ofSeconds(30);
@@ -113,8 +120,8 @@ public final class CoordinatorVerticle extends VerticleBase {
   }
 
   /** The node whose coordinator is active, as the cluster says now; empty while nobody is. For status. */
-  public Future<java.util.Optional<String>> activeNode() {
-    return election == null ? Future.succeededFuture(java.util.Optional.empty()) : election.activeNode();
+  public Future<Optional<String>> activeNode() {
+    return election == null ? Future.succeededFuture(Optional.empty()) : election.activeNode();
   }
 
   /** Renews or tries the election, starts or stops planning to match, and comes back after one heartbeat. */
@@ -145,7 +152,7 @@ public final class CoordinatorVerticle extends VerticleBase {
   }
 
   private void runCycle() {
-    runCycle(java.util.Optional.empty(), java.util.Optional.empty());
+    runCycle(Optional.empty(), Optional.empty());
   }
 
   /**
@@ -153,8 +160,8 @@ public final class CoordinatorVerticle extends VerticleBase {
    * returns the tables handed to dispatch, {@code tenant|table}. Only the active coordinator plans: elsewhere this
    * fails, saying so, and the ops command asks the cluster's active one instead.
    */
-  public Future<java.util.List<String>> runNow(java.util.Optional<String> tenantKey,
-                                               java.util.Optional<String> table) {
+  public Future<List<String>> runNow(Optional<String> tenantKey,
+                                               Optional<String> table) {
     if (!isActive()) {
       return Future.failedFuture("this node's coordinator is on standby; the active one plans");
     }
@@ -162,8 +169,8 @@ public final class CoordinatorVerticle extends VerticleBase {
   }
 
   /** Asks the cluster's active coordinator, wherever it runs, to plan a cycle now ({@link #runNow}). */
-  public static Future<java.util.List<String>> askActive(io.vertx.core.Vertx vertx, java.util.Optional<String> tenant,
-                                                         java.util.Optional<String> table) {
+  public static Future<List<String>> askActive(Vertx vertx, Optional<String> tenant,
+                                                         Optional<String> table) {
     JsonObject body = new JsonObject();
     tenant.ifPresent(t -> body.put("tenant", t));
     table.ifPresent(t -> body.put("table", t));
@@ -174,24 +181,24 @@ public final class CoordinatorVerticle extends VerticleBase {
         .map(m -> m.body().getJsonArray("dispatched").stream().map(String::valueOf).toList());
   }
 
-  private void answerRunNow(io.vertx.core.eventbus.Message<JsonObject> m) {
-    runNow(java.util.Optional.ofNullable(m.body().getString("tenant")),
-        java.util.Optional.ofNullable(m.body().getString("table")))
-        .onSuccess(started -> m.reply(new JsonObject().put("dispatched", new io.vertx.core.json.JsonArray(started))))
+  private void answerRunNow(Message<JsonObject> m) {
+    runNow(Optional.ofNullable(m.body().getString("tenant")),
+        Optional.ofNullable(m.body().getString("table")))
+        .onSuccess(started -> m.reply(new JsonObject().put("dispatched", new JsonArray(started))))
         .onFailure(e -> m.fail(500, e.getMessage()));
   }
 
-  private Future<java.util.List<String>> runCycle(java.util.Optional<String> tenantKey,
-                                                  java.util.Optional<String> table) {
+  private Future<List<String>> runCycle(Optional<String> tenantKey,
+                                                  Optional<String> table) {
     if (!isActive()) {
       // the lease could not be renewed in time: stand by until the next heartbeat decides
-      return Future.succeededFuture(java.util.List.of());
+      return Future.succeededFuture(List.of());
     }
     return state.latest().onFailure(e -> LOG.error("cannot read the migration configuration: {}", e.getMessage()))
         .map(rows -> {
           rows.bad().forEach(b -> LOG.error("{}: configuration row not usable: {}", b.sourceTable(), b.reason()));
           String runId = UUID.randomUUID().toString();
-          java.util.List<String> started = new java.util.ArrayList<>();
+          List<String> started = new ArrayList<>();
           for (MigrationConfigRow row : rows.rows()) {
             if (row.active() && tenantKeys.contains(row.tenantId())
                 && tenantKey.map(row.tenantId()::equals).orElse(true)
@@ -214,7 +221,7 @@ public final class CoordinatorVerticle extends VerticleBase {
         return Future.succeededFuture(); // a run has it, here or on another node
       }
       Instant now = time.now();
-      Instant close = schedule.closePoint(now, java.util.Optional.of(serviceClock.now(row.tenantId(), now)),
+      Instant close = schedule.closePoint(now, Optional.of(serviceClock.now(row.tenantId(), now)),
           row.lateArrivalAllowance());
       TableWork work = new TableWork(row.tenantId(), row.sourceTable(), row.toColumns(),
           schedule.horizonStart(now, row.progress().isPresent()), close, runId);

@@ -8,6 +8,7 @@ import io.vertx.circuitbreaker.CircuitBreaker;
 import io.vertx.circuitbreaker.CircuitBreakerOptions;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.HttpClientOptions;
@@ -21,6 +22,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import org.defenderadx.migration.api.config.ConfigLoader;
 import org.defenderadx.migration.common.config.ClusterConfig;
 import org.defenderadx.migration.common.config.MigrationSettings;
@@ -239,7 +242,7 @@ public final class MigrationNode {
         .map(id -> {
           LOG.info("node {} started ({}{}): {} tenant(s), database {} on {}", env.nodeName(),
               cluster.roles().stream().map(ClusterConfig.NodeRole::configName).sorted()
-                  .collect(java.util.stream.Collectors.joining(" and ")),
+                  .collect(Collectors.joining(" and ")),
               exports ? ", " + instances + " fetch instance(s)" : "",
               tenants.size(), settings.adx().database(), settings.adx().clusterUrl());
           return new MigrationNode(vertx, ingestClient, coordinator, observability, runs);
@@ -251,7 +254,7 @@ public final class MigrationNode {
                                  MigrationStateStore state, WindowFetcher fetcher, WindowIngestion ingestion,
                                  TableLeases leases, Map<String, TenantContext> tenants,
                                  CoordinatorVerticle coordinator, ServiceClock serviceClock,
-                                 java.util.function.Supplier<Future<Boolean>> drain) {
+                                 Supplier<Future<Boolean>> drain) {
     TimeSource time = env.time();
     Verifier verifier = new Verifier(new HourlyCounts(fetcher, adx), time, MigrationTuning.HORIZON);
     Repairer repairer = new Repairer(vertx, fetcher, ingestion, adx, new CommittedWindows(adx), verifier, state, time,
@@ -305,7 +308,7 @@ public final class MigrationNode {
   }
 
   public Future<Void> stop() {
-    io.vertx.core.Promise<Void> stopped = io.vertx.core.Promise.promise();
+    Promise<Void> stopped = Promise.promise();
     Thread stopper = new Thread(() -> {
       try {
         // The runs first: they end at once, release their leases and publish their outcomes.

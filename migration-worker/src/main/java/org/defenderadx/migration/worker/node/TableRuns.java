@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.defenderadx.migration.api.bus.Addresses;
 import org.defenderadx.migration.api.bus.TableOutcome;
 import org.defenderadx.migration.api.bus.TableWork;
@@ -201,7 +202,7 @@ public final class TableRuns {
     List<Future<Void>> pending = underWay();
     LOG.info("stopping: {} table run(s) in flight released", pending.size());
     exporter.abandon();
-    return Future.join(pending).timeout(STOP_TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+    return Future.join(pending).timeout(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
         .<Void>mapEmpty().otherwiseEmpty();
   }
 

@@ -70,16 +70,7 @@ class MigrationNodeTest {
     MigrationNode node = await(MigrationNode.start(settings("queued"),
         new MigrationNode.Environment(env.time, Optional.of(Simulators.trusting(env.sim)), "node-1")));
     try {
-      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
-      while (!caughtUp(node.coordinator().lastOutcomes()) && System.nanoTime() < deadline) {
-        await(env.vertx.timer(500));
-      }
-      Map<String, TableOutcome> outcomes = node.coordinator().lastOutcomes();
-      assertThat(caughtUp(outcomes)).as("outcomes %s", outcomes).isTrue();
-      for (String table : TABLES) {
-        env.assertExact(table, table + "Raw",
-            outcomes.get(TableLeases.key("", table)).watermark().orElseThrow());
-      }
+      assertEveryTableCaughtUpExactly(node);
     } finally {
       await(node.stop());
     }
@@ -104,16 +95,7 @@ class MigrationNodeTest {
       ctx.next();
     });
     try {
-      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
-      while (!caughtUp(node.coordinator().lastOutcomes()) && System.nanoTime() < deadline) {
-        await(env.vertx.timer(500));
-      }
-      Map<String, TableOutcome> outcomes = node.coordinator().lastOutcomes();
-      assertThat(caughtUp(outcomes)).as("outcomes %s", outcomes).isTrue();
-      for (String table : TABLES) {
-        env.assertExact(table, table + "Raw",
-            outcomes.get(TableLeases.key("", table)).watermark().orElseThrow());
-      }
+      assertEveryTableCaughtUpExactly(node);
       long windows = count("MigrationAuditLog | where Status == 'Succeeded' | count");
       long commits = configurationRows() - seedRows;
       assertThat(windows).as("windows committed").isGreaterThan(TABLES.size());
@@ -141,19 +123,23 @@ class MigrationNodeTest {
     MigrationNode node = await(MigrationNode.start(settings(mode),
         new MigrationNode.Environment(env.time, Optional.of(Simulators.trusting(env.sim)), "node-1")));
     try {
-      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
-      while (!caughtUp(node.coordinator().lastOutcomes()) && System.nanoTime() < deadline) {
-        await(env.vertx.timer(500));
-      }
-      Map<String, TableOutcome> outcomes = node.coordinator().lastOutcomes();
-      assertThat(caughtUp(outcomes)).as("outcomes %s", outcomes).isTrue();
-      for (String table : TABLES) {
-        env.assertExact(table, table + "Raw",
-            outcomes.get(TableLeases.key("", table)).watermark().orElseThrow());
-      }
+      assertEveryTableCaughtUpExactly(node);
       assertThat(env.adx.dataManagement().blobsReceived()).as("blobs queued (the rows were streamed)").isZero();
     } finally {
       await(node.stop());
+    }
+  }
+
+  /** Waits (at most 4 minutes) until every table is caught up, then checks each against the source. */
+  private void assertEveryTableCaughtUpExactly(MigrationNode node) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
+    while (!caughtUp(node.coordinator().lastOutcomes()) && System.nanoTime() < deadline) {
+      await(env.vertx.timer(500));
+    }
+    Map<String, TableOutcome> outcomes = node.coordinator().lastOutcomes();
+    assertThat(caughtUp(outcomes)).as("outcomes %s", outcomes).isTrue();
+    for (String table : TABLES) {
+      env.assertExact(table, table + "Raw", outcomes.get(TableLeases.key("", table)).watermark().orElseThrow());
     }
   }
 
