@@ -127,6 +127,11 @@ public record MigrationConfigRow(String sourceTable, String destinationTable, St
       throw new ConfigRowException("<missing>", "SourceTable is empty; columns present: " + row.keySet());
     }
     try {
+      for (String column : List.of("SourceTable", "DestinationTable", "WatermarkColumn", "TenantId")) {
+        ConfigRowLimits.requireClean(column, row.get(column));
+      }
+      ConfigRowLimits.checkVersion(v.optionalLong("Version"));
+      ConfigRowLimits.checkAllowance(v.duration("LateArrivalAllowance"));
       Instant refreshed = v.instant("LastRefreshedTimeInString");
       if (refreshed == null) {
         refreshed = v.instant("LastRefreshedTime");
@@ -139,7 +144,7 @@ public record MigrationConfigRow(String sourceTable, String destinationTable, St
           bucket.isEmpty() || snapshot ? Optional.empty() : Optional.of(parseBucket(bucket)),
           snapshot ? Optional.of(SnapshotProgress.parse(bucket)) : Optional.empty(), v.text("UpdatedBy"));
     } catch (IllegalArgumentException e) {
-      throw new ConfigRowException(source, e.getMessage(), e);
+      throw new ConfigRowException(ConfigRowLimits.printable(source), e.getMessage(), e);
     }
   }
 
@@ -218,10 +223,18 @@ public record MigrationConfigRow(String sourceTable, String destinationTable, St
       KqlIdentifiers.requireTable(destinationTable);
       watermark = watermarkSource();
     } catch (InvalidIdentifierException e) {
-      throw new ConfigRowException(sourceTable, e.getMessage(), e);
+      throw new ConfigRowException(ConfigRowLimits.printable(sourceTable), e.getMessage(), e);
     }
-    if (lateArrivalAllowance.isNegative()) {
-      throw new ConfigRowException(sourceTable, "LateArrivalAllowance must not be negative: " + lateArrivalAllowance);
+    try {
+      ConfigRowLimits.checkAllowance(lateArrivalAllowance);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigRowException(sourceTable, e.getMessage());
+    }
+    Optional<String> refused = ConfigRowLimits.destinationProblem(sourceTable, destinationTable)
+        .or(() -> watermark.isIngestionTime() ? Optional.empty()
+            : ConfigRowLimits.watermarkColumnProblem(watermarkColumn.trim()));
+    if (refused.isPresent()) {
+      throw new ConfigRowException(sourceTable, refused.get());
     }
 
     TableKind kind;

@@ -8,10 +8,19 @@ package org.defenderadx.migration.common.window;
  */
 public record Bucket(int index, int count) {
   public static final Bucket ALL = new Bucket(0, 1);
+  /**
+   * The most buckets anything is read in: 65,536 calls of a full result hold billions of rows, more than any table
+   * the service answers for. The bound keeps a count read back from a configuration row (untrusted) from making a
+   * node plan, or iterate over, a billion buckets.
+   */
+  public static final int MAX_COUNT = 1 << 16;
 
   public Bucket {
     if (count < 1 || Integer.bitCount(count) != 1) {
       throw new IllegalArgumentException("bucket count must be a power of two, got " + count);
+    }
+    if (count > MAX_COUNT) {
+      throw new IllegalArgumentException("bucket count " + count + " is above the most allowed, " + MAX_COUNT);
     }
     if (index < 0 || index >= count) {
       throw new IllegalArgumentException("bucket index " + index + " outside 0.." + (count - 1));
@@ -24,7 +33,7 @@ public record Bucket(int index, int count) {
 
   /** The left child (same residue) then the right child (residue + count), in planning order. */
   public Bucket[] children() {
-    if (count > (1 << 29)) {
+    if (count >= MAX_COUNT) {
       throw new IllegalStateException("bucket " + this + " cannot be split further");
     }
     return new Bucket[] {new Bucket(index, count * 2), new Bucket(index + count, count * 2)};

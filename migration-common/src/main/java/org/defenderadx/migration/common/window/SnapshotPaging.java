@@ -35,8 +35,8 @@ public final class SnapshotPaging {
       throw new IllegalArgumentException("row count must be >= 0 and target >= 1");
     }
     long calls = Math.max(1, (rowCount + targetRowsPerCall - 1) / targetRowsPerCall);
-    if (calls > (1 << 30)) {
-      throw new IllegalArgumentException(rowCount + " rows would need more than 2^30 buckets");
+    if (calls > Bucket.MAX_COUNT) {
+      throw new IllegalArgumentException(rowCount + " rows would need more than " + Bucket.MAX_COUNT + " buckets");
     }
     int n = Integer.highestOneBit((int) calls);
     return n == calls ? n : n * 2;

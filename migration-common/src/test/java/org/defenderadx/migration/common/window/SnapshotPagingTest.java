@@ -11,7 +11,7 @@ class SnapshotPagingTest {
 
   @ParameterizedTest
   @CsvSource({"0, 50000, 1", "1, 50000, 1", "50000, 50000, 1", "50001, 50000, 2", "100000, 50000, 2",
-      "100001, 50000, 4", "272388, 50000, 8", "1000000, 1, 1048576"})
+      "100001, 50000, 4", "272388, 50000, 8", "65536, 1, 65536", "40000, 1, 65536"})
   void bucketCountIsTheNextPowerOfTwoOfTheCallsNeeded(long rows, long target, int expected) {
     assertThat(SnapshotPaging.bucketCount(rows, target)).isEqualTo(expected);
   }

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.defenderadx.migration.common.model.AuditRecord;
+import org.defenderadx.migration.common.model.ConfigRowLimits;
 import org.defenderadx.migration.common.model.ConfigRowException;
 import org.defenderadx.migration.common.model.MigrationConfigRow;
 import org.defenderadx.migration.common.model.SnapshotProgress;
@@ -44,8 +45,11 @@ public final class MigrationStateStore {
     this.observer = observer;
   }
 
-  /** A configuration row that could not be read, with the reason; the other rows are still returned. */
-  public record BadRow(String sourceTable, String reason) {
+  /**
+   * A configuration row that could not be read or is refused, with the reason; the other rows are still returned.
+   * Its names are as written, made safe to echo ({@link ConfigRowLimits#printable}).
+   */
+  public record BadRow(String tenantId, String sourceTable, String destinationTable, String reason) {
   }
 
   public record Rows(List<MigrationConfigRow> rows, List<BadRow> bad) {
@@ -70,7 +74,10 @@ public final class MigrationStateStore {
       try {
         rows.add(MigrationConfigRow.fromColumns(r));
       } catch (ConfigRowException e) {
-        bad.add(new BadRow(String.valueOf(r.get("SourceTable")), e.getMessage()));
+        bad.add(new BadRow(ConfigRowLimits.printable(String.valueOf(r.getOrDefault("TenantId", ""))),
+            ConfigRowLimits.printable(String.valueOf(r.get("SourceTable"))),
+            ConfigRowLimits.printable(String.valueOf(r.getOrDefault("DestinationTable", ""))),
+            ConfigRowLimits.printable(e.getMessage())));
       }
     }
     return new Rows(MigrationConfigRow.latest(rows), bad);

@@ -11,6 +11,8 @@ import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -21,7 +23,11 @@ import org.defenderadx.migration.api.bus.Addresses;
 import org.defenderadx.migration.api.bus.TableOutcome;
 import org.defenderadx.migration.api.bus.TableWork;
 import org.defenderadx.migration.common.config.ClusterConfig;
+import org.defenderadx.migration.common.model.AuditRecord;
+import org.defenderadx.migration.common.model.ConfigRowException;
+import org.defenderadx.migration.common.model.ConfigRowLimits;
 import org.defenderadx.migration.common.model.MigrationConfigRow;
+import org.defenderadx.migration.worker.adx.MigrationStateStore.BadRow;
 import org.defenderadx.migration.common.time.TimeSource;
 import org.defenderadx.migration.common.window.WindowSchedule;
 import org.defenderadx.migration.worker.adx.MigrationStateStore;
@@ -54,6 +60,10 @@ public final class CoordinatorVerticle extends VerticleBase {
   /** Tables offered and not answered yet (the answer comes at once: taken or declined). */
   private final Set<String> offering = ConcurrentHashMap.newKeySet();
   private final Map<String, TableOutcome> lastOutcomes = new ConcurrentHashMap<>();
+  /** Tables whose configuration row is refused, with the reason last reported. */
+  private final Map<String, String> refused = new ConcurrentHashMap<>();
+  /** The audit status of a refused configuration row. */
+  public static final String REFUSED = "ConfigRefused";
   private CoordinatorElection election;
   private long cycleTimer = -1;
   private long heartbeatTimer = -1;
@@ -196,16 +206,32 @@ public final class CoordinatorVerticle extends VerticleBase {
     }
     return state.latest().onFailure(e -> LOG.error("cannot read the migration configuration: {}", e.getMessage()))
         .map(rows -> {
-          rows.bad().forEach(b -> LOG.error("{}: configuration row not usable: {}", b.sourceTable(), b.reason()));
+          Set<String> refusedNow = new HashSet<>();
+          rows.bad().forEach(b -> refuse(b, refusedNow));
           String runId = UUID.randomUUID().toString();
           List<String> started = new ArrayList<>();
+          Instant now = time.now();
           for (MigrationConfigRow row : rows.rows()) {
-            if (row.active() && tenantKeys.contains(row.tenantId())
-                && tenantKey.map(row.tenantId()::equals).orElse(true)
-                && table.map(row.sourceTable()::equals).orElse(true) && dispatch(row, runId)) {
-              started.add(TableLeases.key(row.tenantId(), row.sourceTable()));
+            if (!row.active() || !tenantKeys.contains(row.tenantId())
+                || !tenantKey.map(row.tenantId()::equals).orElse(true)
+                || !table.map(row.sourceTable()::equals).orElse(true)) {
+              continue;
+            }
+            Optional<String> refusal = refusal(row, now);
+            if (refusal.isPresent()) {
+              refuse(new BadRow(row.tenantId(), row.sourceTable(), row.destinationTable(), refusal.get()), refusedNow);
+              continue;
+            }
+            try {
+              if (dispatch(row, runId)) {
+                started.add(TableLeases.key(row.tenantId(), row.sourceTable()));
+              }
+            } catch (RuntimeException e) { // one table's row never stops the others
+              refuse(new BadRow(row.tenantId(), row.sourceTable(), row.destinationTable(),
+                  ConfigRowLimits.printable(String.valueOf(e))), refusedNow);
             }
           }
+          refused.keySet().retainAll(refusedNow); // a row fixed since is reported again if it breaks again
           return started;
         });
   }
@@ -241,6 +267,37 @@ public final class CoordinatorVerticle extends VerticleBase {
       }
     });
     return true;
+  }
+
+  /**
+   * Why a row that was read cannot be planned from, if it cannot: names and columns it may not use, or a watermark
+   * ahead of both clocks (the table would look caught up for as long as it is ahead).
+   */
+  private Optional<String> refusal(MigrationConfigRow row, Instant now) {
+    try {
+      row.resolve();
+    } catch (ConfigRowException e) {
+      return Optional.of(ConfigRowLimits.printable(e.getMessage()));
+    }
+    Instant later = Collections.max(List.of(now, serviceClock.now(row.tenantId(), now)));
+    return ConfigRowLimits.watermarkProblem(row, later);
+  }
+
+  /**
+   * A refused configuration row: skipped, logged and audited ({@value #REFUSED}) with its table and reason, once per
+   * reason rather than every cycle.
+   */
+  private void refuse(BadRow bad, Set<String> refusedNow) {
+    String key = TableLeases.key(bad.tenantId(), bad.sourceTable());
+    refusedNow.add(key);
+    if (bad.reason().equals(refused.put(key, bad.reason()))) {
+      return;
+    }
+    LOG.error("{} (tenant '{}'): configuration row refused, the table is skipped: {}", bad.sourceTable(),
+        bad.tenantId(), bad.reason());
+    state.audit(List.of(new AuditRecord(bad.destinationTable(), time.now(), REFUSED, bad.reason(), 0,
+            bad.tenantId(), bad.sourceTable(), "", "", null, null, 0, 0, 0, null, "coordinator", Map.of())))
+        .onFailure(e -> LOG.warn("{}: could not audit the refused row: {}", bad.sourceTable(), e.getMessage()));
   }
 
   private void outcome(TableOutcome outcome) {
