@@ -216,11 +216,12 @@ public final class MigrationNode {
     // Leases lapse in real time, whatever clock the export runs on: a monotonic real-time clock.
     CoordinatorElection election = new CoordinatorElection(vertx, env.nodeName(), cluster.leaseTtl(),
         TimeSource.scaled(java.time.Instant.now(), 1).clock());
-    CoordinatorVerticle coordinator = new CoordinatorVerticle(state, leases, tenants.keySet(),
-        new WindowSchedule(settings.migration().initialLookback(), PLANNER_HORIZON_MARGIN,
-            settings.migration().settleLag()),
+    WindowSchedule schedule = new WindowSchedule(settings.migration().initialLookback(), PLANNER_HORIZON_MARGIN,
+        settings.migration().settleLag());
+    CoordinatorVerticle coordinator = new CoordinatorVerticle(state, leases, tenants.keySet(), schedule,
         serviceClock, time, settings.migration().cycleInterval(), election, cluster.heartbeat());
-    TableRuns runs = new TableRuns(vertx, exporter, tenants, leases, cluster.tableLeaseTtl(), env.nodeName())
+    TableRuns runs = new TableRuns(vertx, exporter, tenants, leases, cluster.tableLeaseTtl(), env.nodeName(),
+        new OfferCheck(state, schedule, serviceClock, time))
         .watchLateCommits(new LateCommitWatch(new HourlyCounts(fetcher, adx), new CommittedWindows(adx),
             adx, state, time, new LateCommitWatch.Options(env.nodeName(), Duration.ofHours(6),
                 MigrationTuning.HORIZON, PLANNER_HORIZON_MARGIN, settings.migration().horizonMargin())));

@@ -48,6 +48,7 @@ public final class TableRuns {
   private final OpsHolds holds;
   private final Duration leaseTtl;
   private final String node;
+  private final OfferCheck offerCheck;
   private final Set<Promise<Void>> inFlight = ConcurrentHashMap.newKeySet();
   private volatile EngineObserver observer = EngineObserver.NONE;
   private volatile LateCommitWatch lateCommits;
@@ -55,8 +56,10 @@ public final class TableRuns {
   /** Completed when the node drains or stops: the fetch verticles then stop listening for offers. */
   private final Promise<Void> closing = Promise.promise();
 
+  /** @param offerCheck what an offer is checked against (the row in force in ADX, this node's clocks) */
   public TableRuns(Vertx vertx, TableExporter exporter, Map<String, TenantContext> tenants, TableLeases leases,
-                   Duration leaseTtl, String node) {
+                   Duration leaseTtl, String node, OfferCheck offerCheck) {
+    this.offerCheck = offerCheck;
     this.vertx = vertx;
     this.exporter = exporter;
     this.tenants = tenants;
@@ -105,41 +108,43 @@ public final class TableRuns {
       if (leaseId == null) {
         return Future.succeededFuture(new Answer(false, key + " is leased by another run"));
       }
-      // Checked under the lease: a pause or configuration change by an ops command holds the table back.
-      return holds.blocking(work.tenantKey(), work.sourceTable()).transform(held -> {
-        if (held.failed() || held.result() != null || closed) {
-          String why = held.failed() ? "holds unreadable: " + held.cause().getMessage()
-              : closed ? "node " + node + " takes no more work" : "held: " + held.result();
-          return leases.release(key, leaseId).map(new Answer(false, why));
-        }
-        run(work, tenant, key, leaseId);
-        return Future.succeededFuture(new Answer(true, ""));
-      });
+      // Checked under the lease, so nothing commits between the check and the run: a pause or configuration change
+      // by an ops command holds the table back, and the row in force is read from ADX, not taken from the offer.
+      return holds.blocking(work.tenantKey(), work.sourceTable())
+          .compose(held -> held != null ? Future.failedFuture("held: " + held)
+              : closed ? Future.failedFuture("node " + node + " takes no more work") : offerCheck.check(work))
+          .transform(checked -> {
+            if (checked.failed()) {
+              return leases.release(key, leaseId).map(new Answer(false, checked.cause().getMessage()));
+            }
+            run(checked.result(), tenant, key, leaseId);
+            return Future.succeededFuture(new Answer(true, ""));
+          });
     });
   }
 
-  private void run(TableWork work, TenantContext tenant, String key, String leaseId) {
+  private void run(OfferCheck.Checked work, TenantContext tenant, String key, String leaseId) {
+    String tenantKey = work.row().tenantId();
+    String table = work.row().sourceTable();
     // Lease renewals run on real time: leases expire in real time whatever the clock the export runs on.
     long renewal = vertx.setPeriodic(Math.max(1, leaseTtl.toMillis() / 3), id ->
         leases.renew(key, leaseId, leaseTtl).onSuccess(held -> {
           if (!held) {
-            LOG.warn("{} (tenant '{}'): lease lost; this node will not commit it any further", work.sourceTable(),
-                work.tenantKey());
+            LOG.warn("{} (tenant '{}'): lease lost; this node will not commit it any further", table, tenantKey);
           }
         }));
     Promise<Void> settled = Promise.promise();
     inFlight.add(settled);
-    observer.tableStarted(work.tenantKey(), work.sourceTable());
-    MigrationConfigRow row = MigrationConfigRow.fromColumns(work.configRow());
-    exporter.run(tenant, row, work.horizonStart(), work.closePoint(), work.runId(), TableExporter.CommitGuard.NONE,
+    observer.tableStarted(tenantKey, table);
+    exporter.run(tenant, work.row(), work.horizonStart(), work.closePoint(), work.runId(), TableExporter.CommitGuard.NONE,
             new Fence(key, leaseId))
         .transform(ar -> {
-          observer.tableFinished(work.tenantKey(), work.sourceTable());
+          observer.tableFinished(tenantKey, table);
           if (ar.failed()) {
             return Future.succeededFuture(failed(work, String.valueOf(ar.cause())));
           }
           TableExporter.Result r = ar.result();
-          TableOutcome outcome = new TableOutcome(work.tenantKey(), work.sourceTable(), r.rowsExported(),
+          TableOutcome outcome = new TableOutcome(tenantKey, table, r.rowsExported(),
               r.windowsCommitted(), r.caughtUp(), r.row().lastRefreshed(), r.pausedUntil(), r.failure(), node);
           return checkLateCommits(tenant, r, work).map(outcome);
         })
@@ -155,7 +160,7 @@ public final class TableRuns {
   }
 
   /** A failed re-count costs nothing but this cycle's check: the outcome stands either way. */
-  private Future<Void> checkLateCommits(TenantContext tenant, TableExporter.Result r, TableWork work) {
+  private Future<Void> checkLateCommits(TenantContext tenant, TableExporter.Result r, OfferCheck.Checked work) {
     LateCommitWatch watch = lateCommits;
     if (watch == null || !r.caughtUp() || r.failure().isPresent() || closed) {
       return Future.succeededFuture();
@@ -163,14 +168,14 @@ public final class TableRuns {
     return watch.checkIfDue(tenant, r.row(), work.runId())
         .onSuccess(due -> due.ifPresent(found -> found.newlyAudited().forEach(c -> LOG.warn("{} (tenant '{}'): {} "
             + "row(s) committed at the source after their hour [{}, {}) was exported; audited as LateCommit (repair "
-            + "brings them in)", work.sourceTable(), work.tenantKey(), c.appeared(), c.from(), c.to()))))
-        .onFailure(e -> LOG.warn("{} (tenant '{}'): late-commit re-count failed: {}", work.sourceTable(),
-            work.tenantKey(), e.getMessage()))
+            + "brings them in)", work.row().sourceTable(), work.row().tenantId(), c.appeared(), c.from(), c.to()))))
+        .onFailure(e -> LOG.warn("{} (tenant '{}'): late-commit re-count failed: {}", work.row().sourceTable(),
+            work.row().tenantId(), e.getMessage()))
         .<Void>mapEmpty().otherwiseEmpty();
   }
 
-  private TableOutcome failed(TableWork work, String reason) {
-    return new TableOutcome(work.tenantKey(), work.sourceTable(), 0, 0, false, Optional.empty(), Optional.empty(),
+  private TableOutcome failed(OfferCheck.Checked work, String reason) {
+    return new TableOutcome(work.row().tenantId(), work.row().sourceTable(), 0, 0, false, Optional.empty(), Optional.empty(),
         Optional.of(reason), node);
   }
 

@@ -83,7 +83,7 @@ class HostileConfigRowsTest {
     TenantContext tenant = TenantFixture.context(env.vertx, env.sim, env.time, "", "graph");
     TableLeases leases = new TableLeases(env.vertx);
     TableRuns runs = new TableRuns(env.vertx, env.exporter("node-a"), Map.of("", tenant), leases,
-        Duration.ofSeconds(30), "node-a");
+        Duration.ofSeconds(30), "node-a", env.offerCheck());
     await(env.vertx.deployVerticle(() -> new FetchVerticle(runs, "node-a"), new DeploymentOptions().setInstances(2)));
     Duration cycle = Duration.ofMillis(Math.max(1, (long) (env.time.scale() * 1000)));
     CoordinatorVerticle coordinator = new CoordinatorVerticle(env.state, leases, Set.of(""),

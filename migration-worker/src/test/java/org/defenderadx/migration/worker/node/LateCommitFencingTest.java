@@ -66,7 +66,7 @@ class LateCommitFencingTest {
     String key = TableLeases.key("", TABLE);
     String workerA = await(nodeA.deployVerticle(new FetchVerticle(new TableRuns(nodeA, env.fencedExporter(nodeA,
         "node-a"), Map.of("", TenantFixture.context(nodeA, env.sim, env.time, "", "graph")), new TableLeases(nodeA),
-        leaseTtl, "node-a"), "node-a")));
+        leaseTtl, "node-a", env.offerCheck()), "node-a")));
 
     // GIVEN node-a exporting the table under the lease it took, a few windows committed
     Future<TableOutcome> runA = offer(nodeA, "node-a");
@@ -96,7 +96,7 @@ class LateCommitFencingTest {
     // AND node-b, offered the table once the lease is free, finishes it from the watermark node-a left, exactly
     await(nodeA.undeploy(workerA));
     await(nodeB.deployVerticle(new FetchVerticle(new TableRuns(nodeB, env.fencedExporter(nodeB, "node-b"),
-        Map.of("", TenantFixture.context(nodeB, env.sim, env.time, "", "graph")), leasesB, leaseTtl, "node-b"),
+        Map.of("", TenantFixture.context(nodeB, env.sim, env.time, "", "graph")), leasesB, leaseTtl, "node-b", env.offerCheck()),
         "node-b")));
     await(leasesB.release(key, leaseB));
     TableOutcome outcomeB = offer(nodeB, "node-b").toCompletionStage().toCompletableFuture()

@@ -68,7 +68,7 @@ class SingleNodeMigrationTest {
     TableLeases leases = new TableLeases(env.vertx);
     Duration leaseTtl = Duration.ofSeconds(30);
     await(env.vertx.deployVerticle(new FetchVerticle(new TableRuns(env.vertx, env.exporter("node-a"),
-        Map.of("", tenant), leases, leaseTtl, "node-a"), "node-a")));
+        Map.of("", tenant), leases, leaseTtl, "node-a", env.offerCheck()), "node-a")));
     CoordinatorVerticle coordinator = new CoordinatorVerticle(env.state, leases, Set.of(""),
         WindowSchedule.thirtyDays(Duration.ofHours(1), Duration.ofMinutes(5)), env.serviceClock, env.time,
         Duration.ofMinutes(2));
@@ -109,7 +109,7 @@ class SingleNodeMigrationTest {
     TableExporter exporter = new TableExporter(env.vertx, env.fetcher(), slow, env.state,
         new WindowPlanner(new WindowGrid(Duration.ofDays(1))), env.time, new TableExporter.Options("node-a", 64, 1, 32),
         null, new InFlightBytes(Long.MAX_VALUE));
-    TableRuns runs = new TableRuns(env.vertx, exporter, Map.of("", tenant), leases, leaseTtl, "node-a");
+    TableRuns runs = new TableRuns(env.vertx, exporter, Map.of("", tenant), leases, leaseTtl, "node-a", env.offerCheck());
     List<String> events = new CopyOnWriteArrayList<>();
     AtomicInteger running = new AtomicInteger();
     AtomicInteger overlaps = new AtomicInteger();

@@ -59,7 +59,7 @@ class TwoNodeClusterTest {
       String name = node == nodeA ? "node-a" : "node-b";
       await(node.deployVerticle(new FetchVerticle(new TableRuns(node, env.exporter(node, name),
           Map.of("", TenantFixture.context(node, env.sim, env.time, "", "graph")), new TableLeases(node), leaseTtl,
-          name), name)));
+          name, env.offerCheck()), name)));
     }
     CoordinatorVerticle coordinator = new CoordinatorVerticle(env.state, new TableLeases(nodeA), Set.of(""),
         WindowSchedule.thirtyDays(Duration.ofHours(1), Duration.ofMinutes(5)), env.serviceClock, env.time,

@@ -33,6 +33,8 @@ import org.defenderadx.migration.worker.adx.AdxConnections;
 import org.defenderadx.migration.worker.adx.AdxRowAppender;
 import org.defenderadx.migration.worker.adx.IngestionStatusTable;
 import org.defenderadx.migration.worker.adx.MigrationStateStore;
+import org.defenderadx.migration.worker.node.OfferCheck;
+import org.defenderadx.migration.common.window.WindowSchedule;
 import org.defenderadx.migration.worker.adx.WindowIngestion;
 import org.defenderadx.migration.worker.defender.HuntingClient;
 import org.defenderadx.migration.worker.export.HourlyCounts;
@@ -132,6 +134,12 @@ public final class StandIns implements AutoCloseable {
     } catch (ExecutionException e) {
       throw (Exception) e.getCause();
     }
+  }
+
+  /** What a node's fetch verticles check offers against: the rows in ADX, a 30-day schedule, these clocks. */
+  public OfferCheck offerCheck() {
+    return new OfferCheck(state, WindowSchedule.thirtyDays(Duration.ofHours(1), Duration.ofMinutes(5)), serviceClock,
+        time);
   }
 
   /** Configures incremental tables for the default tenant, as seed-configuration.kql would. */
