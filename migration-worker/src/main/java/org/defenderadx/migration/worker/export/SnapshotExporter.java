@@ -2,10 +2,6 @@ package org.defenderadx.migration.worker.export;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.json.JsonObject;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -14,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.zip.GZIPInputStream;
 import org.defenderadx.migration.common.config.MigrationTuning;
 import org.defenderadx.migration.common.kql.KustoTime;
 import org.defenderadx.migration.common.model.AuditRecord;
@@ -96,6 +91,7 @@ public final class SnapshotExporter {
   private final TimeSource time;
   private final Options options;
   private final Observer observer;
+  private final SnapshotFingerprintReader fingerprints;
 
   public SnapshotExporter(WindowFetcher fetcher, IngestionPort ingestion, MigrationStateStore state, TimeSource time,
                           Options options) {
@@ -111,6 +107,7 @@ public final class SnapshotExporter {
     this.time = time;
     this.options = options;
     this.observer = observer;
+    this.fingerprints = new SnapshotFingerprintReader(fetcher);
   }
 
   /** True when a snapshot is under way, or none was committed yet, or the last is at least a cadence old. */
@@ -381,26 +378,12 @@ public final class SnapshotExporter {
     /** The source's count and newest ingestion time, read through the same budget, breaker and retries. */
     Future<SnapshotFingerprint> fingerprint() {
       Instant at = progress != null ? progress.snapshotTime() : KustoTime.truncate(time.now());
-      // The query yields one row; it counts itself so that the fetcher's completeness check holds.
-      String query = HuntingQueries.snapshotFingerprint(table.sourceTable()) + "\n| extend "
-          + HuntingQueries.WINDOW_TOTAL + " = 1";
-      Provenance provenance = new Provenance(tenant.key(), table.sourceTable(), "fingerprint", null);
-      return fetcher.fetch(tenant, table, Window.of(at, at.plus(KustoTime.TICK)), query, provenance)
-          .compose(f -> {
-            if (f instanceof Fetched.Complete c) {
-              return Future.succeededFuture(parseFingerprint(c.blob()));
-            }
-            if (f instanceof Fetched.Paused p) {
-              return Future.failedFuture(new SourcePaused(p));
-            }
-            String why = f instanceof Fetched.Failed failed ? failed.reason() : ((Fetched.Split) f).reason();
-            return Future.failedFuture(new IllegalStateException("could not read the source's fingerprint: " + why));
-          });
+      return fingerprints.read(tenant, table, at);
     }
 
     /** A CPU-quota pause ends the run until then, keeping the progress; anything else fails it. */
     void failOrPause(Throwable cause, FetchStats stats) {
-      if (cause instanceof SourcePaused paused) {
+      if (cause instanceof SnapshotFingerprintReader.SourcePaused paused) {
         Fetched.Paused p = paused.paused;
         state.audit(List.of(audit("Paused", p.reason(), 0, snapshotId(), p.stats(), Map.of())))
             .onComplete(x -> finish(Optional.of(p.until()), Optional.empty(), false));
@@ -453,35 +436,5 @@ public final class SnapshotExporter {
           table.sourceTable(), runId, unitId, at, at, s.calls(), s.callQuota429(), s.cpuQuota429(), s.elapsed(),
           options.node(), details);
     }
-  }
-
-  /** The tenant is paused (CPU quota) while a fingerprint was read. */
-  private static final class SourcePaused extends RuntimeException {
-    final transient Fetched.Paused paused;
-
-    SourcePaused(Fetched.Paused paused) {
-      super(paused.reason(), null, false, false);
-      this.paused = paused;
-    }
-  }
-
-  static SnapshotFingerprint parseFingerprint(byte[] gzip) {
-    String text;
-    try {
-      text = new String(new GZIPInputStream(new ByteArrayInputStream(gzip)).readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new IllegalStateException("unreadable fingerprint result", e);
-    }
-    String line = text.strip();
-    if (line.isEmpty() || line.contains("\n")) {
-      throw new IllegalStateException("the fingerprint query should return one row, got: " + line);
-    }
-    JsonObject r = new JsonObject(line);
-    Object count = r.getValue("Count");
-    Object max = r.getValue("MaxIngestion");
-    long n = count instanceof Number num ? num.longValue() : Long.parseLong(String.valueOf(count).trim());
-    Optional<Instant> newest = max == null || String.valueOf(max).isBlank() ? Optional.empty()
-        : Optional.of(KustoTime.truncate(KustoTime.parse(String.valueOf(max))));
-    return new SnapshotFingerprint(n, newest);
   }
 }

@@ -94,7 +94,7 @@ public final class OpsVerticle extends VerticleBase {
     } catch (RuntimeException e) {
       reply = Future.failedFuture(e);
     }
-    return reply.recover(e -> Future.succeededFuture(e instanceof OpsCommands.BadRequest
+    return reply.recover(e -> Future.succeededFuture(e instanceof BadRequest
         || e instanceof IllegalArgumentException ? OpsReply.badRequest(commands.node(), e.getMessage())
         : OpsReply.failed(commands.node(), verb + " failed: " + (e.getMessage() == null ? e : e.getMessage()),
             new JsonObject())));
