@@ -8,6 +8,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
+import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,6 +21,11 @@ import org.defenderadx.migration.common.config.EnvironmentOverrides;
 import org.defenderadx.migration.common.config.MigrationSettings;
 import org.defenderadx.migration.common.config.SecretResolver;
 import org.defenderadx.migration.common.config.SettingsParser;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.DuplicateKeyException;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.YAMLException;
 
 /**
  * Loads {@code conf/application.yaml} with vertx-config, applies {@code MIGRATION_*} environment overrides and
@@ -44,12 +50,33 @@ public final class ConfigLoader {
         .setFormat("yaml")
         .setConfig(new JsonObject().put("path", yamlFile.toAbsolutePath().toString()));
     ConfigRetriever retriever = ConfigRetriever.create(vertx, new ConfigRetrieverOptions().addStore(yaml).setScanPeriod(0));
-    return retriever.getConfig()
+    return vertx.executeBlocking(() -> requireNoDuplicateKeys(yamlFile))
+        .compose(v -> retriever.getConfig())
         .eventually(() -> {
           retriever.close();
           return Future.succeededFuture();
         })
         .compose(json -> vertx.executeBlocking(() -> parse(json, environment)));
+  }
+
+  /**
+   * YAML readers keep the last of two equal keys without a word, so a second {@code tenants:} or {@code token:} would
+   * silently replace the first: the file is read once strictly, and a key given twice is an error naming it.
+   */
+  static Void requireNoDuplicateKeys(Path yamlFile) throws IOException {
+    LoaderOptions options = new LoaderOptions();
+    options.setAllowDuplicateKeys(false);
+    options.setMaxAliasesForCollections(10);
+    options.setCodePointLimit(1024 * 1024);
+    try (Reader in = Files.newBufferedReader(yamlFile, StandardCharsets.UTF_8)) {
+      new Yaml(new SafeConstructor(options)).load(in);
+    } catch (DuplicateKeyException e) {
+      throw new IllegalArgumentException("configuration " + yamlFile + ": " + e.getProblem()
+          + (e.getProblemMark() == null ? "" : " (line " + (e.getProblemMark().getLine() + 1) + ")"), e);
+    } catch (YAMLException e) {
+      throw new IllegalArgumentException("configuration " + yamlFile + " is not valid YAML: " + e.getMessage(), e);
+    }
+    return null;
   }
 
   /** Validates an already-read tree (used by tests and by the demo, which builds its configuration in code). */

@@ -83,4 +83,14 @@ class ConfigLoaderTest {
         .hasMessageContaining("configuration file not found")
         .hasMessageContaining("nope.yaml");
   }
+
+  @Test
+  void aKeyGivenTwiceIsAnErrorNamingIt(@TempDir Path dir) throws Exception {
+    // a second ops section further down would silently replace the first's token
+    Path file = dir.resolve("application.yaml");
+    Files.writeString(file, Files.readString(SHIPPED) + "\nops:\n  tokenEnv: ATTACKER_CHOSEN\n");
+
+    assertThatThrownBy(() -> load(file, SECRETS))
+        .hasMessageContaining("duplicate key ops");
+  }
 }

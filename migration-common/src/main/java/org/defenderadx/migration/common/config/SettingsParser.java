@@ -132,11 +132,19 @@ public final class SettingsParser {
     }
   }
 
+  private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
+
   private Optional<Secret> secret(Node c, String envKey, String fileKey) {
     String envName = c.string(envKey, null);
     String file = c.string(fileKey, null);
     if (envName != null && file != null) {
       problem(c.path(envKey), "set either " + envKey + " or " + fileKey + ", not both");
+      return Optional.empty();
+    }
+    if (envName != null && !ENV_NAME.matcher(envName).matches()) {
+      // Not echoed: a value that is no variable name is most likely the secret itself, pasted in the wrong key.
+      problem(c.path(envKey), envKey + " must name an environment variable (letters, digits and _, at most 128); "
+          + "the value given is not shown, as it may be the secret itself");
       return Optional.empty();
     }
     if (envName != null) {
@@ -513,7 +521,12 @@ public final class SettingsParser {
     }
   }
 
+  /** An IPv4 literal in 127.0.0.0/8: four decimal octets, nothing else ({@code 127.attacker.example} is a name). */
+  private static final Pattern LOOPBACK_V4 = Pattern.compile(
+      "127\\.(25[0-5]|2[0-4]\\d|1?\\d?\\d)\\.(25[0-5]|2[0-4]\\d|1?\\d?\\d)\\.(25[0-5]|2[0-4]\\d|1?\\d?\\d)");
+
   private static boolean isLoopback(String host) {
-    return host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]") || host.equals("::1");
+    return host.equalsIgnoreCase("localhost") || LOOPBACK_V4.matcher(host).matches() || host.equals("[::1]")
+        || host.equals("::1");
   }
 }

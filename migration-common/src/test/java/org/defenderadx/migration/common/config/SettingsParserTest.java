@@ -205,6 +205,30 @@ class SettingsParserTest {
   }
 
   @Test
+  void aLoopbackLookalikeNameIsNotLoopback() {
+    Map<String, Object> root = minimal();
+    section(root, "tenants", "0", "api").put("baseUrl", "http://127.attacker.example");
+    section(root, "adx").put("clusterUrl", "http://127.0.0.1:8082");
+
+    assertThatThrownBy(() -> SettingsParser.parse(root, secrets))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactly(
+            "tenants[0].api.baseUrl: 'http://127.attacker.example' uses plain http; only local simulators "
+                + "(localhost, 127.0.0.1) may"));
+  }
+
+  @Test
+  void aSecretPastedIntoClientSecretEnvIsNotEchoed() {
+    Map<String, Object> root = minimal();
+    String pasted = "Xy8Q~fake.secret-value_that/looks+like~one";
+    section(root, "tenants", "0", "credential").put("clientSecretEnv", pasted);
+
+    assertThatThrownBy(() -> SettingsParser.parse(root, secrets))
+        .isInstanceOf(ConfigException.class)
+        .satisfies(e -> assertThat(e.getMessage()).contains("clientSecretEnv must name an environment variable")
+            .doesNotContain(pasted).doesNotContain("Xy8Q"));
+  }
+
+  @Test
   void refusesPlainHttpExceptOnLoopback() {
     Map<String, Object> root = minimal();
     section(root, "tenants", "0", "api").put("baseUrl", "http://defender.example.com");
