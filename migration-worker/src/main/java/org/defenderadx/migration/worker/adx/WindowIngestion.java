@@ -140,6 +140,11 @@ public final class WindowIngestion {
     return earlier.nextSequence() < 0 ? sourceId(windowIdText, runId, sequence) : sourceId(windowIdText, sequence);
   }
 
+  /** True for queued ingestion: each send's rows land in extents carrying its {@code ingest-by:} tag. */
+  public boolean tagsExtents() {
+    return streaming == null;
+  }
+
   /** Reports each send and what ADX said of it to {@code observer} (ingestion latency). */
   public void observe(EngineObserver observer) {
     this.observer = observer;

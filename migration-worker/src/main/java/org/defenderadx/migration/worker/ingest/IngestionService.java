@@ -129,6 +129,12 @@ public final class IngestionService implements IngestionPort {
     if (s.rows() == 0) {
       return Future.succeededFuture(Delivered.confirmed(false)); // nothing to send
     }
+    if (s.staged() && !ingestion.tagsExtents()) {
+      // Refused before any send: retrying cannot help, and failed sends would open the breaker for everyone.
+      return Future.succeededFuture(new Delivered(Delivered.Outcome.FAILED, s.destination() + ": a repair's staging "
+          + "needs queued ingestion (adx.ingestionMode: queued); with streaming, rows carry no extent tags to swap "
+          + "them in by", false));
+    }
     return earlier(s.destination(), s.tag(), s.unitId()).compose(earlier -> {
       Delivery d = new Delivery(s, earlier);
       if (earlier.latest().isEmpty()) {
@@ -226,7 +232,8 @@ public final class IngestionService implements IngestionPort {
     Future<Delivered> retry(int attempt, String why) {
       if (attempt + 1 >= options.maxSendAttempts()) {
         return Future.succeededFuture(new Delivered(Delivered.Outcome.FAILED, why + " (after " + (attempt + 1)
-            + " attempts; the watermark stays before it)", false));
+            + " attempts; " + (s.staged() ? "nothing of it was swapped in" : "the watermark stays before it") + ")",
+            false));
       }
       LOG.warn("{}: {}: {}; sending it again", s.destination(), s.unitId(), why);
       // The same ingest-by tag: if the earlier send did land after all, ADX skips this one.
@@ -234,6 +241,11 @@ public final class IngestionService implements IngestionPort {
     }
 
     Future<Delivered> quarantine(String details) {
+      if (s.staged()) {
+        // Only the staging table holds the partial rows, and the repair drops it: nothing to quarantine.
+        return Future.succeededFuture(new Delivered(Delivered.Outcome.QUARANTINED, "ADX ingested it only partly into "
+            + s.destination() + " (" + details + "); nothing of it was swapped in", false));
+      }
       String why = "ADX ingested " + s.unitId() + " only partly (" + details + "); quarantined, the watermark held "
           + "before it; run repair for this range";
       LOG.error("{}: {}", s.destination(), why);

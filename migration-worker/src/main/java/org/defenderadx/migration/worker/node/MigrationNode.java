@@ -197,7 +197,7 @@ public final class MigrationNode {
         new WindowSplitter(new WindowGrid(settings.migration().windowGrid())), time,
         settings.adx().blobTargetBytes(), serviceClock);
     TableLeases leases = new TableLeases(vertx);
-    // Every send and commit goes through the ingestion verticle; the exporters reach it over the event bus.
+    // Every send and commit goes through the ingestion verticle; the exporters and repairs reach it over the event bus.
     IngestionService.Options delivery = IngestionService.Options.defaults();
     IngestionService ingestionService = new IngestionService(vertx, ingestion, state, time, delivery,
         adxBreaker(vertx), leases::holds);
@@ -229,7 +229,7 @@ public final class MigrationNode {
         tenants, state, adx, fetcher, ingestion, runs::observe);
     boolean exports = cluster.has(ClusterConfig.NodeRole.EXPORTER);
     boolean coordinates = cluster.has(ClusterConfig.NodeRole.COORDINATOR);
-    OpsVerticle ops = ops(vertx, settings, env, adx, state, fetcher, ingestion, leases, tenants, coordinator,
+    OpsVerticle ops = ops(vertx, settings, env, adx, state, fetcher, toIngestion, leases, tenants, coordinator,
         serviceClock, exports ? runs::drain : () -> Future.succeededFuture(false));
     int instances = settings.migration().fetchInstances();
     // Roles (cluster.roles): a node without the exporter role takes no table work; one without the coordinator
@@ -252,13 +252,15 @@ public final class MigrationNode {
 
   /** The ops commands (migrationctl); drain stops this node's table worker taking work and lets its windows settle. */
   private static OpsVerticle ops(Vertx vertx, MigrationSettings settings, Environment env, AdxClient adx,
-                                 MigrationStateStore state, WindowFetcher fetcher, WindowIngestion ingestion,
+                                 MigrationStateStore state, WindowFetcher fetcher, IngestionPort toIngestion,
                                  TableLeases leases, Map<String, TenantContext> tenants,
                                  CoordinatorVerticle coordinator, ServiceClock serviceClock,
                                  Supplier<Future<Boolean>> drain) {
     TimeSource time = env.time();
     Verifier verifier = new Verifier(new HourlyCounts(fetcher, adx), time, MigrationTuning.HORIZON);
-    Repairer repairer = new Repairer(vertx, fetcher, ingestion, adx, new CommittedWindows(adx), verifier, state, time,
+    // A repair's sends go to the ingestion verticle like every other send (its delivery timeout already covers a
+    // send's every attempt, IngestionService.Options.longestDelivery).
+    Repairer repairer = new Repairer(fetcher, toIngestion, adx, new CommittedWindows(adx), verifier, state, time,
         Repairer.Options.defaults(env.nodeName()));
     OpsCommands commands = new OpsCommands(vertx, state, new AdxRowAppender(adx), adx, leases, new OpsHolds(vertx),
         tenants, verifier, repairer, new WindowPlanner(new WindowGrid(settings.migration().windowGrid())),

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -42,6 +43,11 @@ import org.defenderadx.migration.worker.adx.AdxRowAppender;
 import org.defenderadx.migration.worker.adx.MigrationStateStore;
 import org.defenderadx.migration.worker.adx.WindowIngestion;
 import org.defenderadx.migration.worker.defender.HuntingClient;
+import org.defenderadx.migration.worker.ingest.Delivered;
+import org.defenderadx.migration.worker.ingest.IngestionPort;
+import org.defenderadx.migration.worker.ingest.Shipment;
+import org.defenderadx.migration.worker.ingest.SnapshotCommit;
+import org.defenderadx.migration.worker.ingest.WatermarkCommit;
 import org.defenderadx.migration.worker.quota.SharedCallBudget;
 import org.defenderadx.migration.worker.testing.AdxFixture;
 import org.defenderadx.migration.worker.testing.ExactlyOnce;
@@ -86,6 +92,8 @@ class VerifyRepairTest {
   private TableExporter exporter;
   private Verifier verifier;
   private Repairer repairer;
+  /** The repairer's way to ADX: the IngestionService every export uses, seen through a counter. */
+  private CountingIngestion repairDeliveries;
   private LateCommitWatch watch;
   private HourlyCounts counts;
   private TenantContext tenant;
@@ -120,8 +128,9 @@ class VerifyRepairTest {
     counts = new HourlyCounts(fetcher, adxClient);
     verifier = new Verifier(counts, time, Duration.ofDays(30));
     CommittedWindows committed = new CommittedWindows(adxClient);
-    repairer = new Repairer(vertx, fetcher, ingestion, adxClient, committed, verifier, state, time,
-        new Repairer.Options("test-node", Duration.ofSeconds(5), Duration.ofHours(1), 3));
+    repairDeliveries = new CountingIngestion(StandIns.ingestion(vertx, ingestion, state, time), new ArrayList<>());
+    repairer = new Repairer(fetcher, repairDeliveries, adxClient, committed, verifier, state, time,
+        new Repairer.Options("test-node"));
     watch = new LateCommitWatch(counts, committed, adxClient, state, time,
         new LateCommitWatch.Options("test-node", Duration.ofHours(6), Duration.ofDays(30), Duration.ofHours(1),
             Duration.ofDays(1)));
@@ -363,7 +372,15 @@ class VerifyRepairTest {
     String swapped = after.stream().filter(e -> e.contains(tag)).findFirst().orElseThrow();
     assertThat(id(swapped)).isNotEqualTo(id(replaced));
     assertThat(swapped.substring(swapped.indexOf('|'))).isEqualTo(replaced.substring(replaced.indexOf('|')));
-    assertThat(tables()).noneMatch(t -> t.contains(Repairer.STAGING_SUFFIX));
+    assertThat(tables()).noneMatch(t -> t.contains(RepairStaging.SUFFIX));
+    // AND the window's rows went to the staging table through the IngestionService, once, under the window's tag
+    assertThat(repairDeliveries.shipments()).singleElement().satisfies(s -> {
+      assertThat(s.staged()).isTrue();
+      assertThat(s.destination()).startsWith(raw + RepairStaging.SUFFIX);
+      assertThat("ingest-by:" + s.tag()).isEqualTo(tag);
+      assertThat(s.unitId()).startsWith(WindowId.of("", table, Window.of(hour, hour.plus(HOUR))).text())
+          .endsWith(s.destination());
+    });
     ExactlyOnce.assertSameRows(table, truthIn(from, to), adxDigests(from, to));
     assertThat(auditStatuses("Repaired", "window")).hasSize(1);
   }
@@ -435,6 +452,32 @@ class VerifyRepairTest {
   }
 
   // ---------------------------------------------------------------------------------------------------- helpers
+
+  /** Hands every delivery on to {@code inner} and keeps the shipment, so a test sees what a repair sent. */
+  private record CountingIngestion(IngestionPort inner, List<Shipment> shipments) implements IngestionPort {
+    @Override
+    public Future<Delivered> deliver(Shipment shipment) {
+      synchronized (shipments) {
+        shipments.add(shipment);
+      }
+      return inner.deliver(shipment);
+    }
+
+    @Override
+    public Future<Optional<Delivered>> recover(String destination, String tag, String unitId) {
+      return inner.recover(destination, tag, unitId);
+    }
+
+    @Override
+    public Future<MigrationConfigRow> commit(WatermarkCommit commit) {
+      return inner.commit(commit);
+    }
+
+    @Override
+    public Future<MigrationConfigRow> commit(SnapshotCommit commit) {
+      return inner.commit(commit);
+    }
+  }
 
   private static org.defenderadx.migration.common.window.WindowSchedule schedule() {
     return org.defenderadx.migration.common.window.WindowSchedule.thirtyDays(HOUR, Duration.ofMinutes(5));

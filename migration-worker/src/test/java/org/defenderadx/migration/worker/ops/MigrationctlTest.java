@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.defenderadx.migration.worker.testing.StandIns.await;
 
 import com.hazelcast.core.Hazelcast;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryContext;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
@@ -22,6 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.defenderadx.migration.api.bus.Addresses;
@@ -35,6 +38,7 @@ import org.defenderadx.migration.common.window.Window;
 import org.defenderadx.migration.common.window.WindowId;
 import org.defenderadx.migration.common.window.WindowProgress;
 import org.defenderadx.migration.worker.export.HourlyCounts;
+import org.defenderadx.migration.worker.ingest.Shipment;
 import org.defenderadx.migration.worker.lease.TableLeases;
 import org.defenderadx.migration.worker.node.MigrationNode;
 import org.defenderadx.migration.worker.testing.LoopbackCluster;
@@ -215,9 +219,26 @@ class MigrationctlTest {
     assertThat(broken.code()).as(broken.toString()).isEqualTo(Migrationctl.FAILED);
     assertThat(broken.out()).contains("hour(s) differ", "missing");
 
-    Ctl repaired = ctl("repair", "--table", INFO, "--from", hour.toString(), "--to", end.toString());
+    // The repair's sends are seen on their way to the node's ingestion verticle, as every window's are. (The body as
+    // sent: a clustered event bus gives message().body() only once a message is received.)
+    List<Shipment> staged = new CopyOnWriteArrayList<>();
+    Handler<DeliveryContext<Object>> toIngestion = dc -> {
+      if (Addresses.INGEST_DELIVER.equals(dc.message().address()) && dc.body() instanceof Shipment s && s.staged()) {
+        staged.add(s);
+      }
+      dc.next();
+    };
+    node.vertx().eventBus().addOutboundInterceptor(toIngestion);
+    Ctl repaired;
+    try {
+      repaired = ctl("repair", "--table", INFO, "--from", hour.toString(), "--to", end.toString());
+    } finally {
+      node.vertx().eventBus().removeOutboundInterceptor(toIngestion);
+    }
     assertThat(repaired.code()).as(repaired.toString()).isEqualTo(Migrationctl.OK);
     assertThat(repaired.out()).contains("exact");
+    assertThat(staged).isNotEmpty().allSatisfy(s -> assertThat(s.destination()).startsWith(INFO + "Raw_Repair_"))
+        .anySatisfy(s -> assertThat(s.tag()).isEqualTo(tag));
 
     Ctl clean = ctl("verify", "--table", INFO, "--from", from, "--to", to, "--output", "json");
     assertThat(clean.code()).as(clean.toString()).isEqualTo(Migrationctl.OK);
