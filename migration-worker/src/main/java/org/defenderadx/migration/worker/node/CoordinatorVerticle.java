@@ -28,6 +28,7 @@ import org.defenderadx.migration.common.model.ConfigRowException;
 import org.defenderadx.migration.common.model.ConfigRowLimits;
 import org.defenderadx.migration.common.model.MigrationConfigRow;
 import org.defenderadx.migration.worker.adx.MigrationStateStore.BadRow;
+import org.defenderadx.migration.worker.cluster.PeerSignature;
 import org.defenderadx.migration.common.time.TimeSource;
 import org.defenderadx.migration.common.window.WindowSchedule;
 import org.defenderadx.migration.worker.adx.MigrationStateStore;
@@ -65,6 +66,7 @@ public final class CoordinatorVerticle extends VerticleBase {
   /** The audit status of a refused configuration row. */
   public static final String REFUSED = "ConfigRefused";
   private CoordinatorElection election;
+  private final PeerSignature peers;
   private long cycleTimer = -1;
   private long heartbeatTimer = -1;
   private volatile boolean stopped;
@@ -76,17 +78,20 @@ public final class CoordinatorVerticle extends VerticleBase {
 
   public CoordinatorVerticle(MigrationStateStore state, TableLeases leases, Set<String> tenantKeys,
                              WindowSchedule schedule, ServiceClock serviceClock, TimeSource time, Duration cycle) {
-    this(state, leases, tenantKeys, schedule, serviceClock, time, cycle, null, ClusterConfig.DEFAULT_HEARTBEAT);
+    this(state, leases, tenantKeys, schedule, serviceClock, time, cycle, null, ClusterConfig.DEFAULT_HEARTBEAT,
+        PeerSignature.NONE);
   }
 
   /**
    * @param election this node's part in choosing the active coordinator; null: one of its own at deployment, with
    *     the default lease (a single coordinator, or tests)
    * @param heartbeat how often the election is renewed or tried
+   * @param peers signs the offers sent and checks the outcomes and run-now requests received
    */
   public CoordinatorVerticle(MigrationStateStore state, TableLeases leases, Set<String> tenantKeys,
                              WindowSchedule schedule, ServiceClock serviceClock, TimeSource time, Duration cycle,
-                             CoordinatorElection election, Duration heartbeat) {
+                             CoordinatorElection election, Duration heartbeat, PeerSignature peers) {
+    this.peers = peers;
     this.election = election;
     this.heartbeat = heartbeat;
     this.state = state;
@@ -105,8 +110,13 @@ public final class CoordinatorVerticle extends VerticleBase {
           TimeSource.scaled(Instant.now(), 1).clock());
     }
     // Every node's coordinator hears every outcome, so a standby that takes over knows the last ones too.
-    outcomeConsumer = vertx.eventBus().consumer(Addresses.TABLE_OUTCOMES,
-        m -> outcome(TableOutcome.fromJson(m.body())));
+    outcomeConsumer = vertx.eventBus().consumer(Addresses.TABLE_OUTCOMES, m -> {
+      if (peers.admits(m)) {
+        outcome(TableOutcome.fromJson(m.body()));
+      } else {
+        LOG.warn("an outcome without this cluster's signature was ignored (a member without the ops token?)");
+      }
+    });
     heartbeat();
     return outcomeConsumer.completion();
   }
@@ -179,19 +189,23 @@ public final class CoordinatorVerticle extends VerticleBase {
   }
 
   /** Asks the cluster's active coordinator, wherever it runs, to plan a cycle now ({@link #runNow}). */
-  public static Future<List<String>> askActive(Vertx vertx, Optional<String> tenant,
-                                                         Optional<String> table) {
+  public static Future<List<String>> askActive(Vertx vertx, PeerSignature peers, Optional<String> tenant,
+                                               Optional<String> table) {
     JsonObject body = new JsonObject();
     tenant.ifPresent(t -> body.put("tenant", t));
     table.ifPresent(t -> body.put("table", t));
     return vertx.eventBus().<JsonObject>request(Addresses.COORDINATOR_RUN_NOW, body,
-            new DeliveryOptions().setSendTimeout(15_000))
+            peers.sign(Addresses.COORDINATOR_RUN_NOW, body).setSendTimeout(15_000))
         .recover(e -> Future.failedFuture("no active coordinator answered (" + e.getMessage() + "); one takes over "
             + "within the coordinator lease, try again"))
         .map(m -> m.body().getJsonArray("dispatched").stream().map(String::valueOf).toList());
   }
 
   private void answerRunNow(Message<JsonObject> m) {
+    if (!peers.admits(m)) {
+      m.fail(401, "run-now without this cluster's signature");
+      return;
+    }
     runNow(Optional.ofNullable(m.body().getString("tenant")),
         Optional.ofNullable(m.body().getString("table")))
         .onSuccess(started -> m.reply(new JsonObject().put("dispatched", new JsonArray(started))))
@@ -251,8 +265,9 @@ public final class CoordinatorVerticle extends VerticleBase {
           row.lateArrivalAllowance());
       TableWork work = new TableWork(row.tenantId(), row.sourceTable(), row.toColumns(),
           schedule.horizonStart(now, row.progress().isPresent()), close, runId);
-      return vertx.eventBus().<JsonObject>request(Addresses.TABLE_WORK, work.toJson(),
-              new DeliveryOptions().setSendTimeout(OFFER_TIMEOUT.toMillis()))
+      JsonObject offer = work.toJson();
+      return vertx.eventBus().<JsonObject>request(Addresses.TABLE_WORK, offer,
+              peers.sign(Addresses.TABLE_WORK, offer).setSendTimeout(OFFER_TIMEOUT.toMillis()))
           .onSuccess(answer -> {
             if (!answer.body().getBoolean("accepted", false)) {
               LOG.debug("{} (tenant '{}'): offer declined by {}: {}", row.sourceTable(), row.tenantId(),

@@ -40,6 +40,10 @@ public final class FetchVerticle extends VerticleBase {
   }
 
   private void offered(Message<JsonObject> message) {
+    if (!runs.admits(message)) {
+      message.fail(401, "table work without this cluster's signature");
+      return;
+    }
     TableWork work;
     try {
       work = TableWork.fromJson(message.body());

@@ -47,6 +47,7 @@ import org.defenderadx.migration.worker.adx.WindowIngestion;
 import org.defenderadx.migration.worker.auth.AccessTokenSource;
 import org.defenderadx.migration.worker.auth.AzureCredentials;
 import org.defenderadx.migration.worker.cluster.ClusterSetup;
+import org.defenderadx.migration.worker.cluster.PeerSignature;
 import org.defenderadx.migration.worker.cluster.CoordinatorElection;
 import org.defenderadx.migration.worker.defender.HuntingClient;
 import org.defenderadx.migration.worker.export.CommittedWindows;
@@ -218,10 +219,17 @@ public final class MigrationNode {
         TimeSource.scaled(java.time.Instant.now(), 1).clock());
     WindowSchedule schedule = new WindowSchedule(settings.migration().initialLookback(), PLANNER_HORIZON_MARGIN,
         settings.migration().settleLag());
+    // Nodes sign what they send each other with a key derived from the ops token (PeerSignature).
+    PeerSignature peers = new PeerSignature(settings.ops().token());
+    if (cluster.enabled() && !peers.configured()) {
+      LOG.warn("clustered without an ops token: table work, outcomes and run-now between nodes are not "
+          + "authenticated, so any member of the Hazelcast cluster can send them (set ops.tokenEnv; SECURITY.md)");
+    }
     CoordinatorVerticle coordinator = new CoordinatorVerticle(state, leases, tenants.keySet(), schedule,
-        serviceClock, time, settings.migration().cycleInterval(), election, cluster.heartbeat());
+        serviceClock, time, settings.migration().cycleInterval(), election, cluster.heartbeat(), peers);
     TableRuns runs = new TableRuns(vertx, exporter, tenants, leases, cluster.tableLeaseTtl(), env.nodeName(),
         new OfferCheck(state, schedule, serviceClock, time))
+        .signedBy(peers)
         .watchLateCommits(new LateCommitWatch(new HourlyCounts(fetcher, adx), new CommittedWindows(adx),
             adx, state, time, new LateCommitWatch.Options(env.nodeName(), Duration.ofHours(6),
                 MigrationTuning.HORIZON, PLANNER_HORIZON_MARGIN, settings.migration().horizonMargin())));
@@ -257,6 +265,7 @@ public final class MigrationNode {
                                  CoordinatorVerticle coordinator, ServiceClock serviceClock,
                                  Supplier<Future<Boolean>> drain) {
     TimeSource time = env.time();
+    PeerSignature peers = new PeerSignature(settings.ops().token());
     Verifier verifier = new Verifier(new HourlyCounts(fetcher, adx), time, MigrationTuning.HORIZON);
     // A repair's sends go to the ingestion verticle like every other send (its delivery timeout already covers a
     // send's every attempt, IngestionService.Options.longestDelivery).
@@ -266,7 +275,7 @@ public final class MigrationNode {
         tenants, verifier, repairer, new WindowPlanner(new WindowGrid(settings.migration().windowGrid())),
         new WindowSchedule(settings.migration().initialLookback(), PLANNER_HORIZON_MARGIN,
             settings.migration().settleLag()),
-        serviceClock, time, (tenant, table) -> CoordinatorVerticle.askActive(vertx, tenant, table), drain,
+        serviceClock, time, (tenant, table) -> CoordinatorVerticle.askActive(vertx, peers, tenant, table), drain,
         OpsCommands.Options.defaults(env.nodeName(), settings.migration().settleLag()),
         new PlannedUnitStore(adx, state));
     return new OpsVerticle(commands, new OpsToken(settings.ops().token()));

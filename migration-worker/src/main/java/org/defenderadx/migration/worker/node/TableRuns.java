@@ -3,6 +3,9 @@ package org.defenderadx.migration.worker.node;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+import org.defenderadx.migration.worker.cluster.PeerSignature;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,6 +52,7 @@ public final class TableRuns {
   private final Duration leaseTtl;
   private final String node;
   private final OfferCheck offerCheck;
+  private volatile PeerSignature peers = PeerSignature.NONE;
   private final Set<Promise<Void>> inFlight = ConcurrentHashMap.newKeySet();
   private volatile EngineObserver observer = EngineObserver.NONE;
   private volatile LateCommitWatch lateCommits;
@@ -77,6 +81,20 @@ public final class TableRuns {
   public TableRuns watchLateCommits(LateCommitWatch watch) {
     this.lateCommits = watch;
     return this;
+  }
+
+  /**
+   * Offers must carry this cluster's signature, and outcomes are published with it (MigrationNode sets it from the
+   * ops token; unset, nothing is signed or checked).
+   */
+  public TableRuns signedBy(PeerSignature signature) {
+    this.peers = signature;
+    return this;
+  }
+
+  /** True when an offer carries this cluster's signature (or none is configured). */
+  boolean admits(Message<JsonObject> offer) {
+    return peers.admits(offer);
   }
 
   /** Completes when this node takes no more work (drain or stop). */
@@ -152,7 +170,8 @@ public final class TableRuns {
           // The lease is held until here: the late-commit check after a caught-up run may take a while.
           vertx.cancelTimer(renewal);
           leases.release(key, leaseId).onComplete(x -> {
-            vertx.eventBus().publish(Addresses.TABLE_OUTCOMES, ar.result().toJson());
+            JsonObject outcome = ar.result().toJson();
+            vertx.eventBus().publish(Addresses.TABLE_OUTCOMES, outcome, peers.sign(Addresses.TABLE_OUTCOMES, outcome));
             inFlight.remove(settled);
             settled.complete();
           });
