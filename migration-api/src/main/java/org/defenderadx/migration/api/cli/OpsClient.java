@@ -128,7 +128,7 @@ public final class OpsClient implements AutoCloseable {
       }
       throw new Unreachable("joined cluster '" + target.name() + "' (" + nodes() + " node(s)), but no node answered "
           + "over the event bus within " + wait.toSeconds() + " s (" + cause.getMessage() + "). The event bus runs "
-          + "on connections of its own, both ways: the nodes' cluster.eventBusPort and a free port on " 
+          + "on connections of its own, both ways: the nodes' cluster.eventBusPort and a free port on "
           + target.bindHost() + ". " + tlsHint(target.tls()));
     }
   }
