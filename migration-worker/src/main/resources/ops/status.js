@@ -4,6 +4,21 @@
 
 const REFRESH_MS = 2000;
 
+// A node with an ops HTTP token (http.tokenEnv / http.tokenFile) answers /api/status only with it. It is given once
+// in the address's fragment (/#token=...), which the browser never sends, and kept for this tab only.
+(function keepToken() {
+  const match = /(?:^#|&)token=([^&]+)/.exec(location.hash);
+  if (match) {
+    sessionStorage.setItem("opsHttpToken", decodeURIComponent(match[1]));
+    history.replaceState(null, "", location.pathname);
+  }
+})();
+
+function authorization() {
+  const token = sessionStorage.getItem("opsHttpToken");
+  return token ? { "Authorization": "Bearer " + token } : {};
+}
+
 function text(tag, value, className) {
   const el = document.createElement(tag);
   el.textContent = value === null || value === undefined ? "" : String(value);
@@ -81,7 +96,10 @@ function replaceRows(tableId, rows) {
 async function refresh() {
   const problem = document.getElementById("problem");
   try {
-    const response = await fetch("/api/status", { cache: "no-store" });
+    const response = await fetch("/api/status", { cache: "no-store", headers: authorization() });
+    if (response.status === 401) {
+      throw new Error("this node needs its ops HTTP token: open the page as /#token=<token>");
+    }
     const doc = await response.json();
     if (!response.ok) throw new Error(doc.error || ("HTTP " + response.status));
     replaceRows("tenants", doc.tenants.map(tenantRow));

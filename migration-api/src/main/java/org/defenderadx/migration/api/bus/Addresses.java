@@ -50,6 +50,13 @@ public final class Addresses {
   public static final String OPS_STATUS = "defender-adx-migration.v1.ops.status";
 
   /**
+   * Request-reply, answered by every node's ops verticle at once with {@code {"node": name}}, without a token: it
+   * only proves that the event bus between the asker and a node carries messages both ways (migrationctl asks it
+   * after joining, so that an event bus it cannot use, e.g. TLS on one side only, is an error in seconds).
+   */
+  public static final String OPS_PING = "defender-adx-migration.v1.ops.ping";
+
+  /**
    * The ops token of an ops command, as a message header. Nodes compare it with their configured {@code ops.token*}
    * secret in constant time and refuse the command ({@link OpsReply.Status#REFUSED}) when it is missing or wrong.
    */

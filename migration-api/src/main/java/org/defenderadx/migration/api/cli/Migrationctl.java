@@ -109,6 +109,18 @@ public final class Migrationctl implements Callable<Integer> {
         description = "The interface this CLI binds to (default: the config's cluster.host, or 127.0.0.1)")
     String bind;
 
+    @Option(names = "--tls-key", paramLabel = "FILE",
+        description = "Event-bus TLS: this CLI's PEM key (PKCS#8), instead of the config's cluster.tls.keyFile")
+    String tlsKey;
+
+    @Option(names = "--tls-cert", paramLabel = "FILE",
+        description = "Event-bus TLS: this CLI's PEM certificate, signed by the cluster's authority")
+    String tlsCert;
+
+    @Option(names = "--tls-ca", paramLabel = "FILE",
+        description = "Event-bus TLS: the PEM certificate of the cluster's authority")
+    String tlsCa;
+
     @Option(names = "--token-file", paramLabel = "FILE",
         description = "File holding the ops token (default: env " + ConfigKeys.OPS_TOKEN_DEFAULT_ENV + ")")
     Path tokenFile;
@@ -178,12 +190,19 @@ public final class Migrationctl implements Callable<Integer> {
     }
 
     ClusterTarget target() throws ClusterTarget.Unusable {
-      if (common.cluster != null) {
-        return ClusterTarget.of(common.clusterName, common.cluster, common.bind == null ? "127.0.0.1" : common.bind);
+      ClusterTarget t = common.cluster != null
+          ? ClusterTarget.of(common.clusterName, common.cluster, common.bind == null ? "127.0.0.1" : common.bind)
+          : ClusterTarget.fromConfig(common.config == null ? Path.of("conf", "application.yaml") : common.config);
+      if (common.cluster == null && common.bind != null) {
+        t = t.withBindHost(common.bind);
       }
-      ClusterTarget t = ClusterTarget.fromConfig(common.config == null ? Path.of("conf", "application.yaml")
-          : common.config);
-      return common.bind == null ? t : new ClusterTarget(t.name(), t.members(), common.bind);
+      if (common.tlsKey != null || common.tlsCert != null || common.tlsCa != null) {
+        if (common.tlsKey == null || common.tlsCert == null || common.tlsCa == null) {
+          throw new IllegalArgumentException("--tls-key, --tls-cert and --tls-ca go together");
+        }
+        t = t.withTls(ClusterTarget.tls(common.tlsKey, common.tlsCert, common.tlsCa));
+      }
+      return t;
     }
 
     String token() throws IOException {

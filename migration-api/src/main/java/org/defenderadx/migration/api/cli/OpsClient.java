@@ -7,7 +7,9 @@ import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
@@ -25,15 +27,19 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.defenderadx.migration.api.bus.Addresses;
+import org.defenderadx.migration.api.bus.EventBusTlsOptions;
 import org.defenderadx.migration.api.bus.OpsReply;
 import org.defenderadx.migration.api.bus.OpsRequest;
+import org.defenderadx.migration.common.config.ClusterConfig;
 
 /**
  * migrationctl's connection to the cluster: a Hazelcast lite member (it holds no data and takes no work) carrying a
  * clustered Vert.x event bus, and the requests it sends with the ops token as a header.
  *
  * <p>Joining is bounded: Hazelcast waits before and during the join for seconds only, and the whole connect is cut
- * at a deadline. A lite member alone, or with lite members only, is not a cluster: that too is "unreachable".
+ * at a deadline. A lite member alone, or with lite members only, is not a cluster: that too is "unreachable". So is
+ * a cluster whose nodes do not answer {@link Addresses#OPS_PING} over the event bus: its own connections, with the
+ * nodes' TLS when the target has it ({@link EventBusTlsOptions}), which a lite member can join without.
  */
 public final class OpsClient implements AutoCloseable {
 
@@ -56,6 +62,12 @@ public final class OpsClient implements AutoCloseable {
 
   public static OpsClient connect(ClusterTarget target, String token, Duration timeout) throws Unreachable {
     long deadline = System.nanoTime() + timeout.toNanos();
+    VertxOptions options;
+    try {
+      options = new VertxOptions().setEventBusOptions(EventBusTlsOptions.apply(new EventBusOptions(), target.tls()));
+    } catch (RuntimeException e) {
+      throw unreachable(target, e.getMessage());
+    }
     CompletableFuture<HazelcastInstance> joining = CompletableFuture.supplyAsync(
         () -> Hazelcast.newHazelcastInstance(config(target, timeout)));
     HazelcastInstance hz;
@@ -74,15 +86,63 @@ public final class OpsClient implements AutoCloseable {
       hz.getLifecycleService().terminate();
       throw unreachable(target, "no node of cluster '" + target.name() + "' answered at " + target.members());
     }
-    long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+    Vertx vertx;
     try {
-      Vertx vertx = Vertx.builder().withClusterManager(new HazelcastClusterManager(hz)).buildClustered()
-          .toCompletionStage().toCompletableFuture().get(Math.max(left, 5_000), TimeUnit.MILLISECONDS);
-      return new OpsClient(hz, vertx, token);
+      vertx = Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(hz)).buildClustered()
+          .toCompletionStage().toCompletableFuture().get(Math.max(left(deadline), 5_000), TimeUnit.MILLISECONDS);
     } catch (Exception e) {
       hz.getLifecycleService().terminate();
       throw unreachable(target, "joined, but the event bus did not start: " + e);
     }
+    OpsClient client = new OpsClient(hz, vertx, token);
+    try {
+      client.ping(target, Duration.ofMillis(Math.max(left(deadline), 8_000)));
+    } catch (Unreachable e) {
+      client.close();
+      throw e;
+    }
+    return client;
+  }
+
+  private static long left(long deadline) {
+    return Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+  }
+
+  /**
+   * Asks a node over the event bus. Hazelcast lets a member in without TLS or a certificate, but a node with
+   * event-bus TLS neither takes messages from such a member nor gets its replies through: they are lost, and a
+   * command would wait its whole timeout. Nodes older than the ping (no handler) are taken as they are.
+   */
+  private void ping(ClusterTarget target, Duration wait) throws Unreachable {
+    try {
+      vertx.eventBus().request(Addresses.OPS_PING, new JsonObject(), new DeliveryOptions().setSendTimeout(
+          wait.toMillis())).toCompletionStage().toCompletableFuture().get(wait.toMillis() + 2_000,
+          TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw unreachable(target, "interrupted");
+    } catch (ExecutionException | TimeoutException e) {
+      Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+      if (noHandlers(cause)) {
+        return;
+      }
+      throw new Unreachable("joined cluster '" + target.name() + "' (" + nodes() + " node(s)), but no node answered "
+          + "over the event bus within " + wait.toSeconds() + " s (" + cause.getMessage() + "). The event bus runs "
+          + "on connections of its own, both ways: the nodes' cluster.eventBusPort and a free port on "
+          + target.bindHost() + ". " + tlsHint(target.tls()));
+    }
+  }
+
+  private static String tlsHint(ClusterConfig.EventBusTls tls) {
+    if (!tls.enabled()) {
+      return "This CLI has event-bus TLS off (no cluster.tls in its configuration, no --tls-cert): nodes with "
+          + "cluster.tls enabled answer only peers presenting a certificate of their authority. Give migrationctl "
+          + "--config with that cluster.tls section, or --tls-key/--tls-cert/--tls-ca; else check that a firewall "
+          + "lets the event-bus ports through.";
+    }
+    return "This CLI uses event-bus TLS with certificate " + tls.certFile() + " and trusts " + tls.caFile()
+        + ": the nodes must have cluster.tls enabled, present certificates signed by that authority and trust the one "
+        + "that signed this certificate; else check that a firewall lets the event-bus ports through.";
   }
 
   private static Unreachable unreachable(ClusterTarget target, String why) {

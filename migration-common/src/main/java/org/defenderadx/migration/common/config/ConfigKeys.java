@@ -82,6 +82,9 @@ public final class ConfigKeys {
   public static final String HTTP = "http";
   public static final String HTTP_HOST = "host";
   public static final String HTTP_PORT = "port";
+  /** The ops HTTP token (optional): {@code /api/status} and {@code /metrics} then need it as a bearer token. */
+  public static final String HTTP_TOKEN_ENV = "tokenEnv";
+  public static final String HTTP_TOKEN_FILE = "tokenFile";
 
   public static final String OPS = "ops";
   public static final String OPS_TOKEN_ENV = "tokenEnv";

@@ -303,8 +303,9 @@ public final class SettingsParser {
   }
 
   private HttpConfig http(Node h) {
-    h.allowOnly(HTTP_HOST, HTTP_PORT);
-    return new HttpConfig(h.string(HTTP_HOST, "127.0.0.1"), h.integer(HTTP_PORT, 8080, 0, 65_535));
+    h.allowOnly(HTTP_HOST, HTTP_PORT, HTTP_TOKEN_ENV, HTTP_TOKEN_FILE);
+    return new HttpConfig(h.string(HTTP_HOST, "127.0.0.1"), h.integer(HTTP_PORT, 8080, 0, 65_535),
+        secret(h, HTTP_TOKEN_ENV, HTTP_TOKEN_FILE));
   }
 
   private OpsConfig ops(Node o) {

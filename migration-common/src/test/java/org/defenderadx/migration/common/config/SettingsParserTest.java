@@ -81,6 +81,25 @@ class SettingsParserTest {
     assertThat(s.migration().maxServiceWait()).isEqualTo(Duration.ofMinutes(15));
     assertThat(s.cluster().enabled()).isFalse();
     assertThat(s.http().port()).isEqualTo(8080);
+    assertThat(s.http().token()).as("the ops HTTP endpoints are open unless a token is configured").isEmpty();
+  }
+
+  @Test
+  void theOpsHttpTokenIsASecretFromTheEnvironmentOrAFile() {
+    Map<String, Object> fromEnv = minimal();
+    section(fromEnv, "http").put("tokenEnv", "ADX_SECRET");
+    assertThat(SettingsParser.parse(fromEnv, secrets).http().token()).hasValueSatisfying(
+        t -> assertThat(t.reveal()).isEqualTo(SECRET_VALUE));
+
+    Map<String, Object> fromFile = minimal();
+    section(fromFile, "http").put("tokenFile", "/run/secrets/x");
+    assertThat(SettingsParser.parse(fromFile, secrets).http().token()).hasValueSatisfying(
+        t -> assertThat(t.reveal()).isEqualTo("from-file"));
+
+    Map<String, Object> unset = minimal();
+    section(unset, "http").put("tokenEnv", "NOT_SET");
+    assertThatThrownBy(() -> SettingsParser.parse(unset, secrets)).hasMessageContaining("http.tokenEnv")
+        .hasMessageContaining("NOT_SET is not set");
   }
 
   @Test

@@ -7,15 +7,13 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
-import io.vertx.core.http.ClientAuth;
-import io.vertx.core.net.PemKeyCertOptions;
-import io.vertx.core.net.PemTrustOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.defenderadx.migration.api.bus.EventBusTlsOptions;
 import org.defenderadx.migration.common.config.ClusterConfig;
 import org.defenderadx.migration.common.config.ConfigException;
 import org.slf4j.Logger;
@@ -101,27 +99,11 @@ public final class ClusterSetup {
   }
 
   /**
-   * The event bus between nodes: on {@code cluster.eventBusPort}, and with TLS when enabled: this node's key and
-   * certificate, trust in the configured authority only (the event bus's default is to trust any certificate), and a
-   * client certificate required of every peer.
+   * The event bus between nodes: on {@code cluster.eventBusPort}, and with TLS when enabled
+   * ({@link EventBusTlsOptions}: this node's key and certificate, trust in the configured authority only, a client
+   * certificate required of every peer).
    */
   public static EventBusOptions eventBusOptions(ClusterConfig cluster) {
-    EventBusOptions options = new EventBusOptions().setPort(cluster.eventBusPort());
-    ClusterConfig.EventBusTls tls = cluster.eventBusTls();
-    if (!tls.enabled()) {
-      return options;
-    }
-    for (String[] file : new String[][] {{"keyFile", tls.keyFile()}, {"certFile", tls.certFile()},
-        {"caFile", tls.caFile()}}) {
-      if (!Files.isReadable(Path.of(file[1]))) {
-        throw new ConfigException(List.of("cluster.tls." + file[0] + ": cannot read " + file[1]));
-      }
-    }
-    return options.setSsl(true)
-        .setKeyCertOptions(new PemKeyCertOptions().setKeyPath(tls.keyFile()).setCertPath(tls.certFile()))
-        .setTrustOptions(new PemTrustOptions().addCertPath(tls.caFile()))
-        // The event bus trusts every server certificate by default; here only the configured authority.
-        .setTrustAll(false)
-        .setClientAuth(ClientAuth.REQUIRED);
+    return EventBusTlsOptions.apply(new EventBusOptions().setPort(cluster.eventBusPort()), cluster.eventBusTls());
   }
 }

@@ -92,7 +92,8 @@ public final class NodeObservability {
     state.observe(all);
     tableRuns.accept(all);
     tenants.values().forEach(t -> metrics.breaker(t.key(), () -> t.breaker().state()));
-    return new NodeObservability(metrics, activity, progress, status, new Readiness(status, tenants), budget,
+    Readiness readiness = new Readiness(status, tenants, Clock.systemUTC());
+    return new NodeObservability(metrics, activity, progress, status, readiness, budget,
         settings, tenants, registry);
   }
 

@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Map;
+import java.util.Optional;
 import org.defenderadx.migration.common.config.HttpConfig;
 
 /**
@@ -27,6 +28,9 @@ import org.defenderadx.migration.common.config.HttpConfig;
  *   <li>{@code /}: the status page ({@code ops/status.html}, {@code ops/status.js}, {@code ops/status.css} from the
  *       class path)</li>
  * </ul>
+ * With {@code http.tokenEnv} / {@code http.tokenFile} set, {@code /api/status} and {@code /metrics} (the data) answer
+ * 401 unless the request bears the token ({@code Authorization: Bearer}, compared in constant time by
+ * {@link OpsToken}); the health endpoints stay open for probes, and the page's files hold no data.
  */
 public final class OpsHttpServer {
 
@@ -38,6 +42,8 @@ public final class OpsHttpServer {
   private final Readiness readiness;
   private final StatusReport status;
   private final Handler<HttpServerRequest> metrics;
+  /** Empty: the data endpoints are open. */
+  private final Optional<OpsToken> token;
   /** The page's files, read once: the event loop never reads the class path. */
   private final Map<String, Buffer> page = new java.util.HashMap<>();
   private HttpServer server;
@@ -49,6 +55,7 @@ public final class OpsHttpServer {
     this.readiness = readiness;
     this.status = status;
     this.metrics = PrometheusRequestHandler.create(registry, "/metrics");
+    this.token = config.token().map(t -> new OpsToken(Optional.of(t)));
     PAGE.forEach((path, name) -> page.put(path, resource(name)));
   }
 
@@ -87,6 +94,12 @@ public final class OpsHttpServer {
       return;
     }
     String path = req.path();
+    if ((path.equals("/metrics") || path.equals("/api/status")) && !authorized(req)) {
+      req.response().putHeader("WWW-Authenticate", "Bearer realm=\"defender-adx-migration\"");
+      json(req, 401, new JsonObject().put("error", "this node's " + path + " needs its ops HTTP token "
+          + "(http.tokenEnv / http.tokenFile) as 'Authorization: Bearer <token>'"));
+      return;
+    }
     switch (path) {
       case "/health/live" -> json(req, 200, live());
       case "/health/ready" -> readiness.check().onComplete(ar -> {
@@ -109,6 +122,16 @@ public final class OpsHttpServer {
       });
       default -> resource(req, path);
     }
+  }
+
+  private boolean authorized(HttpServerRequest req) {
+    if (token.isEmpty()) {
+      return true;
+    }
+    String header = req.getHeader("Authorization");
+    String prefix = "Bearer ";
+    return header != null && header.regionMatches(true, 0, prefix, 0, prefix.length())
+        && token.get().matches(header.substring(prefix.length()).strip());
   }
 
   private static JsonObject live() {

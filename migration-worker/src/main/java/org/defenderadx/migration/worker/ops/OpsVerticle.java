@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Wires {@link OpsCommands} to the event bus: one consumer per ops address, each checking the command's token
  * ({@link Addresses#OPS_TOKEN_HEADER}) before anything else. A command without the right token is refused and
- * logged (without the token).
+ * logged (without the token). {@link Addresses#OPS_PING} is answered without one: it says nothing but the node's name.
  */
 public final class OpsVerticle extends VerticleBase {
 
@@ -57,6 +57,10 @@ public final class OpsVerticle extends VerticleBase {
       consumers.add(c);
       registered.add(c.completion());
     });
+    MessageConsumer<JsonObject> ping = vertx.eventBus().consumer(Addresses.OPS_PING,
+        m -> m.reply(new JsonObject().put("node", commands.node())));
+    consumers.add(ping);
+    registered.add(ping.completion());
     MessageConsumer<JsonObject> drain = vertx.eventBus().consumer(Addresses.OPS_DRAIN, this::drain);
     consumers.add(drain);
     registered.add(drain.completion());

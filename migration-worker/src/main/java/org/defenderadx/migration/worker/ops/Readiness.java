@@ -3,9 +3,13 @@ package org.defenderadx.migration.worker.ops;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.defenderadx.migration.worker.export.TenantContext;
 
@@ -14,17 +18,30 @@ import org.defenderadx.migration.worker.export.TenantContext;
  * token can be obtained, and no table is about to lose rows at the source (its watermark lag, or its backfill's
  * projected lag, within {@code migration.horizonMargin} of the 30-day horizon; see {@link StatusReport}). The verdict
  * names each check, and for a failed one says why, naming the table.
+ *
+ * <p>A tenant's token check is remembered for {@link #TOKEN_CHECK_TTL}, success or failure, and probes arriving
+ * while one is under way share it: the identity provider is asked at most once per tenant in that time however often
+ * the node is probed (a failing credential is not cached by {@code AccessTokenSource}, and every probe would ask).
  */
 public final class Readiness {
 
   static final long CHECK_TIMEOUT_SECONDS = 10;
+  static final Duration TOKEN_CHECK_TTL = Duration.ofSeconds(30);
 
   private final StatusReport status;
   private final Map<String, TenantContext> tenants;
+  private final Clock clock;
+  private final Map<String, TokenCheck> tokenChecks = new ConcurrentHashMap<>();
 
-  public Readiness(StatusReport status, Map<String, TenantContext> tenants) {
+  /** The last token check of a tenant, and when it began. */
+  private record TokenCheck(Future<JsonObject> outcome, Instant began) {
+  }
+
+  /** @param clock the wall clock the token checks' age is measured on */
+  public Readiness(StatusReport status, Map<String, TenantContext> tenants, Clock clock) {
     this.status = status;
     this.tenants = tenants;
+    this.clock = clock;
   }
 
   /** {@code {"ready": bool, "checks": [{"check", "ok", "detail"}]}}; never fails. */
@@ -34,10 +51,7 @@ public final class Readiness {
     Future<JsonObject> doc = status.current().timeout(CHECK_TIMEOUT_SECONDS, TimeUnit.SECONDS);
     checks.add(doc.map(d -> ok("adx", "ADX answered"))
         .otherwise(e -> failed("adx", "ADX does not answer a query: " + e.getMessage())));
-    tenants.values().forEach(t -> checks.add(t.tokens().authorization().timeout(CHECK_TIMEOUT_SECONDS, TimeUnit.SECONDS)
-        .map(a -> ok("token:" + t.key(), "a Defender token for tenant '" + t.key() + "' was obtained"))
-        .otherwise(e -> failed("token:" + t.key(), "no Defender token for tenant '" + t.key() + "': "
-            + e.getMessage()))));
+    tenants.values().forEach(t -> checks.add(tokenCheck(t)));
     checks.add(doc.map(this::horizon).otherwise(e -> failed("horizon", "unknown: the status could not be read")));
     return Future.join(checks).otherwiseEmpty().map(x -> {
       JsonArray results = new JsonArray();
@@ -48,6 +62,20 @@ public final class Readiness {
       }
       return new JsonObject().put("ready", ready).put("checks", results);
     });
+  }
+
+  private Future<JsonObject> tokenCheck(TenantContext t) {
+    Instant now = clock.instant();
+    return tokenChecks.compute(t.key(), (key, last) -> {
+      if (last != null && (!last.outcome().isComplete() || now.isBefore(last.began().plus(TOKEN_CHECK_TTL)))) {
+        return last;
+      }
+      Future<JsonObject> outcome = t.tokens().authorization().timeout(CHECK_TIMEOUT_SECONDS, TimeUnit.SECONDS)
+          .map(a -> ok("token:" + key, "a Defender token for tenant '" + key + "' was obtained"))
+          .otherwise(e -> failed("token:" + key, "no Defender token for tenant '" + key + "': " + e.getMessage()))
+          .map(c -> c.put("checkedAt", now.toString()));
+      return new TokenCheck(outcome, now);
+    }).outcome();
   }
 
   private JsonObject horizon(JsonObject doc) {

@@ -40,7 +40,7 @@ class DeploymentFilesTest {
     // The environment the Deployment sets (the pod IP) and the Secret provides; the XML from where the test put it.
     Map<String, String> env = Map.of("MIGRATION_CLUSTER_HOST", "10.0.0.5",
         "MIGRATION_CLUSTER_HAZELCAST_CONFIG", clusterXml.toString(),
-        "DEFENDER_CLIENT_SECRET", "s", "ADX_CLIENT_SECRET", "s", "MIGRATION_OPS_TOKEN", "t");
+        "DEFENDER_CLIENT_SECRET", "s", "ADX_CLIENT_SECRET", "s", "MIGRATION_OPS_TOKEN", "t", "OPS_HTTP_TOKEN", "h");
     Vertx vertx = Vertx.vertx();
     MigrationSettings settings;
     try {
@@ -51,6 +51,11 @@ class DeploymentFilesTest {
     assertThat(settings.cluster().enabled()).isTrue();
     assertThat(settings.cluster().host()).isEqualTo("10.0.0.5");
     assertThat(settings.http().host()).isEqualTo("0.0.0.0");
+    assertThat(settings.http().token()).as("the ops HTTP data needs a token").isPresent();
+    assertThat(settings.cluster().eventBusTls().enabled()).as("event-bus TLS on").isTrue();
+    assertThat(List.of(settings.cluster().eventBusTls().keyFile(), settings.cluster().eventBusTls().certFile(),
+        settings.cluster().eventBusTls().caFile())).containsExactly("/app/tls/tls.key", "/app/tls/tls.crt",
+        "/app/tls/ca.crt");
 
     Config hazelcast = ClusterSetup.hazelcastConfig(settings.cluster());
     KubernetesConfig kubernetes = hazelcast.getNetworkConfig().getJoin().getKubernetesConfig();
@@ -67,8 +72,38 @@ class DeploymentFilesTest {
         .contains("/health/live").contains("/health/ready").contains("name: MIGRATION_CLUSTER_HOST");
     assertThat(yaml("service.yaml").get("spec").toString()).contains("clusterIP=None")
         .contains("publishNotReadyAddresses=true");
-    assertThat(List.of("DEFENDER_CLIENT_SECRET", "ADX_CLIENT_SECRET", "MIGRATION_OPS_TOKEN"))
+    assertThat(List.of("DEFENDER_CLIENT_SECRET", "ADX_CLIENT_SECRET", "MIGRATION_OPS_TOKEN", "OPS_HTTP_TOKEN"))
         .allSatisfy(k -> assertThat(Files.readString(K8S.resolve("secret.example.yaml"))).contains(k));
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void theEventBusTlsMaterialIsMountedFromTheSecretTheExampleNames() throws Exception {
+    String deployment = Files.readString(K8S.resolve("deployment.yaml"));
+    Map<String, Object> secret = yaml("secret-tls.example.yaml");
+    String name = (String) ((Map<?, ?>) secret.get("metadata")).get("name");
+    assertThat(deployment).contains("mountPath: /app/tls").contains("secretName: " + name);
+    assertThat(((Map<String, ?>) secret.get("stringData")).keySet()).containsExactlyInAnyOrder("tls.key", "tls.crt",
+        "ca.crt");
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void theNetworkPolicyAdmitsClusterPortsFromTheNodesAndOpsPodsAndHttpFromMonitoringOnly() throws Exception {
+    Map<String, Object> policy = yaml("networkpolicy.yaml");
+    assertThat(policy.get("kind")).isEqualTo("NetworkPolicy");
+    Map<String, Object> spec = (Map<String, Object>) policy.get("spec");
+    assertThat(spec.get("podSelector").toString()).isEqualTo("{matchLabels={app=defender-adx-migration}}");
+    assertThat(Files.readString(K8S.resolve("deployment.yaml"))).contains("app: defender-adx-migration");
+    assertThat((List<String>) spec.get("policyTypes")).contains("Ingress");
+    List<Map<String, Object>> rules = (List<Map<String, Object>>) spec.get("ingress");
+    assertThat(rules).hasSize(2);
+    assertThat(rules).allSatisfy(r -> assertThat(r.get("from")).as("every rule names its sources").isNotNull());
+    assertThat(rules.get(0).get("ports").toString()).contains("port=5701").contains("port=5801")
+        .doesNotContain("8080");
+    assertThat(rules.get(0).get("from").toString()).doesNotContain("namespaceSelector");
+    assertThat(rules.get(1).get("ports").toString()).contains("port=8080").doesNotContain("5701", "5801");
+    assertThat(rules.get(1).get("from").toString()).contains("kubernetes.io/metadata.name=monitoring");
   }
 
   private static Map<String, Object> yaml(String file) throws Exception {

@@ -3,20 +3,27 @@ package org.defenderadx.migration.worker.ops;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.defenderadx.migration.worker.testing.StandIns.await;
 
+import com.azure.core.credential.AccessToken;
+import com.azure.core.credential.TokenCredential;
 import com.microsoft.azure.kusto.data.ClientFactory;
 import io.vertx.circuitbreaker.CircuitBreaker;
 import io.vertx.circuitbreaker.CircuitBreakerOptions;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.net.ServerSocket;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.defenderadx.migration.common.config.MigrationTuning;
 import org.defenderadx.migration.common.config.TenantConfig;
 import org.defenderadx.migration.common.kql.KustoTime;
@@ -35,10 +42,12 @@ import org.defenderadx.migration.worker.testing.AdxFixture;
 import org.defenderadx.migration.worker.testing.Simulators;
 import org.defenderadx.migration.worker.testing.StandIns;
 import org.defenderadx.migration.worker.testing.TenantFixture;
+import org.defenderadx.migration.worker.testing.TestClocks.MutableClock;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import reactor.core.publisher.Mono;
 
 /**
  * Readiness against the real stand-ins: not ready while ADX does not answer or a tenant's token cannot be had; not
@@ -80,6 +89,49 @@ class ReadinessTest {
     TenantContext withToken = TenantFixture.context(env.vertx, env.sim, env.time, "t-dead", "graph");
     JsonObject after = await(readiness(env.adxClient, env.time, Map.of("t-dead", withToken)).check());
     assertThat(after.getBoolean("ready")).as(after.encodePrettily()).isTrue();
+  }
+
+  @Test
+  void aTenantsTokenIsAskedForAtMostOnceEvery30SecondsWhateverTheOutcome() throws Exception {
+    // GIVEN a credential that counts its token requests and fails them, and a wall clock moved by hand
+    AtomicInteger requests = new AtomicInteger();
+    AtomicBoolean entraSaysNo = new AtomicBoolean(true);
+    TokenCredential counting = request -> {
+      requests.incrementAndGet();
+      // A token that expires within AccessTokenSource's refresh margin: it caches nothing, only Readiness may.
+      return entraSaysNo.get() ? Mono.error(new IllegalStateException("AADSTS7000215: invalid client secret"))
+          : Mono.just(new AccessToken("token", OffsetDateTime.now().plusMinutes(1)));
+    };
+    TenantConfig config = TenantFixture.config(env.sim, "t-probe", "graph");
+    TenantContext tenant = new TenantContext(config, new AccessTokenSource(env.vertx, () -> Optional.of(counting),
+        config.api().scope(), env.time.clock()), QuotaLimits.of(45, 1500),
+        CircuitBreaker.create("t-probe", env.vertx, new CircuitBreakerOptions()));
+    MutableClock wall = new MutableClock(Instant.parse("2026-11-20T12:00:00Z"));
+    Readiness readiness = new Readiness(statusReport(env.adxClient, env.time, Map.of("t-probe", tenant)),
+        Map.of("t-probe", tenant), wall);
+
+    // WHEN probed five times within 30 seconds, two of them at once
+    List<JsonObject> verdicts = new ArrayList<>();
+    verdicts.addAll(await(Future.all(readiness.check(), readiness.check())).list());
+    for (int i = 0; i < 3; i++) {
+      wall.advance(Duration.ofSeconds(9));
+      verdicts.add(await(readiness.check()));
+    }
+    // THEN one token request, and every probe says why it is not ready
+    assertThat(requests.get()).isEqualTo(1);
+    assertThat(verdicts).allSatisfy(v -> assertThat(check(v, "token:t-probe").getString("detail"))
+        .contains("AADSTS7000215"));
+
+    // WHEN 30 seconds have passed since that check, and the credential works again
+    entraSaysNo.set(false);
+    wall.advance(Duration.ofSeconds(3));
+    JsonObject recovered = await(readiness.check());
+    // THEN asked again, and the success is remembered as long
+    assertThat(requests.get()).isEqualTo(2);
+    assertThat(check(recovered, "token:t-probe").getBoolean("ok")).as(recovered.encodePrettily()).isTrue();
+    wall.advance(Duration.ofSeconds(29));
+    assertThat(check(await(readiness.check()), "token:t-probe").getBoolean("ok")).isTrue();
+    assertThat(requests.get()).isEqualTo(2);
   }
 
   @Test
@@ -171,7 +223,7 @@ class ReadinessTest {
   }
 
   private static Readiness readiness(AdxClient adx, TimeSource time, Map<String, TenantContext> tenants) {
-    return new Readiness(statusReport(adx, time, tenants), tenants);
+    return new Readiness(statusReport(adx, time, tenants), tenants, Clock.systemUTC());
   }
 
   private static JsonObject check(JsonObject verdict, String name) {
