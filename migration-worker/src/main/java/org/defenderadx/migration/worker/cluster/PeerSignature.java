@@ -59,6 +59,38 @@ public final class PeerSignature {
     return MessageDigest.isEqual(expected, presented.getBytes(StandardCharsets.US_ASCII));
   }
 
+  /**
+   * {@code value} sealed for the shared map entry {@code mapKey}: the value and its signature, bound to the key, so a
+   * member without the token can neither forge an entry nor copy one to another key. Unchanged when unconfigured.
+   */
+  public String seal(String mapKey, String value) {
+    return key.map(k -> value + SEAL + macText(k, mapKey, value)).orElse(value);
+  }
+
+  /** The value of a sealed entry of {@code mapKey}; empty when it is not sealed with this cluster's key. */
+  public Optional<String> open(String mapKey, String sealed) {
+    if (sealed == null) {
+      return Optional.empty();
+    }
+    if (key.isEmpty()) {
+      return Optional.of(sealed);
+    }
+    int at = sealed.lastIndexOf(SEAL);
+    if (at < 0) {
+      return Optional.empty();
+    }
+    String value = sealed.substring(0, at);
+    byte[] expected = macText(key.get(), mapKey, value).getBytes(StandardCharsets.US_ASCII);
+    byte[] presented = sealed.substring(at + SEAL.length()).getBytes(StandardCharsets.US_ASCII);
+    return MessageDigest.isEqual(expected, presented) ? Optional.of(value) : Optional.empty();
+  }
+
+  private static final String SEAL = "#sig=";
+
+  private static String macText(SecretKeySpec key, String mapKey, String value) {
+    return mac(key, "map:" + mapKey, new JsonObject().put("v", value));
+  }
+
   private static String mac(SecretKeySpec key, String address, JsonObject body) {
     try {
       Mac mac = Mac.getInstance(ALGORITHM);

@@ -271,7 +271,7 @@ public final class MigrationNode {
     // send's every attempt, IngestionService.Options.longestDelivery).
     Repairer repairer = new Repairer(fetcher, toIngestion, adx, new CommittedWindows(adx), verifier, state, time,
         Repairer.Options.defaults(env.nodeName()));
-    OpsCommands commands = new OpsCommands(vertx, state, new AdxRowAppender(adx), adx, leases, new OpsHolds(vertx),
+    OpsCommands commands = new OpsCommands(vertx, state, new AdxRowAppender(adx), adx, leases, new OpsHolds(vertx, peers),
         tenants, verifier, repairer, new WindowPlanner(new WindowGrid(settings.migration().windowGrid())),
         new WindowSchedule(settings.migration().initialLookback(), PLANNER_HORIZON_MARGIN,
             settings.migration().settleLag()),

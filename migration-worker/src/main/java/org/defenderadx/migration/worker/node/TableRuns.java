@@ -48,7 +48,7 @@ public final class TableRuns {
   private final TableExporter exporter;
   private final Map<String, TenantContext> tenants;
   private final TableLeases leases;
-  private final OpsHolds holds;
+  private volatile OpsHolds holds;
   private final Duration leaseTtl;
   private final String node;
   private final OfferCheck offerCheck;
@@ -89,6 +89,7 @@ public final class TableRuns {
    */
   public TableRuns signedBy(PeerSignature signature) {
     this.peers = signature;
+    this.holds = new OpsHolds(vertx, signature);
     return this;
   }
 

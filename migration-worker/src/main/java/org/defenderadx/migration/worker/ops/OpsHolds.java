@@ -1,5 +1,6 @@
 package org.defenderadx.migration.worker.ops;
 
+import org.defenderadx.migration.worker.cluster.PeerSignature;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.shareddata.AsyncMap;
@@ -20,9 +21,19 @@ public final class OpsHolds {
   static final String MAP = "defender-adx-migration.ops.holds";
 
   private final Vertx vertx;
+  private final PeerSignature peers;
 
   public OpsHolds(Vertx vertx) {
+    this(vertx, PeerSignature.NONE);
+  }
+
+  /**
+   * @param peers seals every hold written and opens every hold read: a hold written into the shared map by a member
+   *     without the ops token is ignored (it neither blocks a table nor shows in the status)
+   */
+  public OpsHolds(Vertx vertx, PeerSignature peers) {
     this.vertx = vertx;
+    this.peers = peers;
   }
 
   static String tenantKey(String tenant) {
@@ -39,13 +50,18 @@ public final class OpsHolds {
 
   /** Whether the table may not be handed out now; the reason when it may not. */
   public Future<String> blocking(String tenant, String table) {
-    return map().compose(m -> m.get(tenantKey(tenant))
-        .compose(t -> t != null ? Future.succeededFuture(t) : m.get(tableKey(tenant, table)))
-        .compose(t -> t != null ? Future.succeededFuture(t) : m.get(changeKey(tenant, table))));
+    return map().compose(m -> read(m, tenantKey(tenant))
+        .compose(t -> t != null ? Future.succeededFuture(t) : read(m, tableKey(tenant, table)))
+        .compose(t -> t != null ? Future.succeededFuture(t) : read(m, changeKey(tenant, table))));
+  }
+
+  /** The hold under {@code key} if this cluster wrote it; null otherwise. */
+  private Future<String> read(AsyncMap<String, String> m, String key) {
+    return m.get(key).map(v -> peers.open(key, v).orElse(null));
   }
 
   public Future<Void> pauseTenant(String tenant, String reason) {
-    return map().compose(m -> m.put(tenantKey(tenant), reason));
+    return map().compose(m -> m.put(tenantKey(tenant), peers.seal(tenantKey(tenant), reason)));
   }
 
   /** True if the tenant was paused. */
@@ -54,7 +70,7 @@ public final class OpsHolds {
   }
 
   public Future<Void> pauseTable(String tenant, String table, String reason) {
-    return map().compose(m -> m.put(tableKey(tenant, table), reason));
+    return map().compose(m -> m.put(tableKey(tenant, table), peers.seal(tableKey(tenant, table), reason)));
   }
 
   public Future<Void> resumeTable(String tenant, String table) {
@@ -63,7 +79,7 @@ public final class OpsHolds {
 
   /** Holds the table back for {@code ttl}: longer than any cycle takes from reading the configuration to dispatch. */
   public Future<Void> holdForChange(String tenant, String table, String reason, Duration ttl) {
-    return map().compose(m -> m.put(changeKey(tenant, table), reason, ttl.toMillis()));
+    return map().compose(m -> m.put(changeKey(tenant, table), peers.seal(changeKey(tenant, table), reason), ttl.toMillis()));
   }
 
   /** The paused tenants, with the reason each was paused. */
@@ -72,7 +88,7 @@ public final class OpsHolds {
       Map<String, String> out = new java.util.TreeMap<>();
       all.forEach((k, v) -> {
         if (k.startsWith("tenant|")) {
-          out.put(k.substring("tenant|".length()), v);
+          peers.open(k, v).ifPresent(reason -> out.put(k.substring("tenant|".length()), reason));
         }
       });
       return out;

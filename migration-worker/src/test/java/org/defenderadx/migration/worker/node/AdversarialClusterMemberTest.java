@@ -27,6 +27,7 @@ import org.defenderadx.migration.common.model.MigrationConfigRow;
 import org.defenderadx.migration.worker.adx.MigrationStateStore;
 import org.defenderadx.migration.worker.cluster.PeerSignature;
 import org.defenderadx.migration.worker.lease.TableLeases;
+import org.defenderadx.migration.worker.ops.OpsHolds;
 import org.defenderadx.migration.worker.testing.LoopbackCluster;
 import org.defenderadx.migration.worker.testing.Simulators;
 import org.defenderadx.migration.worker.testing.StandIns;
@@ -40,7 +41,8 @@ import org.junit.jupiter.api.Timeout;
  * A process that joins the node's Hazelcast cluster without the ops token (as anything reaching the cluster port can,
  * open-source Hazelcast having no member authentication) forges the messages nodes send each other: table work for
  * a switched-off table, a run-now, an outcome claiming a table caught up in 2028, and the same signed with a wrong
- * token. Every one is refused or ignored; nothing is exported or committed for the switched-off table.
+ * token, and holds written straight into the shared map. Every one is refused or ignored; nothing is exported or
+ * committed for the switched-off table, and the forged holds pause nothing.
  */
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
 class AdversarialClusterMemberTest {
@@ -132,6 +134,33 @@ class AdversarialClusterMemberTest {
     assertThat(((Number) windows).longValue()).isZero();
     assertThat(await(env.state.latest()).rows().stream().filter(r -> r.sourceTable().equals(OFF)).findFirst()
         .orElseThrow().lastRefreshed()).as("the switched-off table's watermark").isEmpty();
+  }
+
+  @Test
+  void holdsAMemberWithoutTheTokenWritesIntoTheSharedMapAreIgnored() throws Exception {
+    // GIVEN an intruder pausing the tenant and DeviceInfo by writing the shared holds map directly
+    await(intruder.sharedData().<String, String>getAsyncMap("defender-adx-migration.ops.holds")
+        .compose(m -> m.put("tenant|", "paused by an intruder")
+            .compose(v -> m.put("table||DeviceInfo", "paused by an intruder"))));
+
+    // WHEN the node runs its cycles
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+    while (System.nanoTime() < deadline && !caughtUp(node.coordinator().lastOutcomes().get(
+        TableLeases.key("", "DeviceInfo")))) {
+      await(env.vertx.timer(500));
+    }
+
+    // THEN the forged holds neither block the table nor show as pauses
+    assertThat(caughtUp(node.coordinator().lastOutcomes().get(TableLeases.key("", "DeviceInfo"))))
+        .as("DeviceInfo exported despite the forged holds").isTrue();
+    PeerSignature cluster = new PeerSignature(ConfigLoader.parse(tree, Map.of("SIM_SECRET",
+        DefenderSimConfig.DEFAULT_CLIENT_SECRET, "NODE_OPS_TOKEN", TOKEN)).ops().token());
+    assertThat(await(new OpsHolds(node.vertx(), cluster).pausedTenants())).as("pauses shown").isEmpty();
+    assertThat(await(new OpsHolds(node.vertx(), cluster).blocking("", "DeviceInfo"))).isNull();
+  }
+
+  private static boolean caughtUp(TableOutcome o) {
+    return o != null && o.caughtUp() && o.failure().isEmpty();
   }
 
   private static int failureCode(Future<?> request) throws Exception {
