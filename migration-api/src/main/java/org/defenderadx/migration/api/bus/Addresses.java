@@ -46,6 +46,9 @@ public final class Addresses {
    *                 "lastError": str|null, "node": str|null,
    *                 "backfill": { "from": ISO, "to": ISO, "done": 0..1, "etaSeconds": number|null }|null } ] }
    * </pre>
+   *
+   * <p>Read with the ops token ({@link #OPS_TOKEN_HEADER}), as every ops command; without it the request fails
+   * with code 401.
    */
   public static final String OPS_STATUS = "defender-adx-migration.v1.ops.status";
 

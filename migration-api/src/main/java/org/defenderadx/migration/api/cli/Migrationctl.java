@@ -1,6 +1,7 @@
 package org.defenderadx.migration.api.cli;
 
 import io.vertx.core.json.JsonArray;
+import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -246,6 +247,10 @@ public final class Migrationctl implements Callable<Integer> {
         err.println("migrationctl: no answer within " + timeout().toSeconds() + " s; the command may still be "
             + "running on the node: see 'migrationctl audit', or wait longer with --timeout");
         return FAILED;
+      }
+      if (e instanceof ReplyException r && r.failureCode() == 401) {
+        err.println("migrationctl: refused: " + r.getMessage() + " (set MIGRATION_OPS_TOKEN to the nodes' ops token)");
+        return REFUSED;
       }
       err.println("migrationctl: " + e.getMessage());
       return FAILED;

@@ -101,7 +101,7 @@ public final class NodeObservability {
   public Future<NodeObservability> start(Vertx vertx, Supplier<Map<String, TableOutcome>> outcomes) {
     http = new OpsHttpServer(vertx, settings.http(), readiness, status, registry);
     return vertx.deployVerticle(new ObservabilityVerticle(http, status, activity, progress, metrics, budget, tenants,
-        outcomes)).map(this);
+        outcomes, new OpsToken(settings.ops().token()))).map(this);
   }
 
   /** The port the ops HTTP server bound (useful with {@code http.port: 0}). */

@@ -28,6 +28,8 @@ public final class ObservabilityVerticle extends VerticleBase {
   static final Duration PROGRESS_EVERY = Duration.ofSeconds(30);
 
   private final OpsHttpServer http;
+  /** The status names tables, errors and quotas: it is read with the ops token, as every ops command is. */
+  private final OpsToken token;
   private final StatusReport status;
   private final NodeActivity activity;
   private final BackfillLog progress;
@@ -41,7 +43,8 @@ public final class ObservabilityVerticle extends VerticleBase {
 
   public ObservabilityVerticle(OpsHttpServer http, StatusReport status, NodeActivity activity, BackfillLog progress,
                                MigrationMetrics metrics, SharedCallBudget budget, Map<String, TenantContext> tenants,
-                               Supplier<Map<String, TableOutcome>> outcomes) {
+                               Supplier<Map<String, TableOutcome>> outcomes, OpsToken token) {
+    this.token = token;
     this.http = http;
     this.status = status;
     this.activity = activity;
@@ -54,13 +57,20 @@ public final class ObservabilityVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    consumer = vertx.eventBus().consumer(Addresses.OPS_STATUS, msg -> status.current().onComplete(ar -> {
-      if (ar.succeeded()) {
-        msg.reply(ar.result());
-      } else {
-        msg.fail(503, "the status cannot be read from ADX: " + ar.cause().getMessage());
+    consumer = vertx.eventBus().consumer(Addresses.OPS_STATUS, msg -> {
+      if (!token.matches(msg.headers().get(Addresses.OPS_TOKEN_HEADER))) {
+        msg.fail(401, "status refused: " + (msg.headers().contains(Addresses.OPS_TOKEN_HEADER)
+            ? "wrong ops token" : "no ops token"));
+        return;
       }
-    }));
+      status.current().onComplete(ar -> {
+        if (ar.succeeded()) {
+          msg.reply(ar.result());
+        } else {
+          msg.fail(503, "the status cannot be read from ADX: " + ar.cause().getMessage());
+        }
+      });
+    });
     publishTimer = vertx.setPeriodic(0, PUBLISH_EVERY.toMillis(), id -> publish());
     progressTimer = vertx.setPeriodic(PROGRESS_EVERY.toMillis(), id -> progress.report());
     return Future.join(consumer.completion(), http.start())

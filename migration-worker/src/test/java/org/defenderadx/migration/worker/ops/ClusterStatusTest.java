@@ -90,7 +90,7 @@ class ClusterStatusTest {
     assertThat(fromB.getString("node")).isEqualTo("node-b");
     assertThat(withoutLag(fromB.getJsonArray("tables"))).isEqualTo(withoutLag(tablesFromA));
     JsonObject overBusFromB = await(nodeB.vertx().eventBus().<JsonObject>request(Addresses.OPS_STATUS,
-        new JsonObject())).body();
+        new JsonObject(), ObservabilityTest.withToken())).body();
     assertThat(withoutLag(overBusFromB.getJsonArray("tables"))).isEqualTo(withoutLag(tablesFromA));
 
     // The tables were spread over both nodes, and the status says which node exported each.
@@ -106,7 +106,7 @@ class ClusterStatusTest {
     JsonObject base = ObservabilityTest.settingsTree(env, "1h");
     base.put("cluster", new JsonObject().put("enabled", true).put("name", cluster).put("host", "127.0.0.1")
         .put("port", port).put("members", new JsonArray().add("127.0.0.1:" + portA).add("127.0.0.1:" + portB)));
-    return ConfigLoader.parse(base, Map.of("SIM_SECRET", DefenderSimConfig.DEFAULT_CLIENT_SECRET));
+    return ConfigLoader.parse(base, ObservabilityTest.secrets());
   }
 
   private static JsonArray withoutLag(JsonArray tables) {

@@ -92,7 +92,7 @@ class NodeRolesTest {
     tree.put("cluster", new JsonObject().put("enabled", true).put("name", cluster).put("host", "127.0.0.1")
         .put("port", port).put("members", new JsonArray().add("127.0.0.1:" + portA).add("127.0.0.1:" + portB))
         .put("roles", new JsonArray().add(role)));
-    return ConfigLoader.parse(tree, Map.of("SIM_SECRET", DefenderSimConfig.DEFAULT_CLIENT_SECRET));
+    return ConfigLoader.parse(tree, ObservabilityTest.secrets());
   }
 
   private static boolean caughtUp(Map<String, TableOutcome> outcomes) {

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.defenderadx.migration.worker.testing.StandIns.await;
 
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
@@ -65,8 +67,20 @@ class ObservabilityTest {
    * time), a node that caught up makes no call while a test looks.
    */
   static MigrationSettings settings(StandIns env, String cycleInterval) {
-    return ConfigLoader.parse(settingsTree(env, cycleInterval),
-        Map.of("SIM_SECRET", DefenderSimConfig.DEFAULT_CLIENT_SECRET));
+    return ConfigLoader.parse(settingsTree(env, cycleInterval), secrets());
+  }
+
+  /** The ops token of the nodes {@link #settingsTree} describes: the status over the event bus is read with it. */
+  static final String OPS_TOKEN = "observability-test-token";
+
+  /** The environment {@link #settingsTree} reads its secrets from. */
+  static Map<String, String> secrets() {
+    return Map.of("SIM_SECRET", DefenderSimConfig.DEFAULT_CLIENT_SECRET, "NODE_OPS_TOKEN", OPS_TOKEN);
+  }
+
+  /** Delivery options carrying the ops token, as migrationctl sends them. */
+  static DeliveryOptions withToken() {
+    return new DeliveryOptions().addHeader(Addresses.OPS_TOKEN_HEADER, OPS_TOKEN);
   }
 
   /** The configuration tree of {@link #settings}, to change before parsing. */
@@ -80,6 +94,7 @@ class ObservabilityTest {
         .put("adx", new JsonObject().put("clusterUrl", env.adx.url()).put("database", StandIns.DATABASE)
             .put("credential", new JsonObject().put("kind", "none")))
         .put("migration", new JsonObject().put("windowGrid", "1d").put("cycleInterval", cycleInterval).put("settleLag", "5m"))
+        .put("ops", new JsonObject().put("tokenEnv", "NODE_OPS_TOKEN"))
         .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0));
   }
 
@@ -165,8 +180,12 @@ class ObservabilityTest {
   @Test
   void theNodeAnswersTheStatusAddressAndIsLiveAndReadyOnceCaughtUp() throws Exception {
     // The document over the event bus, as the ops CLI asks for it: the same tables as over HTTP.
-    JsonObject overBus = await(node.vertx().eventBus().<JsonObject>request(Addresses.OPS_STATUS, new JsonObject()))
-        .body();
+    JsonObject overBus = await(node.vertx().eventBus().<JsonObject>request(Addresses.OPS_STATUS, new JsonObject(),
+        withToken())).body();
+    Throwable withoutToken = await(node.vertx().eventBus().request(Addresses.OPS_STATUS, new JsonObject())
+        .<Throwable>map(m -> null).otherwise(e -> e));
+    assertThat(withoutToken).as("the status without the ops token").isInstanceOfSatisfying(ReplyException.class,
+        e -> assertThat(e.failureCode()).isEqualTo(401));
     assertThat(overBus.getJsonArray("tables")).isEqualTo(get("/api/status").bodyAsJsonObject().getJsonArray("tables"));
 
     assertThat(get("/health/live").statusCode()).isEqualTo(200);
