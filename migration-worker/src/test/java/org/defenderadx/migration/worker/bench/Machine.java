@@ -38,6 +38,36 @@ record Machine(int cores, String memory, String jdk, String os, String versions,
     }
   }
 
+  /**
+   * The machine's CPU time so far, from the first line of {@code /proc/stat}: {busy, total} in clock ticks, all
+   * cores and all processes (the other work sharing the machine included); {0, 0} where unknown.
+   */
+  static long[] cpuTicks() {
+    try {
+      String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+      long total = 0;
+      long idle = 0;
+      // cpu user nice system idle iowait irq softirq steal (guest times are already in user and nice)
+      for (int i = 1; i < Math.min(f.length, 9); i++) {
+        long v = Long.parseLong(f[i]);
+        total += v;
+        if (i == 4 || i == 5) {
+          idle += v;
+        }
+      }
+      return new long[] {total - idle, total};
+    } catch (IOException | RuntimeException e) {
+      return new long[] {0, 0};
+    }
+  }
+
+  /** Cores busy on average between two {@link #cpuTicks()} readings (NaN where unknown). */
+  static double coresBusy(long[] before, long[] after) {
+    long total = after[1] - before[1];
+    return total <= 0 ? Double.NaN
+        : (double) (after[0] - before[0]) / total * Runtime.getRuntime().availableProcessors();
+  }
+
   private static String readMemory() {
     try {
       for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
