@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -94,10 +95,7 @@ record Machine(int cores, String memory, String jdk, String os, String versions,
       }
     }
     try {
-      Path pkg = Path.of(".azurite", "node_modules", "azurite", "package.json");
-      if (!Files.exists(pkg)) {
-        pkg = Path.of("..", ".azurite", "node_modules", "azurite", "package.json");
-      }
+      Path pkg = azuritePackage();
       Matcher m = Pattern.compile("\"version\"\\s*:\\s*\"([^\"]+)\"").matcher(Files.readString(pkg));
       if (m.find()) {
         out.add("Azurite " + m.group(1));
@@ -106,5 +104,25 @@ record Machine(int cores, String memory, String jdk, String os, String versions,
       out.add("Azurite (version not found)");
     }
     return String.join(", ", out);
+  }
+
+  /** Azurite's package.json: installed in .azurite or, as now, in .azurite/VERSION, here or one level up. */
+  private static Path azuritePackage() throws IOException {
+    for (Path dir : List.of(Path.of(".azurite"), Path.of("..", ".azurite"))) {
+      Path flat = dir.resolve("node_modules/azurite/package.json");
+      if (Files.exists(flat)) {
+        return flat;
+      }
+      if (Files.isDirectory(dir)) {
+        try (var versions = Files.list(dir)) {
+          Optional<Path> versioned = versions.map(v -> v.resolve("node_modules/azurite/package.json"))
+              .filter(Files::exists).sorted().reduce((a, b) -> b);
+          if (versioned.isPresent()) {
+            return versioned.get();
+          }
+        }
+      }
+    }
+    throw new IOException("no .azurite install");
   }
 }
