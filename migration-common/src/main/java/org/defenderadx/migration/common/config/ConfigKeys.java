@@ -55,6 +55,11 @@ public final class ConfigKeys {
   public static final String HORIZON_MARGIN = "horizonMargin";
   /** Fetch verticle instances per node (the design card's fetch workers); default: the node's cores. */
   public static final String FETCH_INSTANCES = "fetchInstances";
+  /**
+   * The most confirmed windows of one table committed together (one watermark row and one audit append for all of
+   * them); 1 commits each window alone.
+   */
+  public static final String MAX_COMMIT_BATCH = "maxCommitBatch";
   /** The largest single result row a response may carry; a larger one fails its table (it cannot be split). */
   public static final String MAX_ROW_SIZE = "maxRowSize";
   /** The longest wait any answer of the service can impose (Retry-After, "again in ...", the CPU quota). */
@@ -134,6 +139,7 @@ public final class ConfigKeys {
       "keyFile",
       "kind",
       "leaseTtl",
+      "maxCommitBatch",
       "maxConcurrentCalls",
       "maxInFlightSize",
       "fetchInstances",

@@ -19,11 +19,13 @@ import java.time.Duration;
  * @param maxServiceWait   the longest wait any answer of the service can impose (Retry-After, "again in ...",
  *                         the CPU quota's cycle)
  * @param fetchInstances   fetch verticle instances per node (each runs its tables on its own event loop)
+ * @param maxCommitBatch   the most confirmed windows of one table committed together (two ADX control commands
+ *                         per commit, whatever the number of windows); 1 commits each window alone
  */
 public record MigrationTuning(Duration settleLag, Duration initialLookback, int rowCap, long byteCap,
                               Duration windowGrid, Duration cycleInterval, Duration snapshotCadence,
                               Duration horizonMargin, long maxRowSize, Duration maxServiceWait,
-                              int fetchInstances) {
+                              int fetchInstances, int maxCommitBatch) {
 
   /** Advanced Hunting keeps 30 days. */
   public static final Duration HORIZON = Duration.ofDays(30);

@@ -79,6 +79,7 @@ class SettingsParserTest {
     assertThat(s.migration().windowGrid()).isEqualTo(Duration.ofHours(1));
     assertThat(s.migration().maxRowSize()).isEqualTo(16_000_000L);
     assertThat(s.migration().maxServiceWait()).isEqualTo(Duration.ofMinutes(15));
+    assertThat(s.migration().maxCommitBatch()).isEqualTo(32);
     assertThat(s.cluster().enabled()).isFalse();
     assertThat(s.http().port()).isEqualTo(8080);
     assertThat(s.http().token()).as("the ops HTTP endpoints are open unless a token is configured").isEmpty();
@@ -123,6 +124,20 @@ class SettingsParserTest {
     section(root, "migration").put("maxServiceWait", "30d");
     assertThatThrownBy(() -> SettingsParser.parse(root, secrets)).isInstanceOf(ConfigException.class)
         .hasMessageContaining("migration.maxServiceWait");
+  }
+
+  @Test
+  void theCommitBatchIsBetweenOneWindowAndTwoHundredFiftySix() {
+    Map<String, Object> alone = minimal();
+    section(alone, "migration").put("maxCommitBatch", 1);
+    assertThat(SettingsParser.parse(alone, secrets).migration().maxCommitBatch()).isEqualTo(1);
+
+    for (int bad : new int[] {0, 257}) {
+      Map<String, Object> root = minimal();
+      section(root, "migration").put("maxCommitBatch", bad);
+      assertThatThrownBy(() -> SettingsParser.parse(root, secrets)).isInstanceOf(ConfigException.class)
+          .hasMessageContaining("migration.maxCommitBatch");
+    }
   }
 
   @Test

@@ -64,6 +64,11 @@ public final class TableExporter {
     public static Options defaults(String node) {
       return new Options(node, 64, 4, 32);
     }
+
+    /** These options with {@code migration.maxCommitBatch} (1: each window committed alone). */
+    public Options withMaxCommitBatch(int windows) {
+      return new Options(node, planBatch, pipelineDepth, windows);
+    }
   }
 
   /**

@@ -207,7 +207,8 @@ public final class MigrationNode {
         SnapshotExporter.Options.defaults(env.nodeName(), settings.migration()));
     TableExporter exporter = new TableExporter(vertx, fetcher, toIngestion, state,
         new WindowPlanner(new WindowGrid(settings.migration().windowGrid())), time,
-        TableExporter.Options.defaults(env.nodeName()), snapshots,
+        TableExporter.Options.defaults(env.nodeName()).withMaxCommitBatch(settings.migration().maxCommitBatch()),
+        snapshots,
         new InFlightBytes(settings.adx().maxInFlightBytes()))
         .mergingCells(new HourlyCounts(fetcher, adx), new PlannedUnitStore(adx, state),
             MergePolicy.of(settings.migration().rowCap(),

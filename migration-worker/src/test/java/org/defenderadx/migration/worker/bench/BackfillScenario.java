@@ -23,7 +23,10 @@ final class BackfillScenario {
       + "ADX stand-in through real queued ingestion (Kusto SDK, Azurite). Rows/s and MB/s are over the node's wall "
       + "time from start to every table caught up; calls are against the budget the simulated time allowed. At "
       + "these caps a 2-core machine is CPU-bound, so the share of the call budget is judged on a second, "
-      + "quota-bound run: one tenant on one node with both caps scaled down (the same measurement as scenario 4).";
+      + "quota-bound run: one tenant on one node with both caps scaled down (the same measurement as scenario 4). Then "
+      + "two tables back-filled with 1 and with 2 fetch instances (`migration.fetchInstances`) on the same machine, "
+      + "and the ADX control commands per committed window with each window committed alone "
+      + "(`migration.maxCommitBatch` 1, as before commit batching) and with the default batch of 32.";
 
   private BackfillScenario() {
   }
@@ -125,8 +128,26 @@ final class BackfillScenario {
         + "(its state tables keep rows).";
     figures(report, runs, load, o.backfillTimeScale(), true);
     quotaBound(report, o);
+    part(report, "Fetch instances", () -> FetchInstanceScaling.measure(report, o));
+    part(report, "Control commands per committed window", () -> CommitCommandCount.measure(report, o));
     report.seconds = (System.nanoTime() - start) / 1e9;
     return report;
+  }
+
+  /** A measurement of this scenario that may fail alone: the figures taken before it are still reported. */
+  private interface Part {
+    void measure() throws Exception;
+  }
+
+  private static void part(ScenarioReport report, String name, Part part) {
+    try {
+      part.measure();
+    } catch (Exception | Error e) {
+      System.out.println("benchmarks: scenario 1, " + name + " failed: " + e);
+      e.printStackTrace(System.out);
+      report.note(name + ": the measurement failed in this run: `" + e + "` (the harness's output and "
+          + "target/benchmarks/*.log have the details).");
+    }
   }
 
   /**

@@ -57,11 +57,25 @@ final class BenchEnvironment implements AutoCloseable {
   /** As {@link #start(Profile, double, Duration, boolean)} with other limits (scaled-down caps) and data seed. */
   static BenchEnvironment start(Profile profile, double timeScale, Duration batchingTime, boolean digestOnly,
                                 Limits limits, long seed) throws Exception {
+    return start(profile, timeScale, batchingTime, digestOnly, limits, seed, false);
+  }
+
+  /**
+   * As {@link #start(Profile, double, Duration, boolean, Limits, long)}; with {@code recordCommands} the stand-in
+   * keeps the text of every management command it receives ({@link #managementCommands()}).
+   */
+  static BenchEnvironment start(Profile profile, double timeScale, Duration batchingTime, boolean digestOnly,
+                                Limits limits, long seed, boolean recordCommands) throws Exception {
     StandIns env = StandIns.start(Vertx.vertx(),
         b -> b.profile(profile).timeScale(timeScale).limits(limits).seed(seed),
         o -> o.batching(batchingTime, 500, 1024L * 1024 * 1024).queryRecordLimit(50_000_000L)
-            .digestOnly(digestOnly));
+            .digestOnly(digestOnly).recordManagementCommands(recordCommands));
     return new BenchEnvironment(env, timeScale);
+  }
+
+  /** The management commands the stand-in received so far (empty unless started to record them). */
+  List<String> managementCommands() {
+    return env.adx.managementCommands();
   }
 
   Limits limits() {
@@ -78,6 +92,11 @@ final class BenchEnvironment implements AutoCloseable {
 
   /** The node's configuration file: one tenant (the simulator's), ADX on the stand-in, the given tuning. */
   Path writeNodeConfig(Path dir, String name, JsonObject migration) throws Exception {
+    return writeNodeConfig(dir, name, migration, new JsonObject());
+  }
+
+  /** As {@link #writeNodeConfig(Path, String, JsonObject)}, with {@code adx} settings added to the ADX section. */
+  Path writeNodeConfig(Path dir, String name, JsonObject migration, JsonObject adx) throws Exception {
     JsonObject tree = new JsonObject()
         .put("tenants", new JsonArray().add(new JsonObject().put("key", "")
             .put("tenantId", DefenderSimConfig.DEFAULT_TENANT)
@@ -87,7 +106,7 @@ final class BenchEnvironment implements AutoCloseable {
             .put("api", new JsonObject().put("flavour", "graph").put("baseUrl", env.sim.baseUrl())
                 .put("callsPerMinute", limits().callsPerMinute()).put("callsPerHour", limits().callsPerHour()))))
         .put("adx", new JsonObject().put("clusterUrl", env.adx.url()).put("database", StandIns.DATABASE)
-            .put("credential", new JsonObject().put("kind", "none")))
+            .put("credential", new JsonObject().put("kind", "none")).mergeIn(adx))
         .put("migration", migration);
     Files.createDirectories(dir);
     Path file = dir.resolve(name + ".json");

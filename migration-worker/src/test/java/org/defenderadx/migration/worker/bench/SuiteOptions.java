@@ -6,10 +6,12 @@ import java.util.Set;
 
 /**
  * The command line of a benchmark run. {@code --smoke}: small data, one run each, about two minutes, report to
- * {@code target/BENCHMARKS-smoke.md}. Otherwise the full run, report to {@code BENCHMARKS.md}.
+ * {@code target/BENCHMARKS-smoke.md}. Otherwise the full run, report to {@code BENCHMARKS.md}. {@code
+ * --keep-others}: the scenarios not selected keep their sections from the report already there, each labelled with
+ * the run that measured it, instead of "not selected".
  */
 record SuiteOptions(boolean smoke, int runs, int backfillRuns, double backfillTimeScale, Set<Integer> scenarios,
-                    java.util.List<String> tables, Path out, Path workDir, String command) {
+                    java.util.List<String> tables, Path out, Path workDir, String command, boolean keepOthers) {
 
   static SuiteOptions parse(String[] args) {
     boolean smoke = false;
@@ -19,6 +21,7 @@ record SuiteOptions(boolean smoke, int runs, int backfillRuns, double backfillTi
     Set<Integer> scenarios = new LinkedHashSet<>();
     Path out = null;
     java.util.List<String> tables = java.util.List.of();
+    boolean keepOthers = false;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--smoke" -> smoke = true;
@@ -28,9 +31,10 @@ record SuiteOptions(boolean smoke, int runs, int backfillRuns, double backfillTi
         case "--scenario" -> scenarios.add(Integer.parseInt(args[++i]));
         case "--out" -> out = Path.of(args[++i]);
         case "--tables" -> tables = java.util.List.of(args[++i].split(","));
+        case "--keep-others" -> keepOthers = true;
         default -> throw new IllegalArgumentException("unknown option " + args[i] + "; options: --smoke, --runs N, "
             + "--backfill-runs N, --backfill-time-scale X, --scenario N (repeatable), --tables T1,T2 (scenarios 1 and 2), "
-            + "--out FILE");
+            + "--out FILE, --keep-others (with --scenario: keep the other scenarios' sections of the existing report)");
       }
     }
     if (smoke) {
@@ -45,7 +49,8 @@ record SuiteOptions(boolean smoke, int runs, int backfillRuns, double backfillTi
     Path root = Path.of(System.getProperty("bench.root", ".."));
     out = root.resolve(out != null ? out : Path.of(smoke ? "target/BENCHMARKS-smoke.md" : "BENCHMARKS.md"));
     return new SuiteOptions(smoke, runs, backfillRuns, backfillScale, scenarios, tables, out,
-        root.resolve("target").resolve("benchmarks"), ("bin/benchmarks " + String.join(" ", args)).trim());
+        root.resolve("target").resolve("benchmarks"), ("bin/benchmarks " + String.join(" ", args)).trim(),
+        keepOthers);
   }
 
   boolean includes(int scenario) {
