@@ -8,6 +8,9 @@ public final class Addresses {
   private Addresses() {
   }
 
+  /** What every address of the service starts with (metrics label only these; SECURITY.md lists them). */
+  public static final String PREFIX = "defender-adx-migration.";
+
   /**
    * Request-reply: the active coordinator offers one {@link TableWork} for a table whose lease is free. Whichever
    * fetch verticle takes it (the event bus round-robins across instances and nodes) acquires the table's lease itself

@@ -7,12 +7,18 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.Label;
+import io.vertx.micrometer.Match;
+import io.vertx.micrometer.MatchType;
+import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.regex.Pattern;
 import java.util.function.Supplier;
+import org.defenderadx.migration.api.bus.Addresses;
 import org.defenderadx.migration.api.bus.TableOutcome;
 import org.defenderadx.migration.common.config.MigrationSettings;
 import org.defenderadx.migration.common.time.TimeSource;
@@ -68,8 +74,13 @@ public final class NodeObservability {
 
   /** The same, over {@code options} (e.g. the cluster's event-bus settings). */
   public static VertxBuilder vertxBuilder(PrometheusMeterRegistry registry, VertxOptions options) {
+    // Event-bus meters by address, for the service's own addresses only: reply addresses are one per request, so
+    // labelling by them would grow the registry without bound.
     MicrometerMetricsOptions metrics = new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)
-        .setRegistryName("defender-adx-migration-" + UUID.randomUUID());
+        .setRegistryName("defender-adx-migration-" + UUID.randomUUID())
+        .addLabels(Label.EB_ADDRESS)
+        .addLabelMatch(new Match().setDomain(MetricsDomain.EVENT_BUS).setLabel(Label.EB_ADDRESS.toString())
+            .setType(MatchType.REGEX).setValue(Pattern.quote(Addresses.PREFIX) + ".*"));
     return Vertx.builder().with(options.setMetricsOptions(metrics))
         .withMetrics(new MicrometerMetricsFactory(registry));
   }
