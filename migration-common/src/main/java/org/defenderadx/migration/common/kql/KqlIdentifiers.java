@@ -22,6 +22,14 @@ public final class KqlIdentifiers {
     return require("column", name);
   }
 
+  /**
+   * The column checked and bracket-quoted ({@code ['Timestamp']}), so that it can never be read as a keyword or as a
+   * name the query declares itself.
+   */
+  public static String quotedColumn(String name) {
+    return "['" + requireColumn(name) + "']";
+  }
+
   public static boolean isValid(String name) {
     return problem(name) == null;
   }

@@ -15,6 +15,7 @@ import java.util.OptionalLong;
 import java.util.Set;
 import org.defenderadx.migration.common.kql.InvalidIdentifierException;
 import org.defenderadx.migration.common.kql.KqlIdentifiers;
+import org.defenderadx.migration.common.kql.KustoTypes;
 import org.defenderadx.migration.common.kql.KustoTime;
 import org.defenderadx.migration.common.kql.KustoTimespan;
 import org.defenderadx.migration.common.window.Bucket;
@@ -249,19 +250,26 @@ public record MigrationConfigRow(String sourceTable, String destinationTable, St
       warnings.add("table " + sourceTable + " has no datetime column: copied as a snapshot");
     } else if (watermark.isIngestionTime()) {
       kind = TableKind.INCREMENTAL_INGESTION_TIME;
-    } else if (sourceSchema.isPresent() && !hasDatetimeColumn(sourceSchema.get(), watermark.kql())) {
-      kind = TableKind.SNAPSHOT;
-      warnings.add("WatermarkColumn " + watermark.kql() + " is not a datetime column of " + sourceTable
-          + ": copied as a snapshot");
+    } else if (sourceSchema.isPresent() && !hasDatetimeColumn(sourceSchema.get(), watermark.describe())) {
+      // Windows on a column the source lacks, or one that is not a datetime, would fail every call or match
+      // nothing: refuse the row rather than guess.
+      String column = watermark.describe();
+      String type = sourceSchema.get().get(column);
+      throw new ConfigRowException(sourceTable, "WatermarkColumn " + column + (type == null
+          ? " is not a column of " + sourceTable + " at the source (its datetime columns: "
+              + String.join(", ", datetimeColumns(sourceSchema.get()).stream().limit(8).toList())
+              + (datetimeColumns(sourceSchema.get()).size() > 8 ? ", ..." : "") + ")"
+          : " is of type " + ConfigRowLimits.printable(type) + " at the source, not datetime")
+          + "; name a datetime column, or set WatermarkColumn to None to window on ingestion_time()");
     } else if (lateArrivalAllowance.isZero()) {
-      throw new ConfigRowException(sourceTable, "WatermarkColumn " + watermark.kql() + " needs a"
+      throw new ConfigRowException(sourceTable, "WatermarkColumn " + watermark.describe() + " needs a"
           + " LateArrivalAllowance above zero (devices report days late, and rows that arrive later than the"
           + " allowance would be missed); or set WatermarkColumn to None to window on ingestion_time()");
     } else {
       kind = TableKind.INCREMENTAL_COLUMN;
-      warnings.add("table " + sourceTable + " is windowed on column " + watermark.kql() + " with a late-arrival"
+      warnings.add("table " + sourceTable + " is windowed on column " + watermark.describe() + " with a late-arrival"
           + " allowance of " + KustoTimespan.format(lateArrivalAllowance) + ": rows arriving later than that after"
-          + " their " + watermark.kql() + " are never copied; ingestion_time() has no such gap");
+          + " their " + watermark.describe() + " are never copied; ingestion_time() has no such gap");
     }
     return new ResolvedTable(tenantId, sourceTable, destinationTable, kind,
         kind == TableKind.INCREMENTAL_COLUMN ? watermark : WatermarkSource.ingestionTime(),
@@ -276,10 +284,8 @@ public record MigrationConfigRow(String sourceTable, String destinationTable, St
     return schema.entrySet().stream().anyMatch(e -> e.getKey().equals(column) && isDatetime(e.getValue()));
   }
 
-  // getschema says "datetime" (ColumnType) or "System.DateTime" (DataType); the hunting API says "DateTime".
   private static boolean isDatetime(String type) {
-    String t = type == null ? "" : type.toLowerCase(Locale.ROOT);
-    return t.equals("datetime") || t.equals("system.datetime") || t.equals("date");
+    return KustoTypes.isDatetime(type);
   }
 
   /**

@@ -26,13 +26,18 @@ public record WatermarkSource(Optional<String> column) {
     return column.isEmpty();
   }
 
-  /** The KQL expression: {@code ingestion_time()} or the column name. */
+  /** The KQL expression: {@code ingestion_time()} or the column, bracket-quoted ({@code ['Timestamp']}). */
   public String kql() {
+    return column.map(KqlIdentifiers::quotedColumn).orElse("ingestion_time()");
+  }
+
+  /** For messages: {@code ingestion_time()} or the column's name. */
+  public String describe() {
     return column.orElse("ingestion_time()");
   }
 
   @Override
   public String toString() {
-    return kql();
+    return describe();
   }
 }

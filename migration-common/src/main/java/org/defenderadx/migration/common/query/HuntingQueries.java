@@ -69,7 +69,7 @@ public final class HuntingQueries {
    */
   public static String verify(String destinationTable, WatermarkSource sourceWatermark, Instant lo, Instant hi) {
     KqlIdentifiers.requireTable(destinationTable);
-    String column = sourceWatermark.column().orElse(SOURCE_INGESTION_TIME);
+    String column = KqlIdentifiers.quotedColumn(sourceWatermark.column().orElse(SOURCE_INGESTION_TIME));
     return binnedCount(destinationTable, column, lo, hi, Duration.ofHours(1));
   }
 

@@ -55,7 +55,7 @@ class TableKindResolutionTest {
   void columnWatermarkWithAllowanceIsAllowedWithAWarning() {
     ResolvedTable resolved = row("DeviceProcessEvents", "Timestamp", "Incr", "2.00:00:00").resolve();
     assertThat(resolved.kind()).isEqualTo(TableKind.INCREMENTAL_COLUMN);
-    assertThat(resolved.watermark().kql()).isEqualTo("Timestamp");
+    assertThat(resolved.watermark().kql()).isEqualTo("['Timestamp']");
     assertThat(resolved.lateArrivalAllowance()).isEqualTo(Duration.ofDays(2));
     assertThat(resolved.warnings()).singleElement().asString().contains("Timestamp").contains("2.00:00:00");
   }
@@ -68,10 +68,14 @@ class TableKindResolutionTest {
   }
 
   @Test
-  void configuredColumnThatIsNotADatetimeMakesASnapshot() {
-    ResolvedTable resolved = row("SomeTable", "LastUpdatedOn", "Incr", "1.00:00:00")
-        .resolve(Optional.of(Map.of("Timestamp", "datetime", "LastUpdatedOn", "string")));
-    assertThat(resolved.kind()).isEqualTo(TableKind.SNAPSHOT);
+  void configuredColumnMustBeADatetimeColumnOfTheSource() {
+    Map<String, String> schema = Map.of("Timestamp", "datetime", "LastUpdatedOn", "string");
+    assertThatThrownBy(() -> row("SomeTable", "LastUpdatedOn", "Incr", "1.00:00:00").resolve(Optional.of(schema)))
+        .isInstanceOf(ConfigRowException.class).hasMessageContaining("'SomeTable'")
+        .hasMessageContaining("LastUpdatedOn is of type string at the source, not datetime");
+    assertThatThrownBy(() -> row("SomeTable", "Missing", "Incr", "1.00:00:00").resolve(Optional.of(schema)))
+        .isInstanceOf(ConfigRowException.class)
+        .hasMessageContaining("Missing is not a column of SomeTable at the source (its datetime columns: Timestamp)");
     ResolvedTable typed = row("SomeTable", "Timestamp", "Incr", "1.00:00:00")
         .resolve(Optional.of(Map.of("Timestamp", "DateTime")));
     assertThat(typed.kind()).isEqualTo(TableKind.INCREMENTAL_COLUMN);

@@ -3,6 +3,7 @@ package org.defenderadx.migration.worker.export;
 import java.time.Instant;
 import java.util.List;
 import org.defenderadx.migration.common.window.Window;
+import org.defenderadx.migration.worker.defender.HuntingResultStreamParser.SchemaColumn;
 
 /** How fetching a window ended. */
 public sealed interface Fetched {
@@ -11,8 +12,13 @@ public sealed interface Fetched {
 
   /**
    * Every row of the window is in {@code blob} (gzip'd multi-JSON); {@code rows} may be 0, with an empty blob.
+   * {@code schema} is the result's own (empty when the answer carried none).
    */
-  record Complete(Window window, byte[] blob, long rows, long uncompressedBytes, FetchStats stats) implements Fetched {
+  record Complete(Window window, byte[] blob, long rows, long uncompressedBytes, FetchStats stats,
+                  List<SchemaColumn> schema) implements Fetched {
+    public Complete(Window window, byte[] blob, long rows, long uncompressedBytes, FetchStats stats) {
+      this(window, blob, rows, uncompressedBytes, stats, List.of());
+    }
   }
 
   /** The result was cut (row cap, byte cap, too costly) or too large for one blob: fetch these instead, in order. */

@@ -109,7 +109,7 @@ public final class TableExporter {
     this.time = time;
     this.options = options;
     this.shared = new TableRun.Shared(vertx, fetcher, ingestion, state, planner, time, options, inFlightBytes,
-        new RowSizes(), stop);
+        new RowSizes(), stop, new SourceSchemas(fetcher, time));
   }
 
   /**
@@ -145,9 +145,31 @@ public final class TableExporter {
     } catch (ConfigRowException e) {
       return failTable(tenant, row, runId, e.getMessage());
     }
+    if (table.kind() != TableKind.INCREMENTAL_COLUMN) {
+      return start(tenant, row, table, Optional.empty(), horizonStart, closePoint, runId, guard, fence);
+    }
+    // A configured column is checked against the source's schema (cached) before any window is planned on it.
+    return shared.schemas().of(tenant, table).transform(schema -> {
+      if (schema.failed()) {
+        return failTable(tenant, row, runId, schema.cause().getMessage());
+      }
+      ResolvedTable checked;
+      try {
+        checked = row.resolve(Optional.of(schema.result()));
+      } catch (ConfigRowException e) {
+        return failTable(tenant, row, runId, e.getMessage());
+      }
+      return start(tenant, row, checked, Optional.of(schema.result()), horizonStart, closePoint, runId, guard,
+          fence);
+    });
+  }
+
+  private Future<Result> start(TenantContext tenant, MigrationConfigRow row, ResolvedTable table,
+                               Optional<Map<String, String>> sourceSchema, Instant horizonStart, Instant closePoint,
+                               String runId, CommitGuard guard, Fence fence) {
     if (table.kind() == TableKind.SNAPSHOT) {
       // Snapshots have no watermark: the horizon and close point do not apply to them.
-      return snapshots != null ? snapshots.run(tenant, row, runId, fence)
+      return snapshots != null ? snapshots.run(tenant, row, sourceSchema, runId, fence)
           : failTable(tenant, row, runId, "snapshot tables are not exported by this exporter (no snapshot exporter"
               + " configured)");
     }

@@ -12,6 +12,7 @@ import java.util.OptionalLong;
 import org.defenderadx.migration.common.kql.KustoTime;
 import org.defenderadx.migration.common.model.MigrationConfigRow;
 import org.defenderadx.migration.common.model.ResolvedTable;
+import org.defenderadx.migration.common.model.TableKind;
 import org.defenderadx.migration.common.time.TimeSource;
 import org.defenderadx.migration.common.window.PlannedUnits;
 import org.defenderadx.migration.common.window.Window;
@@ -46,7 +47,7 @@ final class TableRun {
   /** What every run of one exporter shares: its collaborators, settings, measured row sizes and shutdown state. */
   record Shared(Vertx vertx, WindowFetcher fetcher, IngestionPort ingestion, MigrationStateStore state,
                 WindowPlanner planner, TimeSource time, Options options, InFlightBytes inFlightBytes,
-                RowSizes rowSizes, ExporterStop exporterStop) {
+                RowSizes rowSizes, ExporterStop exporterStop, SourceSchemas schemas) {
   }
 
   private final WindowFetcher fetcher;
@@ -57,6 +58,7 @@ final class TableRun {
   private final InFlightBytes inFlightBytes;
   private final RowSizes rowSizes;
   private final ExporterStop exporterStop;
+  private final SourceSchemas schemas;
   private final WindowAudits windowAudits;
   final TenantContext tenant;
   final ResolvedTable table;
@@ -99,6 +101,7 @@ final class TableRun {
     this.inFlightBytes = shared.inFlightBytes();
     this.rowSizes = shared.rowSizes();
     this.exporterStop = shared.exporterStop();
+    this.schemas = shared.schemas();
     this.windowAudits = new WindowAudits(tenant, table, runId, options.node(), shared.time());
     this.context = shared.vertx().getOrCreateContext();
     this.recorder = recorder;
@@ -269,6 +272,12 @@ final class TableRun {
         });
       } else if (f instanceof Fetched.Failed failed) {
         settle(unit, () -> stop(window, failed.reason(), failed.stats()));
+      } else if (drift((Fetched.Complete) f).isPresent()) {
+        // The watermark column went missing or changed type: nothing of this result is committed, and the next
+        // run reads the schema again (and refuses the row with the reason, if the column is gone for good).
+        unit.releaseBlob();
+        schemas.forget(tenant.key(), table.sourceTable());
+        settle(unit, () -> stop(window, drift((Fetched.Complete) f).orElseThrow(), f.stats()));
       } else {
         CrashPoints.reach(CrashPoints.AFTER_FETCH);
         Fetched.Complete complete = (Fetched.Complete) f;
@@ -277,6 +286,11 @@ final class TableRun {
         deliver(unit, complete);
       }
     });
+  }
+
+  private Optional<String> drift(Fetched.Complete complete) {
+    return table.kind() != TableKind.INCREMENTAL_COLUMN ? Optional.empty()
+        : SourceSchemas.drift(table.sourceTable(), table.watermark().describe(), complete.schema());
   }
 
   /** Applies a unit's outcome under the run's lock, then moves the line on. */

@@ -186,7 +186,8 @@ public final class WindowFetcher {
         return;
       }
       try {
-        done.complete(new Fetched.Complete(window, blob.finish(), blob.rows(), blob.uncompressedBytes(), s));
+        done.complete(new Fetched.Complete(window, blob.finish(), blob.rows(), blob.uncompressedBytes(), s,
+            blob.schema()));
         observer.rowsFetched(tenant.key(), table.sourceTable(), blob.rows());
       } catch (IOException e) {
         done.fail(e);
