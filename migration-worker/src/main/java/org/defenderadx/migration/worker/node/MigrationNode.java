@@ -189,15 +189,18 @@ public final class MigrationNode {
           QuotaLimits.of(t.api().callsPerMinute(), t.api().callsPerHour()), breaker));
     }
 
+    // Nodes sign what they send each other, and seal what they write to shared maps, with a key derived from the
+    // ops token (PeerSignature).
+    PeerSignature peers = new PeerSignature(settings.ops().token());
     ServiceClock serviceClock = new ServiceClock();
     HuntingClient hunting = new HuntingClient(vertx, vertx.createHttpClient(new HttpClientOptions()
         .setKeepAlive(true)), time.clock(), Duration.ofMinutes(4), settings.migration());
-    WindowFetcher fetcher = new WindowFetcher(vertx, hunting, new SharedCallBudget(vertx, time),
+    WindowFetcher fetcher = new WindowFetcher(vertx, hunting, new SharedCallBudget(vertx, time).sealedBy(peers),
         new OutcomeClassifier(time.clock(), new Random(), RetryPolicy.defaults(),
             settings.migration().maxServiceWait()),
         new WindowSplitter(new WindowGrid(settings.migration().windowGrid())), time,
         settings.adx().blobTargetBytes(), serviceClock);
-    TableLeases leases = new TableLeases(vertx);
+    TableLeases leases = new TableLeases(vertx).sealedBy(peers);
     // Every send and commit goes through the ingestion verticle; the exporters and repairs reach it over the event bus.
     IngestionService.Options delivery = IngestionService.Options.defaults();
     IngestionService ingestionService = new IngestionService(vertx, ingestion, state, time, delivery,
@@ -220,11 +223,10 @@ public final class MigrationNode {
         TimeSource.scaled(java.time.Instant.now(), 1).clock());
     WindowSchedule schedule = new WindowSchedule(settings.migration().initialLookback(), PLANNER_HORIZON_MARGIN,
         settings.migration().settleLag());
-    // Nodes sign what they send each other with a key derived from the ops token (PeerSignature).
-    PeerSignature peers = new PeerSignature(settings.ops().token());
     if (cluster.enabled() && !peers.configured()) {
-      LOG.warn("clustered without an ops token: table work, outcomes and run-now between nodes are not "
-          + "authenticated, so any member of the Hazelcast cluster can send them (set ops.tokenEnv; SECURITY.md)");
+      LOG.warn("clustered without an ops token: table work, outcomes, run-now and the shared leases, holds and "
+          + "call budgets are not authenticated, so any member of the Hazelcast cluster can send or write them "
+          + "(set ops.tokenEnv; SECURITY.md)");
     }
     CoordinatorVerticle coordinator = new CoordinatorVerticle(state, leases, tenants.keySet(), schedule,
         serviceClock, time, settings.migration().cycleInterval(), election, cluster.heartbeat(), peers);

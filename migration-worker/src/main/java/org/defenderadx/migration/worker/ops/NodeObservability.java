@@ -25,6 +25,7 @@ import org.defenderadx.migration.common.time.TimeSource;
 import org.defenderadx.migration.worker.adx.AdxClient;
 import org.defenderadx.migration.worker.adx.MigrationStateStore;
 import org.defenderadx.migration.worker.adx.WindowIngestion;
+import org.defenderadx.migration.worker.cluster.PeerSignature;
 import org.defenderadx.migration.worker.export.TenantContext;
 import org.defenderadx.migration.worker.export.WindowFetcher;
 import org.defenderadx.migration.worker.observe.EngineObserver;
@@ -93,7 +94,8 @@ public final class NodeObservability {
                                          java.util.function.Consumer<EngineObserver> tableRuns) {
     MigrationMetrics metrics = new MigrationMetrics(registry, time);
     NodeActivity activity = new NodeActivity(vertx, node, time, tenants);
-    SharedCallBudget budget = new SharedCallBudget(vertx, time);
+    SharedCallBudget budget = new SharedCallBudget(vertx, time)
+        .sealedBy(new PeerSignature(settings.ops().token()));
     StatusReport status = new StatusReport(vertx, state, adx, tenants, budget, time, Clock.systemUTC(),
         settings.migration(), node);
     BackfillLog progress = new BackfillLog(time, settings.migration().settleLag(), status.caughtUpWithin());

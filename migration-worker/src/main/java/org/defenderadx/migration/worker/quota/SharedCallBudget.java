@@ -12,11 +12,15 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.defenderadx.migration.common.quota.QuotaDecision;
 import org.defenderadx.migration.common.quota.QuotaLimits;
 import org.defenderadx.migration.common.quota.QuotaState;
 import org.defenderadx.migration.common.time.TimeSource;
+import org.defenderadx.migration.worker.cluster.PeerSignature;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A tenant's call budget shared by every node: the {@link QuotaState} lives in a Vert.x SharedData map, which is
@@ -26,15 +30,27 @@ import org.defenderadx.migration.common.time.TimeSource;
 public final class SharedCallBudget {
 
   static final String MAP = "defender-adx-migration.quota";
+  private static final Logger LOG = LoggerFactory.getLogger(SharedCallBudget.class);
   private static final long LOCK_TIMEOUT_MS = 10_000;
 
   private final Vertx vertx;
   private final TimeSource time;
   private final Map<String, Deque<Promise<Instant>>> queues = new HashMap<>();
+  private volatile PeerSignature seals = PeerSignature.NONE;
 
   public SharedCallBudget(Vertx vertx, TimeSource time) {
     this.vertx = vertx;
     this.time = time;
+  }
+
+  /**
+   * Seals the budget entries this node writes with the cluster's key, and reads an entry not sealed with it (or not
+   * readable) as a full budget: a member without the ops token cannot pause a tenant or drain its budget by writing
+   * the map (at worst it resets a budget, and the service's own 429s still hold the node to the quota).
+   */
+  public SharedCallBudget sealedBy(PeerSignature peers) {
+    this.seals = peers;
+    return this;
   }
 
   /**
@@ -91,20 +107,38 @@ public final class SharedCallBudget {
 
   /** The budget as it stands, for status and metrics. */
   public Future<QuotaState> peek(String tenantKey, QuotaLimits limits) {
-    return map().compose(m -> m.get(tenantKey))
-        .map(json -> json == null ? QuotaState.full(limits, time.now()) : decode((JsonObject) json, limits));
+    return map().compose(m -> m.get(tenantKey)).map(stored -> read(tenantKey, stored, limits));
   }
 
   private Future<QuotaDecision> update(String tenantKey, QuotaLimits limits,
                                        java.util.function.Function<QuotaState, QuotaDecision> change) {
     return vertx.sharedData().getLockWithTimeout("quota:" + tenantKey, LOCK_TIMEOUT_MS)
         .compose(lock -> map()
-            .compose(m -> m.get(tenantKey).compose(json -> {
-              QuotaState state = json == null ? QuotaState.full(limits, time.now()) : decode((JsonObject) json, limits);
-              QuotaDecision decision = change.apply(state);
-              return m.put(tenantKey, encode(decision.state())).map(decision);
+            .compose(m -> m.get(tenantKey).compose(stored -> {
+              QuotaDecision decision = change.apply(read(tenantKey, stored, limits));
+              return m.put(tenantKey, seals.seal(tenantKey, encode(decision.state()).encode())).map(decision);
             }))
             .eventually(() -> release(lock)));
+  }
+
+  /** The stored state if it is sealed with the cluster's key and readable; a full budget otherwise. */
+  private QuotaState read(String tenantKey, Object stored, QuotaLimits limits) {
+    if (stored == null) {
+      return QuotaState.full(limits, time.now());
+    }
+    Optional<String> opened = stored instanceof String text ? seals.open(tenantKey, text) : Optional.empty();
+    if (opened.isPresent()) {
+      try {
+        return decode(new JsonObject(opened.get()), limits);
+      } catch (RuntimeException e) {
+        LOG.warn("tenant '{}': the shared call budget holds an unreadable entry ({}): read as full", tenantKey,
+            e.getMessage());
+        return QuotaState.full(limits, time.now());
+      }
+    }
+    LOG.warn("tenant '{}': the shared call budget holds an entry not sealed with the cluster's key (written by a"
+        + " member without the ops token?): read as full", tenantKey);
+    return QuotaState.full(limits, time.now());
   }
 
   private static Future<Void> release(Lock lock) {

@@ -24,10 +24,12 @@ import org.defenderadx.migration.api.bus.TableWork;
 import org.defenderadx.migration.api.config.ConfigLoader;
 import org.defenderadx.migration.common.config.MigrationSettings;
 import org.defenderadx.migration.common.model.MigrationConfigRow;
+import org.defenderadx.migration.common.quota.QuotaLimits;
 import org.defenderadx.migration.worker.adx.MigrationStateStore;
 import org.defenderadx.migration.worker.cluster.PeerSignature;
 import org.defenderadx.migration.worker.lease.TableLeases;
 import org.defenderadx.migration.worker.ops.OpsHolds;
+import org.defenderadx.migration.worker.quota.SharedCallBudget;
 import org.defenderadx.migration.worker.testing.LoopbackCluster;
 import org.defenderadx.migration.worker.testing.Simulators;
 import org.defenderadx.migration.worker.testing.StandIns;
@@ -41,8 +43,8 @@ import org.junit.jupiter.api.Timeout;
  * A process that joins the node's Hazelcast cluster without the ops token (as anything reaching the cluster port can,
  * open-source Hazelcast having no member authentication) forges the messages nodes send each other: table work for
  * a switched-off table, a run-now, an outcome claiming a table caught up in 2028, and the same signed with a wrong
- * token, and holds written straight into the shared map. Every one is refused or ignored; nothing is exported or
- * committed for the switched-off table, and the forged holds pause nothing.
+ * token, and holds, a lease and a drained call budget written straight into the shared maps. Every one is refused or
+ * ignored; nothing is exported or committed for the switched-off table, and the forged entries pause nothing.
  */
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
 class AdversarialClusterMemberTest {
@@ -157,6 +159,49 @@ class AdversarialClusterMemberTest {
         DefenderSimConfig.DEFAULT_CLIENT_SECRET, "NODE_OPS_TOKEN", TOKEN)).ops().token());
     assertThat(await(new OpsHolds(node.vertx(), cluster).pausedTenants())).as("pauses shown").isEmpty();
     assertThat(await(new OpsHolds(node.vertx(), cluster).blocking("", "DeviceInfo"))).isNull();
+  }
+
+  @Test
+  void leasesAndCallBudgetsAMemberWithoutTheTokenWritesAreIgnored() throws Exception {
+    // GIVEN an intruder holding DeviceInfo's lease (no expiry) and pausing the tenant's call budget until 2100 with
+    // its minute and hour spent, written straight into the shared maps
+    long year2100 = TimeUnit.SECONDS.toNanos(Instant.parse("2100-01-01T00:00:00Z").getEpochSecond());
+    JsonObject drained = new JsonObject().put("perMinute", 45).put("minuteBurst", 45).put("perHour", 1500)
+        .put("hourBurst", 1500).put("minuteUnits", 0L).put("hourUnits", 0L).put("updatedAtNanos", year2100)
+        .put("pausedUntilNanos", year2100);
+    await(intruder.sharedData().<String, String>getAsyncMap("defender-adx-migration.leases")
+        .compose(m -> m.put(TableLeases.key("", "DeviceInfo"), "intruder-lease")));
+    await(intruder.sharedData().<String, Object>getAsyncMap("defender-adx-migration.quota")
+        .compose(m -> m.put("", drained)));
+
+    TableOutcome before = node.coordinator().lastOutcomes().get(TableLeases.key("", "DeviceInfo"));
+
+    // WHEN the node runs its cycles, until DeviceInfo has had a run that started after the forged writes
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+    TableOutcome after = before;
+    while (System.nanoTime() < deadline && (after == before || !caughtUp(after))) {
+      await(env.vertx.timer(500));
+      after = node.coordinator().lastOutcomes().get(TableLeases.key("", "DeviceInfo"));
+    }
+
+    // THEN the forged lease was replaced and the forged budget read as a full one: DeviceInfo is exported, and the
+    // lease map holds no entry of the intruder's
+    assertThat(after).as("a run of DeviceInfo after the forged writes").isNotSameAs(before);
+    assertThat(caughtUp(after)).as("DeviceInfo exported despite the forged lease and budget").isTrue();
+    String lease = await(intruder.sharedData().<String, String>getAsyncMap("defender-adx-migration.leases")
+        .compose(m -> m.get(TableLeases.key("", "DeviceInfo"))));
+    assertThat(lease).as("DeviceInfo's lease entry").isNotEqualTo("intruder-lease");
+    // and a node reading the budget the intruder drained grants a permit now (it would wait until 2100 otherwise)
+    PeerSignature cluster = new PeerSignature(ConfigLoader.parse(tree, Map.of("SIM_SECRET",
+        DefenderSimConfig.DEFAULT_CLIENT_SECRET, "NODE_OPS_TOKEN", TOKEN)).ops().token());
+    await(intruder.sharedData().<String, Object>getAsyncMap("defender-adx-migration.quota")
+        .compose(m -> m.put("", drained)));
+    QuotaLimits limits = QuotaLimits.of(45, 1500);
+    SharedCallBudget budget = new SharedCallBudget(node.vertx(), env.time).sealedBy(cluster);
+    assertThat(await(budget.peek("", limits)).pausedUntil()).as("pause read from the forged entry")
+        .isBefore(Instant.parse("2100-01-01T00:00:00Z"));
+    Instant granted = await(budget.acquire("", limits).timeout(10, TimeUnit.SECONDS));
+    assertThat(granted).isBefore(Instant.parse("2100-01-01T00:00:00Z"));
   }
 
   private static boolean caughtUp(TableOutcome o) {
