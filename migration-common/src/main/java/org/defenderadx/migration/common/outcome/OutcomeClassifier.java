@@ -78,7 +78,9 @@ public final class OutcomeClassifier {
         return outcome(OutcomeKind.CPU_QUOTA_429, status, Optional.of(until), error, requestId,
             "tenant CPU quota exhausted on " + flavour.configName() + "; pausing the tenant until " + until, false);
       }
-      Instant until = retryAfter(headers, now, maxServiceWait).orElseGet(() -> now.plus(backoff(attempt)));
+      // Without a Retry-After, the wait grows with the 429s this call met in a row (not with its failed tries).
+      Instant until = retryAfter(headers, now, maxServiceWait)
+          .orElseGet(() -> now.plus(backoff(new Attempt(attempt.throttles() + 1, false))));
       return outcome(OutcomeKind.CALL_QUOTA_429, status, Optional.of(until), error, requestId,
           "call-rate quota exceeded on " + flavour.configName() + "; waiting until " + until, false);
     }

@@ -134,7 +134,9 @@ class OutcomeClassifierTest {
   @Test
   void callQuotaWithoutRetryAfterBacksOffExponentiallyWithJitter() {
     for (int n = 1; n <= 8; n++) {
-      Outcome o = classifier.classify(ApiFlavour.GRAPH, 429, Map.of(), GRAPH_THROTTLED, new Attempt(n, false));
+      // the n-th 429 in a row of a call that has not failed otherwise
+      Outcome o = classifier.classify(ApiFlavour.GRAPH, 429, Map.of(), GRAPH_THROTTLED,
+          new Attempt(1, false, n - 1));
       long ceilingMillis = Math.min(60_000, 2_000L << (n - 1));
       Duration wait = Duration.between(NOW, o.resumeAt().orElseThrow());
       assertThat(wait.toMillis()).as("attempt %d", n).isBetween(ceilingMillis / 2, ceilingMillis);
@@ -191,6 +193,22 @@ class OutcomeClassifierTest {
         .contains("AdvancedHunting.Read.All");
     assertThat(classifier.classify(ApiFlavour.MDE, 403, Map.of(), FORBIDDEN, Attempt.first()).explanation())
         .contains("AdvancedQuery.Read.All").contains("Missing application roles");
+  }
+
+  @Test
+  void callQuota429sAreNotFailedTries() {
+    // six 429s, then a 504: the 504 is the call's first failed try, far from giving up
+    Attempt attempt = Attempt.first();
+    for (int i = 0; i < 6; i++) {
+      Outcome throttled = classifier.classify(ApiFlavour.GRAPH, 429, Map.of(), GRAPH_THROTTLED, attempt);
+      assertThat(throttled.retriesExhausted()).isFalse();
+      attempt = attempt.afterThrottle();
+    }
+    Outcome gateway = classifier.classify(ApiFlavour.GRAPH, 504, Map.of(), UNKNOWN_ERROR, attempt);
+    assertThat(gateway.retriesExhausted()).isFalse();
+    assertThat(gateway.resumeAt()).isPresent();
+    assertThat(attempt.number()).isEqualTo(1);
+    assertThat(attempt.throttles()).isEqualTo(6);
   }
 
   @Test

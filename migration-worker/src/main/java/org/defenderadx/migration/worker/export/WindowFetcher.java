@@ -207,8 +207,9 @@ public final class WindowFetcher {
         FetchStats counted = s.plusCallQuota429();
         observer.throttled(tenant.key(), table.sourceTable(), EngineObserver.ThrottleKind.CALL_QUOTA);
         LOG.debug("{} {}: {}", table.sourceTable(), window, outcome.explanation());
+        // A 429 is not a failed try: the call is made again when the service allows, with its retries intact.
         later(outcome.resumeAt().orElse(time.now()),
-            () -> attempt(tenant, table, window, query, provenance, attempt.next(), counted, done));
+            () -> attempt(tenant, table, window, query, provenance, attempt.afterThrottle(), counted, done));
       }
       case PAUSE_TENANT -> {
         Instant until = outcome.resumeAt().orElse(OutcomeClassifier.nextCpuCycle(time.now()));

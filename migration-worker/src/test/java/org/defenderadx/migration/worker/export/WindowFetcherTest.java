@@ -192,6 +192,26 @@ class WindowFetcherTest {
   }
 
   @Test
+  void callQuota429sDoNotUseUpTheRetriesOfErrors() throws Exception {
+    // GIVEN six 429s, then four gateway timeouts: within the five tries a failing call has, since 429s are no failures
+    TenantContext tenant = TenantFixture.context(vertx, sim, time, "", "graph");
+    Instant from = time.now().minus(Duration.ofDays(1)).truncatedTo(java.time.temporal.ChronoUnit.HOURS);
+    Window window = Window.of(from, from.plus(Duration.ofHours(1)));
+    ResolvedTable table = table("DeviceNetworkEvents");
+    sim.injectFaults(SimFault.THROTTLED, SimFault.THROTTLED, SimFault.THROTTLED, SimFault.THROTTLED,
+        SimFault.THROTTLED, SimFault.THROTTLED, SimFault.GATEWAY_TIMEOUT, SimFault.GATEWAY_TIMEOUT,
+        SimFault.GATEWAY_TIMEOUT, SimFault.GATEWAY_TIMEOUT);
+
+    // WHEN
+    Collected got = fetchAll(tenant, table, window);
+
+    // THEN the window completes on its eleventh call, every row there
+    assertThat(got.callQuota429()).isEqualTo(6);
+    assertThat(got.calls()).isEqualTo(11);
+    assertThat(digests(got.rows())).isEqualTo(truth("DeviceNetworkEvents", window));
+  }
+
+  @Test
   void anUnknownTableFailsWithTheServicesMessage() throws Exception {
     TenantContext tenant = TenantFixture.context(vertx, sim, time, "", "graph");
     Window window = Window.of(time.now().minus(Duration.ofDays(1)).truncatedTo(java.time.temporal.ChronoUnit.HOURS),
