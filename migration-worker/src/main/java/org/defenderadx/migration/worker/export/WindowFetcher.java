@@ -207,9 +207,12 @@ public final class WindowFetcher {
         FetchStats counted = s.plusCallQuota429();
         observer.throttled(tenant.key(), table.sourceTable(), EngineObserver.ThrottleKind.CALL_QUOTA);
         LOG.debug("{} {}: {}", table.sourceTable(), window, outcome.explanation());
-        // A 429 is not a failed try: the call is made again when the service allows, with its retries intact.
-        later(outcome.resumeAt().orElse(time.now()),
-            () -> attempt(tenant, table, window, query, provenance, attempt.afterThrottle(), counted, done));
+        // The service's wait holds for the whole tenant, on every node: its budget is paused until then, so other
+        // windows do not spend calls on more 429s. A 429 is not a failed try: the call is made again when the
+        // service allows, with its retries intact.
+        Instant until = outcome.resumeAt().orElse(time.now());
+        budget.pauseUntil(tenant.key(), tenant.limits(), until).onComplete(x -> later(until,
+            () -> attempt(tenant, table, window, query, provenance, attempt.afterThrottle(), counted, done)));
       }
       case PAUSE_TENANT -> {
         Instant until = outcome.resumeAt().orElse(OutcomeClassifier.nextCpuCycle(time.now()));
