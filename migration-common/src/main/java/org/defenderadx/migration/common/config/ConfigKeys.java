@@ -64,6 +64,11 @@ public final class ConfigKeys {
   public static final String MAX_ROW_SIZE = "maxRowSize";
   /** The longest wait any answer of the service can impose (Retry-After, "again in ...", the CPU quota). */
   public static final String MAX_SERVICE_WAIT = "maxServiceWait";
+  /**
+   * How long a table the tenant does not have (unknown table, missing permission) stays parked before it is tried
+   * again; {@code migrationctl resume} ends the parking at once.
+   */
+  public static final String PARK_PROBE_INTERVAL = "parkProbeInterval";
 
   public static final String CLUSTER = "cluster";
   public static final String CLUSTER_ENABLED = "enabled";
@@ -150,6 +155,7 @@ public final class ConfigKeys {
       "migration",
       "name",
       "ops",
+      "parkProbeInterval",
       "port",
       "roles",
       "rowCap",

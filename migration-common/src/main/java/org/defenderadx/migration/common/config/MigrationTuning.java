@@ -21,11 +21,13 @@ import java.time.Duration;
  * @param fetchInstances   fetch verticle instances per node (each runs its tables on its own event loop)
  * @param maxCommitBatch   the most confirmed windows of one table committed together (two ADX control commands
  *                         per commit, whatever the number of windows); 1 commits each window alone
+ * @param parkProbeInterval how long a table the tenant does not have (unknown table, missing permission) is parked
+ *                         before one call tries it again
  */
 public record MigrationTuning(Duration settleLag, Duration initialLookback, int rowCap, long byteCap,
                               Duration windowGrid, Duration cycleInterval, Duration snapshotCadence,
                               Duration horizonMargin, long maxRowSize, Duration maxServiceWait,
-                              int fetchInstances, int maxCommitBatch) {
+                              int fetchInstances, int maxCommitBatch, Duration parkProbeInterval) {
 
   /** Advanced Hunting keeps 30 days. */
   public static final Duration HORIZON = Duration.ofDays(30);

@@ -233,7 +233,8 @@ public final class WindowFetcher {
         }
       }
       case BACK_OFF -> retryOrFail(tenant, table, window, query, provenance, attempt, s.plusServerError(), outcome, done);
-      case FAIL_TABLE, PROCEED -> done.complete(new Fetched.Failed(window, describe(outcome), s));
+      case FAIL_TABLE, PROCEED -> done.complete(new Fetched.Failed(window,
+          SourceUnavailable.reason(table.sourceTable(), outcome, describe(outcome)).orElse(describe(outcome)), s));
     }
   }
 

@@ -233,6 +233,7 @@ public final class MigrationNode {
     TableRuns runs = new TableRuns(vertx, exporter, tenants, leases, cluster.tableLeaseTtl(), env.nodeName(),
         new OfferCheck(state, schedule, serviceClock, time))
         .signedBy(peers)
+        .parkUnavailableTables(state, time, settings.migration().parkProbeInterval())
         .watchLateCommits(new LateCommitWatch(new HourlyCounts(fetcher, adx), new CommittedWindows(adx),
             adx, state, time, new LateCommitWatch.Options(env.nodeName(), Duration.ofHours(6),
                 MigrationTuning.HORIZON, PLANNER_HORIZON_MARGIN, settings.migration().horizonMargin())));

@@ -24,7 +24,10 @@ import org.defenderadx.migration.worker.export.TenantContext;
 import org.defenderadx.migration.worker.ingest.Fence;
 import org.defenderadx.migration.worker.lease.TableLeases;
 import org.defenderadx.migration.worker.observe.EngineObserver;
+import org.defenderadx.migration.common.time.TimeSource;
+import org.defenderadx.migration.worker.adx.MigrationStateStore;
 import org.defenderadx.migration.worker.ops.OpsHolds;
+import org.defenderadx.migration.worker.ops.TableParking;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,6 +59,7 @@ public final class TableRuns {
   private final Set<Promise<Void>> inFlight = ConcurrentHashMap.newKeySet();
   private volatile EngineObserver observer = EngineObserver.NONE;
   private volatile LateCommitWatch lateCommits;
+  private volatile TableParking parking;
   private volatile boolean closed;
   /** Completed when the node drains or stops: the fetch verticles then stop listening for offers. */
   private final Promise<Void> closing = Promise.promise();
@@ -80,6 +84,15 @@ public final class TableRuns {
    */
   public TableRuns watchLateCommits(LateCommitWatch watch) {
     this.lateCommits = watch;
+    return this;
+  }
+
+  /**
+   * Parks tables whose run found that the tenant does not have them ({@link TableParking}); call after
+   * {@link #signedBy}, whose key seals the parking hold.
+   */
+  public TableRuns parkUnavailableTables(MigrationStateStore state, TimeSource time, Duration probeInterval) {
+    this.parking = new TableParking(holds, state, time, probeInterval, node);
     return this;
   }
 
@@ -167,6 +180,8 @@ public final class TableRuns {
               r.windowsCommitted(), r.caughtUp(), r.row().lastRefreshed(), r.pausedUntil(), r.failure(), node);
           return checkLateCommits(tenant, r, work).map(outcome);
         })
+        .compose(outcome -> parking == null ? Future.succeededFuture(outcome)
+            : parking.afterRun(outcome, work.row().destinationTable(), work.runId()).map(outcome))
         .onComplete(ar -> {
           // The lease is held until here: the late-commit check after a caught-up run may take a while.
           vertx.cancelTimer(renewal);

@@ -114,7 +114,10 @@ final class ConfigChanges {
           OpsReply.ok(node, table + (active ? " resumed" : " paused") + " (configuration version "
               + version(written) + ")", new JsonObject().put("table", table).put("version", version(written))));
     })).compose(reply -> active && reply.status() == OpsReply.Status.OK
-        ? holds.resumeTable(tenant, table).map(reply) : Future.succeededFuture(reply));
+        ? holds.resumeTable(tenant, table).compose(v -> holds.unpark(tenant, table)).map(wasParked -> wasParked
+            ? OpsReply.ok(node, reply.message() + "; it was parked (the tenant did not have it) and is tried again"
+                + " at the next cycle", reply.data()) : reply)
+        : Future.succeededFuture(reply));
   }
 
   /**

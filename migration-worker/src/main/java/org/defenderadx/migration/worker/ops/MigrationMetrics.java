@@ -60,6 +60,7 @@ public final class MigrationMetrics implements EngineObserver {
   public static final String BREAKER_STATE = "migration.breaker.state";
   public static final String CALL_BUDGET = "migration.call.budget.permits";
   public static final String LATE_COMMITS = "migration.late.commits";
+  static final String TABLES_PARKED = "migration.tables.parked";
 
   /** Sends not settled after this long are forgotten (the node was restarted under them, or they timed out). */
   private static final Duration FORGET_SENDS_AFTER = Duration.ofDays(1);
@@ -178,6 +179,8 @@ public final class MigrationMetrics implements EngineObserver {
         counter(WINDOWS_COMMITTED, "windows and snapshot buckets committed", tags).increment();
       } else if (LateCommitWatch.LATE_COMMIT.equals(r.status())) {
         counter(LATE_COMMITS, "hours whose count at the source changed after they were exported", tags).increment();
+      } else if (TableParking.AUDIT_STATUS.equals(r.status())) {
+        counter(TABLES_PARKED, "times a table was parked because the tenant does not have it", tags).increment();
       }
     }
   }

@@ -94,10 +94,11 @@ public final class NodeObservability {
                                          java.util.function.Consumer<EngineObserver> tableRuns) {
     MigrationMetrics metrics = new MigrationMetrics(registry, time);
     NodeActivity activity = new NodeActivity(vertx, node, time, tenants);
-    SharedCallBudget budget = new SharedCallBudget(vertx, time)
-        .sealedBy(new PeerSignature(settings.ops().token()));
+    PeerSignature peers = new PeerSignature(settings.ops().token());
+    SharedCallBudget budget = new SharedCallBudget(vertx, time).sealedBy(peers);
     StatusReport status = new StatusReport(vertx, state, adx, tenants, budget, time, Clock.systemUTC(),
-        settings.migration(), node);
+        settings.migration(), node)
+        .readingHolds(new OpsHolds(vertx, peers));
     BackfillLog progress = new BackfillLog(time, settings.migration().settleLag(), status.caughtUpWithin());
     EngineObserver all = EngineObserver.all(List.of(metrics, activity, progress));
     fetcher.observe(all);

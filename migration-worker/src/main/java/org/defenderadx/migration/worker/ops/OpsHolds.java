@@ -48,11 +48,16 @@ public final class OpsHolds {
     return "change|" + tenant + "|" + table;
   }
 
+  static String parkedKey(String tenant, String table) {
+    return "parked|" + tenant + "|" + table;
+  }
+
   /** Whether the table may not be handed out now; the reason when it may not. */
   public Future<String> blocking(String tenant, String table) {
     return map().compose(m -> read(m, tenantKey(tenant))
         .compose(t -> t != null ? Future.succeededFuture(t) : read(m, tableKey(tenant, table)))
-        .compose(t -> t != null ? Future.succeededFuture(t) : read(m, changeKey(tenant, table))));
+        .compose(t -> t != null ? Future.succeededFuture(t) : read(m, changeKey(tenant, table)))
+        .compose(t -> t != null ? Future.succeededFuture(t) : read(m, parkedKey(tenant, table))));
   }
 
   /** The hold under {@code key} if this cluster wrote it; null otherwise. */
@@ -80,6 +85,33 @@ public final class OpsHolds {
   /** Holds the table back for {@code ttl}: longer than any cycle takes from reading the configuration to dispatch. */
   public Future<Void> holdForChange(String tenant, String table, String reason, Duration ttl) {
     return map().compose(m -> m.put(changeKey(tenant, table), peers.seal(changeKey(tenant, table), reason), ttl.toMillis()));
+  }
+
+  /**
+   * Parks a table the tenant does not have for {@code ttl}: no run is handed out until the entry lapses (then one run
+   * probes the table) or {@link #unpark} ends it.
+   */
+  public Future<Void> park(String tenant, String table, String reason, Duration ttl) {
+    return map().compose(m -> m.put(parkedKey(tenant, table), peers.seal(parkedKey(tenant, table), reason),
+        ttl.toMillis()));
+  }
+
+  /** True if the table was parked. */
+  public Future<Boolean> unpark(String tenant, String table) {
+    return map().compose(m -> m.remove(parkedKey(tenant, table))).map(previous -> previous != null);
+  }
+
+  /** The parked tables ({@code tenant|table}), with the reason each was parked. */
+  public Future<Map<String, String>> parkedTables() {
+    return map().compose(AsyncMap::entries).map(all -> {
+      Map<String, String> out = new java.util.TreeMap<>();
+      all.forEach((k, v) -> {
+        if (k.startsWith("parked|")) {
+          peers.open(k, v).ifPresent(reason -> out.put(k.substring("parked|".length()), reason));
+        }
+      });
+      return out;
+    });
   }
 
   /** The paused tenants, with the reason each was paused. */

@@ -59,6 +59,7 @@ public final class StatusReport {
   private final MigrationTuning tuning;
   private final String node;
 
+  private volatile OpsHolds holds;
   private Future<JsonObject> inFlight;
   private JsonObject cached;
   private long cachedAtNanos;
@@ -74,6 +75,13 @@ public final class StatusReport {
     this.wall = wall;
     this.tuning = tuning;
     this.node = node;
+    this.holds = new OpsHolds(vertx);
+  }
+
+  /** Reads parked tables through {@code holds} (sealed with the cluster's key). */
+  public StatusReport readingHolds(OpsHolds holds) {
+    this.holds = holds;
+    return this;
   }
 
   /** The status, at most {@link #CACHE_FOR} old; fails when ADX cannot be read. */
@@ -123,17 +131,18 @@ public final class StatusReport {
         + "| where Status == 'Failed' or Status == 'Quarantined' or Status == 'RepairFailed'\n"
         + "| summarize arg_max(Timestamp, FailureReason) by TenantId, SourceTable");
     Future<List<JsonObject>> nodes = NodeActivity.all(vertx);
+    Future<Map<String, String>> parked = holds.parkedTables();
     List<Future<QuotaState>> budgets = new ArrayList<>();
     tenants.values().forEach(t -> budgets.add(budget.peek(t.key(), t.limits())));
-    return Future.all(List.of(rows, totals, recent, runs, errors, nodes, Future.all(budgets))).map(x ->
+    return Future.all(List.of(rows, totals, recent, runs, errors, nodes, parked, Future.all(budgets))).map(x ->
         document(now, rows.result(), totals.result(), recent.result(), lastRuns(runs.result()), errors.result(),
-            nodes.result(), budgets.stream().map(Future::result).toList()));
+            nodes.result(), budgets.stream().map(Future::result).toList(), parked.result()));
   }
 
   private JsonObject document(Instant now, MigrationStateStore.Rows config, Map<String, Map<String, Object>> totals,
                               Map<String, Map<String, Object>> recent, Map<String, Long> lastRunRows,
                               Map<String, Map<String, Object>> errors, List<JsonObject> nodes,
-                              List<QuotaState> budgets) {
+                              List<QuotaState> budgets, Map<String, String> parked) {
     Map<String, String> runningOn = new HashMap<>();
     Map<String, JsonObject> outcomes = new HashMap<>();
     for (JsonObject n : nodes) {
@@ -187,7 +196,7 @@ public final class StatusReport {
       String key = TableLeases.key(row.tenantId(), row.sourceTable());
       tables.add(table(now, row, totals.getOrDefault(key, Map.of()), recent.getOrDefault(key, Map.of()),
           lastRunRows.getOrDefault(key, 0L), errors.getOrDefault(key, Map.of()), runningOn.get(key),
-          outcomes.get(key), pausedUntil.get(row.tenantId())));
+          outcomes.get(key), pausedUntil.get(row.tenantId()), parked.get(key)));
     }
     config.bad().forEach(b -> tables.add(new JsonObject().put("tenantKey", null).put("sourceTable", b.sourceTable())
         .put("kind", "incremental").put("state", "failed").put("watermark", null).put("lagSeconds", null)
@@ -200,7 +209,7 @@ public final class StatusReport {
 
   private JsonObject table(Instant now, MigrationConfigRow row, Map<String, Object> total, Map<String, Object> recent,
                            long lastRunRows, Map<String, Object> error, String running, JsonObject outcome,
-                           Instant tenantPausedUntil) {
+                           Instant tenantPausedUntil, String parkedBecause) {
     TableKind kind;
     String configError = null;
     try {
@@ -275,6 +284,8 @@ public final class StatusReport {
       stateName = "inactive";
     } else if (running != null) {
       stateName = "running";
+    } else if (parkedBecause != null) {
+      stateName = "parked";
     } else if ((tenantPausedUntil != null) || (outcomePaused != null && outcomePaused.isAfter(now))) {
       stateName = "paused";
     } else if (lastError != null) {
@@ -298,6 +309,7 @@ public final class StatusReport {
         .put("watermark", watermark.map(Instant::toString).orElse(null)).put("lagSeconds", lag)
         .put("rowsLastCycle", lastRunRows).put("rowsTotal", number(total.get("RowsTotal")))
         .put("lastError", lastError).put("node", lastNode).put("backfill", backfill).put("atRisk", atRisk)
+        .put("parked", parkedBecause)
         .put("snapshot", snapshotProgress);
   }
 
