@@ -14,12 +14,16 @@ import java.util.function.Supplier;
 
 /**
  * Bearer tokens for one tenant and scope, cached and refreshed before they expire; {@link #refresh()} after a 401.
- * Concurrent callers share one acquisition. Token calls block (MSAL), so they run on a worker thread.
+ * Concurrent callers share one acquisition. Token calls block (MSAL), so they run on a worker thread. A credential
+ * that fails is not asked again at once: until a backoff (1 s, doubling, at most {@link #MAX_BACKOFF}) has passed,
+ * callers get the last failure, which {@link #lastError()} also gives the status page.
  */
 public final class AccessTokenSource {
 
   /** Refresh this long before expiry, so a token never expires in flight (a call can take 3 minutes). */
   static final Duration REFRESH_MARGIN = Duration.ofMinutes(5);
+  static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
+  static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
 
   private final Vertx vertx;
   private final Supplier<Optional<TokenCredential>> credentials;
@@ -29,6 +33,10 @@ public final class AccessTokenSource {
 
   private AccessToken current;
   private Future<String> inFlight;
+  /** The last acquisition's failure, until one succeeds; with when the provider may be asked again. */
+  private TokenUnavailableException lastFailure;
+  private int consecutiveFailures;
+  private Instant retryAt = Instant.EPOCH;
 
   /**
    * @param credentials makes the credential; called again by {@link #refresh()}, because the identity library keeps
@@ -62,25 +70,48 @@ public final class AccessTokenSource {
     return authorization();
   }
 
+  /** The identity provider's last error while the credential keeps failing; empty once a token was had. */
+  public synchronized Optional<String> lastError() {
+    return Optional.ofNullable(lastFailure).map(Throwable::getMessage);
+  }
+
+  /** Token acquisitions that failed in a row (0 after a success). */
+  public synchronized int consecutiveFailures() {
+    return consecutiveFailures;
+  }
+
   private synchronized Future<String> acquire() {
     if (inFlight != null) {
       return inFlight;
+    }
+    if (lastFailure != null && Instant.now(clock).isBefore(retryAt)) {
+      return Future.failedFuture(lastFailure);
     }
     Promise<String> promise = Promise.promise();
     inFlight = promise.future();
     TokenCredential c = credential.orElseThrow();
     vertx.<AccessToken>executeBlocking(() -> c.getTokenSync(request), false)
         .onComplete(ar -> {
+          TokenUnavailableException failure = ar.succeeded() ? null
+              : new TokenUnavailableException(request.getScopes().toString(), ar.cause());
           synchronized (this) {
             inFlight = null;
             if (ar.succeeded()) {
               current = ar.result();
+              lastFailure = null;
+              consecutiveFailures = 0;
+            } else {
+              lastFailure = failure;
+              consecutiveFailures = Math.min(consecutiveFailures + 1, 30);
+              long backoff = Math.min(MAX_BACKOFF.toMillis(),
+                  FIRST_BACKOFF.toMillis() << Math.min(consecutiveFailures - 1, 20));
+              retryAt = Instant.now(clock).plusMillis(backoff);
             }
           }
           if (ar.succeeded()) {
             promise.complete(ar.result().getToken());
           } else {
-            promise.fail(new TokenUnavailableException(request.getScopes().toString(), ar.cause()));
+            promise.fail(failure);
           }
         });
     return promise.future();

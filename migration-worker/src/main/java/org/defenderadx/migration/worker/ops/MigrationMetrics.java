@@ -61,6 +61,7 @@ public final class MigrationMetrics implements EngineObserver {
   public static final String CALL_BUDGET = "migration.call.budget.permits";
   public static final String LATE_COMMITS = "migration.late.commits";
   static final String TABLES_PARKED = "migration.tables.parked";
+  static final String CREDENTIAL_FAILURES = "migration.credential.failures";
 
   /** Sends not settled after this long are forgotten (the node was restarted under them, or they timed out). */
   private static final Duration FORGET_SENDS_AFTER = Duration.ofDays(1);
@@ -89,6 +90,13 @@ public final class MigrationMetrics implements EngineObserver {
           .description("this node's circuit breaker for the tenant: 0 closed, 1 half-open, 2 open")
           .tags("tenant", tenantKey).register(registry);
     }
+  }
+
+  /** Shows how many token requests for the tenant failed in a row ({@code failures} is read at every scrape). */
+  public void credential(String tenantKey, java.util.function.IntSupplier failures) {
+    Gauge.builder(CREDENTIAL_FAILURES, failures::getAsInt)
+        .description("token requests for the tenant that failed in a row on this node (0: the credential works)")
+        .tags("tenant", tenantKey).register(registry);
   }
 
   static int breakerValue(CircuitBreakerState state) {

@@ -106,6 +106,7 @@ public final class NodeObservability {
     state.observe(all);
     tableRuns.accept(all);
     tenants.values().forEach(t -> metrics.breaker(t.key(), () -> t.breaker().state()));
+    tenants.values().forEach(t -> metrics.credential(t.key(), t.tokens()::consecutiveFailures));
     Readiness readiness = new Readiness(status, tenants, Clock.systemUTC());
     return new NodeObservability(metrics, activity, progress, status, readiness, budget,
         settings, tenants, registry);

@@ -180,6 +180,7 @@ public final class StatusReport {
           .put("callsLastMinute", minute).put("callsPerMinute", t.config().api().callsPerMinute())
           .put("callsLastHour", hour).put("callsPerHour", t.config().api().callsPerHour())
           .put("breaker", breaker == null ? t.breaker().state().name() : breaker)
+          .put("credentialError", t.tokens().lastError().orElse(null))
           .put("paused", paused).put("pausedUntil", paused ? q.pausedUntil().toString() : null)
           .put("minutePermits", round(q.minutePermits(now)))
           .put("hourPermits", t.limits().hasHourlyLimit() ? round(q.hourPermits(now)) : null));

@@ -120,6 +120,32 @@ class AccessTokenSourceTest {
   }
 
   @Test
+  void aFailingCredentialIsNotAskedAgainUntilItsBackoffPassed() throws Exception {
+    AccessTokenSource tokens = source("wrong-secret", Clock.systemUTC());
+
+    // ten calls at once after the first failure: the identity provider is asked once
+    for (int i = 0; i < 10; i++) {
+      assertThatThrownBy(() -> await(tokens.authorization()))
+          .isInstanceOf(AccessTokenSource.TokenUnavailableException.class).hasMessageContaining("AADSTS7000215");
+    }
+    assertThat(tokenRequests()).isEqualTo(1);
+    assertThat(tokens.lastError()).hasValueSatisfying(e -> assertThat(e).contains("AADSTS7000215"));
+    assertThat(tokens.consecutiveFailures()).isEqualTo(1);
+
+    // after the first backoff (1 s) it is asked again, and the next wait doubles
+    Thread.sleep(AccessTokenSource.FIRST_BACKOFF.toMillis() + 200);
+    assertThatThrownBy(() -> await(tokens.authorization()));
+    assertThatThrownBy(() -> await(tokens.authorization()));
+    assertThat(tokenRequests()).isEqualTo(2);
+    assertThat(tokens.consecutiveFailures()).isEqualTo(2);
+  }
+
+  private long tokenRequests() {
+    return sim.stats().calls("token-v2", 200) + sim.stats().calls("token-v2", 400)
+        + sim.stats().calls("token-v2", 401);
+  }
+
+  @Test
   void noCredentialMeansNoAuthorizationHeader() throws Exception {
     AccessTokenSource tokens = new AccessTokenSource(vertx, Optional::empty, "scope", Clock.systemUTC());
 
