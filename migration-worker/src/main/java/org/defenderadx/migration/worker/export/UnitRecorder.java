@@ -108,6 +108,16 @@ final class UnitRecorder {
         ? grid.cellStart(KustoTime.fromTicks(KustoTime.toTicks(at) + maxCells * cellTicks)) : end;
     Instant lo = at;
     Instant hi = censusEnd.isAfter(at) ? censusEnd : end;
+    return census(lo, hi, rowBytes, batch, FetchStats.none());
+  }
+
+  /**
+   * Counts {@code [lo, hi)} at the source and records merged units from it. A census that fails (preempted, the CPU
+   * quota, a timeout) is tried again on the first half of its range, never on the same range, down to the fewest
+   * cells worth a census; only then are plain cells recorded, a few at a time.
+   */
+  private Future<Void> census(Instant lo, Instant hi, OptionalLong rowBytes, int batch, FetchStats spent) {
+    MergePolicy policy = merge.policy();
     return merge.census().atSource(tenant, table, lo, hi, grid.countingBin())
         .compose(counted -> {
           synchronized (this) {
@@ -115,9 +125,18 @@ final class UnitRecorder {
             censusHi = hi;
             censusBins = counted.perHour();
           }
-          return record(merged(lo, hi, rowBytes, batch), counted.stats());
+          return record(merged(lo, hi, rowBytes, batch), spent.plus(counted.stats()));
         }, e -> {
-          FetchStats cost = e instanceof HourlyCounts.CountFailedException cf ? cf.stats() : FetchStats.none();
+          FetchStats cost = spent.plus(e instanceof HourlyCounts.CountFailedException cf ? cf.stats()
+              : FetchStats.none());
+          long cellTicks = KustoTime.toTicks(grid.cellWidth());
+          long cells = -Math.floorDiv(-(KustoTime.toTicks(hi) - KustoTime.toTicks(lo)), cellTicks);
+          if (cells >= 2L * policy.minCellsToCount()) {
+            Instant mid = grid.cellStart(KustoTime.fromTicks(KustoTime.toTicks(lo) + (cells / 2) * cellTicks));
+            LOG.info("{} (tenant '{}'): counting rows in [{}, {}) failed ({}); counting the first half",
+                table.sourceTable(), tenant.key(), KustoTime.format(lo), KustoTime.format(hi), e.getMessage());
+            return census(lo, mid, rowBytes, batch, cost);
+          }
           LOG.warn("{} (tenant '{}'): counting rows from {} failed, planning plain cells instead: {}",
               table.sourceTable(), tenant.key(), KustoTime.format(lo), e.getMessage());
           // A few cells only: the next units get another census.

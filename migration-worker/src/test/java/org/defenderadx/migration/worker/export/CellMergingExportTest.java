@@ -19,6 +19,7 @@ import org.defenderadx.migration.common.window.WindowGrid;
 import org.defenderadx.migration.common.window.WindowSchedule;
 import org.defenderadx.migration.worker.testing.StandIns;
 import org.defenderadx.migration.worker.testing.TenantFixture;
+import org.defenderadx.simulator.defender.SimFault;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -82,6 +83,51 @@ class CellMergingExportTest {
     assertThat(units).anySatisfy(u -> assertThat(u.width()).isGreaterThan(Duration.ofHours(1)));
     assertThat(committed(table)).allSatisfy(w -> assertThat(units).anySatisfy(u ->
         assertThat(!w.lo().isBefore(u.lo()) && !w.hi().isAfter(u.hi())).as(w + " inside " + u).isTrue()));
+  }
+
+  @Test
+  void aPreemptedCensusIsTriedOnHalfItsRangeNeverAgainOnTheSameRange() throws Exception {
+    // GIVEN the source preempting the first call of a backfill: its census
+    String table = "DeviceLogonEvents";
+    env.configureIncremental(List.of(table));
+    TenantContext tenant = TenantFixture.context(env.vertx, env.sim, env.time, "", "graph");
+    MigrationConfigRow row = await(env.state.latest()).rows().get(0);
+    Instant start = SCHEDULE.horizonStart(env.time.now());
+    Instant close = SCHEDULE.closePoint(env.time.now(), Optional.empty(), Duration.ZERO);
+    env.sim.injectFaults(SimFault.PREEMPTED);
+    long before = env.sim.stats().calls("graph", 200);
+
+    // WHEN
+    TableExporter.Result result = await(env.mergingExporter("test-node", HOURLY).run(tenant, row, start, close,
+        "run-1"));
+
+    // THEN the next census counted half the range, no census range was asked twice, no stretch fell back to one
+    // call per hourly cell, and the table ends exact
+    assertThat(result.failure()).isEmpty();
+    env.assertExact(table, row.destinationTable(), result.row().lastRefreshed().orElseThrow(), start);
+    List<String> censuses = env.sim.stats().queries().stream().filter(q -> q.contains("summarize Count = count()"))
+        .toList();
+    assertThat(censuses).as("census queries").hasSizeGreaterThanOrEqualTo(2).doesNotHaveDuplicates();
+    List<Instant> first = bounds(censuses.get(0));
+    List<Instant> second = bounds(censuses.get(1));
+    assertThat(second.get(0)).as("the census after the preempted one starts where it did").isEqualTo(first.get(0));
+    assertThat(second.get(1)).as("and ends half way").isBefore(first.get(1)).isAfter(first.get(0));
+    assertThat(Duration.between(second.get(0), second.get(1)).toHours())
+        .isBetween(Duration.between(first.get(0), first.get(1)).toHours() / 2 - 1,
+            Duration.between(first.get(0), first.get(1)).toHours() / 2 + 1);
+    long cells = Duration.between(HOURLY.cellStart(start), HOURLY.cellStart(close)).toHours();
+    assertThat(env.sim.stats().calls("graph", 200) - before).as("calls for %s cells", cells).isLessThan(cells / 4);
+  }
+
+  /** The {@code [lo, hi)} of a census query: its first two datetime literals. */
+  private static List<Instant> bounds(String census) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("datetime\\(([^)]+)\\)").matcher(census);
+    List<Instant> found = new ArrayList<>();
+    while (m.find() && found.size() < 2) {
+      found.add(Instant.parse(m.group(1)));
+    }
+    assertThat(found).as(census).hasSize(2);
+    return found;
   }
 
   @Test
