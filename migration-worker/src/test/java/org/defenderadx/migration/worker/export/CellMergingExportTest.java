@@ -105,7 +105,7 @@ class CellMergingExportTest {
     // call per hourly cell, and the table ends exact
     assertThat(result.failure()).isEmpty();
     env.assertExact(table, row.destinationTable(), result.row().lastRefreshed().orElseThrow(), start);
-    List<String> censuses = env.sim.stats().queries().stream().filter(q -> q.contains("summarize Count = count()"))
+    List<String> censuses = env.sim.stats().queries().stream().filter(q -> q.contains("summarize Count = count()") && q.contains("mv-expand __bins"))
         .toList();
     assertThat(censuses).as("census queries").hasSizeGreaterThanOrEqualTo(2).doesNotHaveDuplicates();
     List<Instant> first = bounds(censuses.get(0));
