@@ -78,8 +78,11 @@ public final class OutcomeClassifier {
         return outcome(OutcomeKind.CPU_QUOTA_429, status, Optional.of(until), error, requestId,
             "tenant CPU quota exhausted on " + flavour.configName() + "; pausing the tenant until " + until, false);
       }
-      // Without a Retry-After, the wait grows with the 429s this call met in a row (not with its failed tries).
+      // The service's word first: a Retry-After, then the quota window its message states ("maximum allowed 45 per
+      // 00:01:00": by then every counted call has left it); else a wait that grows with the 429s this call met in a
+      // row (not with its failed tries).
       Instant until = retryAfter(headers, now, maxServiceWait)
+          .or(() -> ServiceWaits.quotaWindow(haystack, maxServiceWait).map(now::plus))
           .orElseGet(() -> now.plus(backoff(new Attempt(attempt.throttles() + 1, false))));
       return outcome(OutcomeKind.CALL_QUOTA_429, status, Optional.of(until), error, requestId,
           "call-rate quota exceeded on " + flavour.configName() + "; waiting until " + until, false);

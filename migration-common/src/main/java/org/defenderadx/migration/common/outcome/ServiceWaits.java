@@ -33,7 +33,26 @@ public final class ServiceWaits {
   private static final Pattern UNITS = Pattern.compile("again in\\s{1,8}(?:(\\d{1,40})\\s*h(?:ours?)?)?\\s*"
       + "(?:(\\d{1,40})\\s*m(?:in(?:ute)?s?)?)?\\s*(?:(\\d{1,40})\\s*s(?:ec(?:ond)?s?)?)?");
 
+  private static final Pattern QUOTA_WINDOW = Pattern.compile(
+      "maximum allowed\\s{1,8}\\d{1,12}\\s{1,8}per\\s{1,8}(?:(\\d{1,40})\\.)?(\\d{1,40}):(\\d{1,40}):(\\d{1,40})");
+
   private ServiceWaits() {
+  }
+
+  /**
+   * The window of a call-quota message, "maximum allowed 45 per 00:01:00" (the legacy API's form): waiting that long
+   * lets every call counted against the quota leave it. {@code lowerText} is lower case.
+   */
+  public static Optional<Duration> quotaWindow(String lowerText, Duration max) {
+    if (lowerText == null) {
+      return Optional.empty();
+    }
+    Matcher m = QUOTA_WINDOW.matcher(lowerText);
+    if (!m.find()) {
+      return Optional.empty();
+    }
+    Duration d = sum(max, new String[] {m.group(1), m.group(2), m.group(3), m.group(4)}, 86_400, 3_600, 60, 1);
+    return d.isZero() ? Optional.empty() : Optional.of(d);
   }
 
   /**

@@ -92,12 +92,32 @@ class HostileWaitParsingTest {
     assertThat(ServiceWaits.runAgainIn(text, MAX)).isEqualTo(expected);
   }
 
+  static Stream<Arguments> quotaWindows() {
+    return Stream.of(
+        Arguments.of("api calls quota exceeded! maximum allowed 45 per 00:01:00", Optional.of(Duration.ofMinutes(1))),
+        Arguments.of("maximum allowed 1500 per 01:00:00", Optional.of(MAX)),
+        Arguments.of("maximum allowed 4 per 00:00:10", Optional.of(Duration.ofSeconds(10))),
+        Arguments.of("maximum allowed 4 per 00:00:00", Optional.empty()),
+        Arguments.of("maximum allowed 45 per 99999999999999999999.00:00:00", Optional.of(MAX)),
+        Arguments.of("maximum allowed 45 per minute", Optional.empty()),
+        Arguments.of("maximum allowed -45 per 00:01:00", Optional.empty()),
+        Arguments.of("maximum allowed 99999999999999999999 per 00:01:00", Optional.empty()));
+  }
+
+  @ParameterizedTest(name = "\"{0}\" waits {1}")
+  @MethodSource("quotaWindows")
+  void aStatedQuotaWindowIsReadDefensivelyAndCapped(String text, Optional<Duration> expected) {
+    assertThat(ServiceWaits.quotaWindow(text, MAX)).isEqualTo(expected);
+  }
+
   @Test
   void aMessageOfEndlessDigitsCostsTheMatcherNothing() {
     String text = "again in " + "9".repeat(200_000) + ":" + "9".repeat(200_000);
     assertTimeoutPreemptively(Duration.ofSeconds(2), () -> {
       assertThat(ServiceWaits.runAgainIn(text, MAX)).isEmpty();
       assertThat(ServiceWaits.runAgainIn("again in " + " 1".repeat(100_000), MAX)).isEmpty();
+      assertThat(ServiceWaits.quotaWindow("maximum allowed " + "9".repeat(200_000) + " per " + "9".repeat(200_000),
+          MAX)).isEmpty();
     });
   }
 

@@ -196,6 +196,20 @@ class OutcomeClassifierTest {
   }
 
   @Test
+  void aCallQuotaMessageStatingItsWindowIsWaitedOutOnce() {
+    // the legacy API's minute and hour quotas, without a Retry-After: wait the stated window (the hour capped at the
+    // longest service wait), not a backoff that meets the quota again and again
+    Outcome minute = classifier.classify(ApiFlavour.MDE, 429, Map.of(), LEGACY_CALLS_PER_MINUTE, Attempt.first());
+    assertThat(minute.resumeAt()).contains(NOW.plus(Duration.ofMinutes(1)));
+    Outcome hour = classifier.classify(ApiFlavour.MDE, 429, Map.of(), LEGACY_CALLS_PER_HOUR, Attempt.first());
+    assertThat(hour.resumeAt()).contains(NOW.plus(Duration.ofMinutes(15)));
+    // a Retry-After still comes first
+    Outcome told = classifier.classify(ApiFlavour.MDE, 429, Map.of("Retry-After", List.of("7")),
+        LEGACY_CALLS_PER_MINUTE, Attempt.first());
+    assertThat(told.resumeAt()).contains(NOW.plusSeconds(7));
+  }
+
+  @Test
   void callQuota429sAreNotFailedTries() {
     // six 429s, then a 504: the 504 is the call's first failed try, far from giving up
     Attempt attempt = Attempt.first();
