@@ -125,6 +125,8 @@ class ReadinessTest {
     // WHEN 30 seconds have passed since that check, and the credential works again
     entraSaysNo.set(false);
     wall.advance(Duration.ofSeconds(3));
+    // and the token source's own backoff after the failure (1 s on its clock) has passed too
+    Thread.sleep(env.time.realDelayMillis(Duration.ofSeconds(2)) + 50);
     JsonObject recovered = await(readiness.check());
     // THEN asked again, and the success is remembered as long
     assertThat(requests.get()).isEqualTo(2);
