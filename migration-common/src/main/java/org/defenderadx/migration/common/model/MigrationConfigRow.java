@@ -255,10 +255,10 @@ public record MigrationConfigRow(String sourceTable, String destinationTable, St
       // nothing: refuse the row rather than guess.
       String column = watermark.describe();
       String type = sourceSchema.get().get(column);
+      List<String> datetimes = datetimeColumns(sourceSchema.get());
       throw new ConfigRowException(sourceTable, "WatermarkColumn " + column + (type == null
           ? " is not a column of " + sourceTable + " at the source (its datetime columns: "
-              + String.join(", ", datetimeColumns(sourceSchema.get()).stream().limit(8).toList())
-              + (datetimeColumns(sourceSchema.get()).size() > 8 ? ", ..." : "") + ")"
+              + String.join(", ", datetimes.stream().limit(8).toList()) + (datetimes.size() > 8 ? ", ..." : "") + ")"
           : " is of type " + ConfigRowLimits.printable(type) + " at the source, not datetime")
           + "; name a datetime column, or set WatermarkColumn to None to window on ingestion_time()");
     } else if (lateArrivalAllowance.isZero()) {
@@ -277,15 +277,12 @@ public record MigrationConfigRow(String sourceTable, String destinationTable, St
   }
 
   private static List<String> datetimeColumns(Map<String, String> schema) {
-    return schema.entrySet().stream().filter(e -> isDatetime(e.getValue())).map(Map.Entry::getKey).toList();
+    return schema.entrySet().stream().filter(e -> KustoTypes.isDatetime(e.getValue())).map(Map.Entry::getKey)
+        .toList();
   }
 
   private static boolean hasDatetimeColumn(Map<String, String> schema, String column) {
-    return schema.entrySet().stream().anyMatch(e -> e.getKey().equals(column) && isDatetime(e.getValue()));
-  }
-
-  private static boolean isDatetime(String type) {
-    return KustoTypes.isDatetime(type);
+    return KustoTypes.isDatetime(schema.get(column));
   }
 
   /**

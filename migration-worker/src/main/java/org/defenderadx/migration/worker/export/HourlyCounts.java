@@ -2,16 +2,11 @@ package org.defenderadx.migration.worker.export;
 
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.zip.GZIPInputStream;
 import org.defenderadx.migration.common.kql.KqlIdentifiers;
 import org.defenderadx.migration.common.kql.KqlLiterals;
 import org.defenderadx.migration.common.kql.KustoTime;
@@ -108,20 +103,8 @@ public final class HourlyCounts {
 
   private static Map<Instant, Long> parseBlob(byte[] gzip) {
     Map<Instant, Long> counts = new TreeMap<>();
-    if (gzip.length == 0) {
-      return counts;
-    }
-    try {
-      String text = new String(new GZIPInputStream(new ByteArrayInputStream(gzip)).readAllBytes(),
-          StandardCharsets.UTF_8);
-      for (String line : text.split("\n")) {
-        if (!line.isBlank()) {
-          JsonObject row = new JsonObject(line);
-          counts.merge(instant(row.getValue("Bin")), number(row.getValue("Count")), Long::sum);
-        }
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    for (JsonObject row : BlobRows.of(gzip)) {
+      counts.merge(instant(row.getValue("Bin")), number(row.getValue("Count")), Long::sum);
     }
     return counts;
   }

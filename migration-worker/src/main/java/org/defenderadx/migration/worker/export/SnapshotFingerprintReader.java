@@ -2,12 +2,9 @@ package org.defenderadx.migration.worker.export;
 
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
-import java.util.zip.GZIPInputStream;
 import org.defenderadx.migration.common.kql.KustoTime;
 import org.defenderadx.migration.common.model.ResolvedTable;
 import org.defenderadx.migration.common.model.SnapshotFingerprint;
@@ -61,17 +58,11 @@ final class SnapshotFingerprintReader {
   }
 
   static SnapshotFingerprint parse(byte[] gzip) {
-    String text;
-    try {
-      text = new String(new GZIPInputStream(new ByteArrayInputStream(gzip)).readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new IllegalStateException("unreadable fingerprint result", e);
+    List<JsonObject> rows = BlobRows.of(gzip);
+    if (rows.size() != 1) {
+      throw new IllegalStateException("the fingerprint query should return one row, got " + rows.size());
     }
-    String line = text.strip();
-    if (line.isEmpty() || line.contains("\n")) {
-      throw new IllegalStateException("the fingerprint query should return one row, got: " + line);
-    }
-    JsonObject r = new JsonObject(line);
+    JsonObject r = rows.get(0);
     Object count = r.getValue("Count");
     Object max = r.getValue("MaxIngestion");
     long n = count instanceof Number num ? num.longValue() : Long.parseLong(String.valueOf(count).trim());

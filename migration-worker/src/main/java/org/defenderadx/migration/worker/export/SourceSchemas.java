@@ -2,17 +2,14 @@ package org.defenderadx.migration.worker.export;
 
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.zip.GZIPInputStream;
 import org.defenderadx.migration.common.kql.KqlIdentifiers;
 import org.defenderadx.migration.common.kql.KustoTime;
 import org.defenderadx.migration.common.kql.KustoTypes;
@@ -54,7 +51,7 @@ public final class SourceSchemas {
   public Future<Map<String, String>> of(TenantContext tenant, ResolvedTable table) {
     String key = key(tenant.key(), table.sourceTable());
     Cached cached = cache.get(key);
-    Instant now = time.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    Instant now = time.now().truncatedTo(ChronoUnit.SECONDS);
     if (cached != null && now.isBefore(cached.readAt().plus(TTL))) {
       return Future.succeededFuture(cached.columns());
     }
@@ -103,7 +100,8 @@ public final class SourceSchemas {
       if (c.name().equals(column)) {
         return KustoTypes.isDatetime(c.type()) ? Optional.empty()
             : Optional.of("schema drift: the watermark column " + column + " of " + sourceTable + " is now of type "
-                + ConfigRowLimits.printable(String.valueOf(c.type())) + " at the source, not datetime; the window is not committed");
+                + ConfigRowLimits.printable(String.valueOf(c.type()))
+                + " at the source, not datetime; the window is not committed");
       }
     }
     return Optional.of("schema drift: the watermark column " + column + " is no longer in " + sourceTable
@@ -118,20 +116,7 @@ public final class SourceSchemas {
 
   static Map<String, String> parse(byte[] gzip) {
     Map<String, String> columns = new LinkedHashMap<>();
-    if (gzip.length == 0) {
-      return columns;
-    }
-    String text;
-    try {
-      text = new String(new GZIPInputStream(new ByteArrayInputStream(gzip)).readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new IllegalStateException("unreadable result: " + e.getMessage(), e);
-    }
-    for (String line : text.split("\n")) {
-      if (line.isBlank()) {
-        continue;
-      }
-      JsonObject row = new JsonObject(line);
+    for (JsonObject row : BlobRows.of(gzip)) {
       Object name = row.getValue("ColumnName");
       Object type = row.getValue("ColumnType");
       if (!(name instanceof String n) || !(type instanceof String t)) {

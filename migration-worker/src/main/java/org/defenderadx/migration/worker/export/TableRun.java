@@ -251,6 +251,7 @@ final class TableRun {
         return;
       }
       Fetched f = ar.result();
+      Optional<String> drifted = f instanceof Fetched.Complete c ? drift(c) : Optional.empty();
       if (f instanceof Fetched.Split s) {
         LOG.debug("{}: splitting {}: {}", table.sourceTable(), window, s.reason());
         settle(unit, () -> {
@@ -272,12 +273,13 @@ final class TableRun {
         });
       } else if (f instanceof Fetched.Failed failed) {
         settle(unit, () -> stop(window, failed.reason(), failed.stats()));
-      } else if (drift((Fetched.Complete) f).isPresent()) {
+      } else if (drifted.isPresent()) {
         // The watermark column went missing or changed type: nothing of this result is committed, and the next
         // run reads the schema again (and refuses the row with the reason, if the column is gone for good).
+        String why = drifted.get();
         unit.releaseBlob();
         schemas.forget(tenant.key(), table.sourceTable());
-        settle(unit, () -> stop(window, drift((Fetched.Complete) f).orElseThrow(), f.stats()));
+        settle(unit, () -> stop(window, why, f.stats()));
       } else {
         CrashPoints.reach(CrashPoints.AFTER_FETCH);
         Fetched.Complete complete = (Fetched.Complete) f;

@@ -59,7 +59,11 @@ public final class TableRuns {
   private final Set<Promise<Void>> inFlight = ConcurrentHashMap.newKeySet();
   private volatile EngineObserver observer = EngineObserver.NONE;
   private volatile LateCommitWatch lateCommits;
-  private volatile TableParking parking;
+  /** What parking needs besides the holds (see {@link #parkUnavailableTables}); null: tables are not parked. */
+  private record Parking(MigrationStateStore state, TimeSource time, Duration probeInterval) {
+  }
+
+  private volatile Parking parking;
   private volatile boolean closed;
   /** Completed when the node drains or stops: the fetch verticles then stop listening for offers. */
   private final Promise<Void> closing = Promise.promise();
@@ -87,12 +91,9 @@ public final class TableRuns {
     return this;
   }
 
-  /**
-   * Parks tables whose run found that the tenant does not have them ({@link TableParking}); call after
-   * {@link #signedBy}, whose key seals the parking hold.
-   */
+  /** Parks tables whose run found that the tenant does not have them ({@link TableParking}). */
   public TableRuns parkUnavailableTables(MigrationStateStore state, TimeSource time, Duration probeInterval) {
-    this.parking = new TableParking(holds, state, time, probeInterval, node);
+    this.parking = new Parking(state, time, probeInterval);
     return this;
   }
 
@@ -180,8 +181,13 @@ public final class TableRuns {
               r.windowsCommitted(), r.caughtUp(), r.row().lastRefreshed(), r.pausedUntil(), r.failure(), node);
           return checkLateCommits(tenant, r, work).map(outcome);
         })
-        .compose(outcome -> parking == null ? Future.succeededFuture(outcome)
-            : parking.afterRun(outcome, work.row().destinationTable(), work.runId()).map(outcome))
+        .compose(outcome -> {
+          Parking p = parking;
+          // Built on use, so the hold is sealed with the key signedBy set, whatever the order of the two calls.
+          return p == null ? Future.succeededFuture(outcome)
+              : new TableParking(holds, p.state(), p.time(), p.probeInterval(), node)
+                  .afterRun(outcome, work.row().destinationTable(), work.runId()).map(outcome);
+        })
         .onComplete(ar -> {
           // The lease is held until here: the late-commit check after a caught-up run may take a while.
           vertx.cancelTimer(renewal);

@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import org.defenderadx.migration.common.model.AuditRecord;
 import org.defenderadx.migration.common.model.MigrationConfigRow;
@@ -93,7 +94,7 @@ public final class MigrationMetrics implements EngineObserver {
   }
 
   /** Shows how many token requests for the tenant failed in a row ({@code failures} is read at every scrape). */
-  public void credential(String tenantKey, java.util.function.IntSupplier failures) {
+  public void credential(String tenantKey, IntSupplier failures) {
     Gauge.builder(CREDENTIAL_FAILURES, failures::getAsInt)
         .description("token requests for the tenant that failed in a row on this node (0: the credential works)")
         .tags("tenant", tenantKey).register(registry);

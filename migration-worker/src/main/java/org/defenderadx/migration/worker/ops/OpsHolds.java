@@ -6,6 +6,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.shareddata.AsyncMap;
 import java.time.Duration;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * What the ops commands hold back from dispatch, cluster-wide (a SharedData map: Hazelcast when clustered, local
@@ -103,24 +104,21 @@ public final class OpsHolds {
 
   /** The parked tables ({@code tenant|table}), with the reason each was parked. */
   public Future<Map<String, String>> parkedTables() {
-    return map().compose(AsyncMap::entries).map(all -> {
-      Map<String, String> out = new java.util.TreeMap<>();
-      all.forEach((k, v) -> {
-        if (k.startsWith("parked|")) {
-          peers.open(k, v).ifPresent(reason -> out.put(k.substring("parked|".length()), reason));
-        }
-      });
-      return out;
-    });
+    return opened("parked|");
   }
 
   /** The paused tenants, with the reason each was paused. */
   public Future<Map<String, String>> pausedTenants() {
+    return opened("tenant|");
+  }
+
+  /** The holds whose key starts with {@code prefix} and that this cluster wrote, by the rest of their key. */
+  private Future<Map<String, String>> opened(String prefix) {
     return map().compose(AsyncMap::entries).map(all -> {
-      Map<String, String> out = new java.util.TreeMap<>();
+      Map<String, String> out = new TreeMap<>();
       all.forEach((k, v) -> {
-        if (k.startsWith("tenant|")) {
-          peers.open(k, v).ifPresent(reason -> out.put(k.substring("tenant|".length()), reason));
+        if (k.startsWith(prefix)) {
+          peers.open(k, v).ifPresent(reason -> out.put(k.substring(prefix.length()), reason));
         }
       });
       return out;

@@ -121,7 +121,8 @@ class AccessTokenSourceTest {
 
   @Test
   void aFailingCredentialIsNotAskedAgainUntilItsBackoffPassed() throws Exception {
-    AccessTokenSource tokens = source("wrong-secret", Clock.systemUTC());
+    TestClocks.MutableClock clock = new TestClocks.MutableClock(Instant.now());
+    AccessTokenSource tokens = source("wrong-secret", clock);
 
     // ten calls at once after the first failure: the identity provider is asked once
     for (int i = 0; i < 10; i++) {
@@ -133,11 +134,14 @@ class AccessTokenSourceTest {
     assertThat(tokens.consecutiveFailures()).isEqualTo(1);
 
     // after the first backoff (1 s) it is asked again, and the next wait doubles
-    Thread.sleep(AccessTokenSource.FIRST_BACKOFF.toMillis() + 200);
+    clock.advance(AccessTokenSource.FIRST_BACKOFF.plusMillis(1));
     assertThatThrownBy(() -> await(tokens.authorization()));
     assertThatThrownBy(() -> await(tokens.authorization()));
     assertThat(tokenRequests()).isEqualTo(2);
     assertThat(tokens.consecutiveFailures()).isEqualTo(2);
+    clock.advance(AccessTokenSource.FIRST_BACKOFF.plusMillis(1));
+    assertThatThrownBy(() -> await(tokens.authorization()));
+    assertThat(tokenRequests()).as("within the doubled wait").isEqualTo(2);
   }
 
   private long tokenRequests() {
