@@ -8,10 +8,11 @@ import java.net.URI;
  * @param blobTargetBytes   uncompressed bytes at which a window's blob is cut (a window larger than this is split)
  * @param maxInFlightBytes  bytes of blobs a node holds at once, fetched or being fetched and not yet confirmed by ADX,
  *                          across all its tables; at least {@code blobTargetBytes}
+ * @param tablePolicies     typed tables on or off, retention and hot-cache policies of raw and typed tables
  */
 public record AdxConfig(URI clusterUrl, URI ingestUrl, String database, IngestionMode ingestionMode,
                         long blobTargetBytes, String authorityHost, String tenantId, CredentialConfig credential,
-                        long maxInFlightBytes) {
+                        long maxInFlightBytes, TablePolicies tablePolicies) {
 
   /** The default of {@code adx.maxInFlightSize}. */
   public static final long DEFAULT_MAX_IN_FLIGHT_BYTES = 512_000_000L; // "512MB": sizes are decimal
@@ -20,6 +21,12 @@ public record AdxConfig(URI clusterUrl, URI ingestUrl, String database, Ingestio
   public AdxConfig(URI clusterUrl, URI ingestUrl, String database, IngestionMode ingestionMode, long blobTargetBytes,
                    String authorityHost, String tenantId, CredentialConfig credential) {
     this(clusterUrl, ingestUrl, database, ingestionMode, blobTargetBytes, authorityHost, tenantId, credential,
-        Math.max(DEFAULT_MAX_IN_FLIGHT_BYTES, blobTargetBytes));
+        Math.max(DEFAULT_MAX_IN_FLIGHT_BYTES, blobTargetBytes), TablePolicies.standard());
+  }
+
+  /** With the given table policies instead. */
+  public AdxConfig withTablePolicies(TablePolicies policies) {
+    return new AdxConfig(clusterUrl, ingestUrl, database, ingestionMode, blobTargetBytes, authorityHost, tenantId,
+        credential, maxInFlightBytes, policies);
   }
 }

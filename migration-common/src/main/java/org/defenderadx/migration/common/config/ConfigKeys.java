@@ -43,6 +43,15 @@ public final class ConfigKeys {
   public static final String ADX_BLOB_TARGET_SIZE = "blobTargetSize";
   /** Bytes of window blobs a node holds at once, not yet confirmed by ADX, across all its tables. */
   public static final String ADX_MAX_IN_FLIGHT_SIZE = "maxInFlightSize";
+  /** Typed tables with Defender's names and schemas, filled from the raw tables by update policies (true/false). */
+  public static final String ADX_TYPED_TABLES = "typedTables";
+  /** Retention and hot-cache policies of the raw and typed tables (a section; per-table under {@code tables}). */
+  public static final String ADX_RETENTION = "retention";
+  public static final String RETENTION_RAW = "raw";
+  public static final String RETENTION_TYPED = "typed";
+  public static final String RETENTION_RAW_HOT_CACHE = "rawHotCache";
+  public static final String RETENTION_TYPED_HOT_CACHE = "typedHotCache";
+  public static final String RETENTION_TABLES = "tables";
 
   public static final String MIGRATION = "migration";
   public static final String SETTLE_LAG = "settleLag";

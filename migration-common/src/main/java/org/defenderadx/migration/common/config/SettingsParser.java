@@ -7,6 +7,7 @@ import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -14,6 +15,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Pattern;
+import org.defenderadx.migration.common.kql.KqlIdentifiers;
 import org.defenderadx.migration.common.model.ApiFlavour;
 
 /**
@@ -166,7 +168,7 @@ public final class SettingsParser {
 
   private AdxConfig adx(Node a) {
     a.allowOnly(ADX_CLUSTER_URL, ADX_INGEST_URL, ADX_DATABASE, ADX_INGESTION_MODE, ADX_BLOB_TARGET_SIZE,
-        ADX_MAX_IN_FLIGHT_SIZE, AUTHORITY_HOST, TENANT_ID, CREDENTIAL);
+        ADX_MAX_IN_FLIGHT_SIZE, AUTHORITY_HOST, TENANT_ID, CREDENTIAL, ADX_TYPED_TABLES, ADX_RETENTION);
     URI cluster = a.uri(ADX_CLUSTER_URL, null);
     URI ingest = a.uri(ADX_INGEST_URL, cluster == null ? null : defaultIngestUrl(cluster).toString());
     String database = a.string(ADX_DATABASE, null);
@@ -190,7 +192,62 @@ public final class SettingsParser {
         && credential.kind() != CredentialKind.MANAGED_IDENTITY) {
       problem(a.path(TENANT_ID), "is required for " + credential.kind().configName());
     }
-    return new AdxConfig(cluster, ingest, database, mode, blobTarget, authority, tenantId, credential, maxInFlight);
+    TablePolicies policies = new TablePolicies(a.bool(ADX_TYPED_TABLES, true),
+        tablePolicies(a.child(ADX_RETENTION, false), true), perTablePolicies(a.child(ADX_RETENTION, false)));
+    return new AdxConfig(cluster, ingest, database, mode, blobTarget, authority, tenantId, credential, maxInFlight,
+        policies);
+  }
+
+  private Map<String, TablePolicies.Policies> perTablePolicies(Node retention) {
+    Node tables = retention.child(RETENTION_TABLES, false);
+    Map<String, TablePolicies.Policies> out = new LinkedHashMap<>();
+    for (String name : tables.map.keySet()) {
+      if (!KqlIdentifiers.isValid(name)) {
+        problem(tables.path(name), "is not a table name (ASCII letters, digits and '_')");
+        continue;
+      }
+      out.put(name, tablePolicies(tables.child(name, true), false));
+    }
+    return out;
+  }
+
+  private TablePolicies.Policies tablePolicies(Node n, boolean isDefault) {
+    if (isDefault) {
+      n.allowOnly(RETENTION_RAW, RETENTION_TYPED, RETENTION_RAW_HOT_CACHE, RETENTION_TYPED_HOT_CACHE,
+          RETENTION_TABLES);
+    } else {
+      n.allowOnly(RETENTION_RAW, RETENTION_TYPED, RETENTION_RAW_HOT_CACHE, RETENTION_TYPED_HOT_CACHE);
+    }
+    Duration max = Duration.ofDays(36_500);
+    Optional<Duration> raw = optionalDuration(n, RETENTION_RAW, TablePolicies.MIN_RAW_RETENTION, max,
+        "verify and repair compare the raw table with the source's last 30 days");
+    return new TablePolicies.Policies(raw,
+        optionalDuration(n, RETENTION_RAW_HOT_CACHE, Duration.ZERO, max, null),
+        optionalDuration(n, RETENTION_TYPED, Duration.ofDays(1), max, null),
+        optionalDuration(n, RETENTION_TYPED_HOT_CACHE, Duration.ZERO, max, null));
+  }
+
+  private Optional<Duration> optionalDuration(Node n, String key, Duration min, Duration max, String whyMin) {
+    String text = n.string(key, null);
+    if (text == null) {
+      return Optional.empty();
+    }
+    try {
+      Duration d = ConfigValues.parseDuration(text);
+      if (d.compareTo(min) < 0) {
+        problem(n.path(key), text + " is shorter than " + min.toDays() + "d"
+            + (whyMin == null ? "" : ": " + whyMin));
+        return Optional.empty();
+      }
+      if (d.compareTo(max) > 0) {
+        problem(n.path(key), text + " is longer than " + max.toDays() + "d");
+        return Optional.empty();
+      }
+      return Optional.of(d);
+    } catch (IllegalArgumentException e) {
+      problem(n.path(key), e.getMessage());
+      return Optional.empty();
+    }
   }
 
   /** ADX's ingestion endpoint is the cluster host with an {@code ingest-} prefix; a local stand-in serves both. */

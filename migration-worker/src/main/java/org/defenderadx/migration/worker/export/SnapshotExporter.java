@@ -92,6 +92,8 @@ public final class SnapshotExporter {
   private final Options options;
   private final Observer observer;
   private final SnapshotFingerprintReader fingerprints;
+  /** Set once at wiring, before any run. */
+  private volatile TypedDelivery typed = TypedDelivery.NONE;
 
   public SnapshotExporter(WindowFetcher fetcher, IngestionPort ingestion, MigrationStateStore state, TimeSource time,
                           Options options) {
@@ -108,6 +110,11 @@ public final class SnapshotExporter {
     this.options = options;
     this.observer = observer;
     this.fingerprints = new SnapshotFingerprintReader(fetcher);
+  }
+
+  /** Brings the typed history table in step before each bucket's rows are delivered. */
+  void keepingTypedTables(TypedDelivery typed) {
+    this.typed = typed;
   }
 
   /** True when a snapshot is under way, or none was committed yet, or the last is at least a cadence old. */
@@ -315,7 +322,7 @@ public final class SnapshotExporter {
       Shipment shipment = new Shipment(table.destinationTable(), c.blob(), id.shortHash(), id.text(),
           progress.snapshotTime(), c.rows(), runId, audit("Sent", "", c.rows(), id.text(), c.stats(),
               Map.of("bucket", bucket.toString())));
-      ingestion.deliver(shipment).onComplete(ar -> {
+      typed.ready(tenant, table, c).compose(v -> ingestion.deliver(shipment)).onComplete(ar -> {
         if (ar.failed()) {
           fail("bucket " + bucket + ": ingestion failed: " + ar.cause().getMessage(), c.stats());
           return;

@@ -21,6 +21,7 @@ import org.defenderadx.migration.worker.adx.MigrationStateStore;
 import org.defenderadx.migration.worker.ingest.Fence;
 import org.defenderadx.migration.worker.ingest.IngestionPort;
 import org.defenderadx.migration.worker.quota.InFlightBytes;
+import org.defenderadx.migration.worker.typed.TypedTables;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -88,7 +89,7 @@ public final class TableExporter {
   private final Options options;
   /** Draining (runs take no new windows, settle, commit what is confirmed, end), then perhaps abandoned (end now). */
   private final ExporterStop stop = new ExporterStop();
-  private final TableRun.Shared shared;
+  private TableRun.Shared shared;
   private final Set<TableRun> runs = ConcurrentHashMap.newKeySet();
   private final SnapshotExporter snapshots;
   /** Set when grid cells are merged into recorded units (see {@link #mergingCells}); null: plain cells. */
@@ -109,7 +110,22 @@ public final class TableExporter {
     this.time = time;
     this.options = options;
     this.shared = new TableRun.Shared(vertx, fetcher, ingestion, state, planner, time, options, inFlightBytes,
-        new RowSizes(), stop, new SourceSchemas(fetcher, time));
+        new RowSizes(), stop, new SourceSchemas(fetcher, time), TypedDelivery.NONE);
+  }
+
+  /**
+   * Keeps every exported table's typed copy in step ({@link TypedTables}): before a result's rows are delivered,
+   * its typed table has every column the result carries. Snapshot tables too.
+   */
+  public TableExporter keepingTypedTables(TypedTables typed) {
+    TableRun.Shared s = shared;
+    TypedDelivery delivery = new TypedDelivery(typed, s.schemas());
+    shared = new TableRun.Shared(s.vertx(), s.fetcher(), s.ingestion(), s.state(), s.planner(), s.time(), s.options(),
+        s.inFlightBytes(), s.rowSizes(), s.exporterStop(), s.schemas(), delivery);
+    if (snapshots != null) {
+      snapshots.keepingTypedTables(delivery);
+    }
+    return this;
   }
 
   /**

@@ -47,7 +47,7 @@ final class TableRun {
   /** What every run of one exporter shares: its collaborators, settings, measured row sizes and shutdown state. */
   record Shared(Vertx vertx, WindowFetcher fetcher, IngestionPort ingestion, MigrationStateStore state,
                 WindowPlanner planner, TimeSource time, Options options, InFlightBytes inFlightBytes,
-                RowSizes rowSizes, ExporterStop exporterStop, SourceSchemas schemas) {
+                RowSizes rowSizes, ExporterStop exporterStop, SourceSchemas schemas, TypedDelivery typed) {
   }
 
   private final WindowFetcher fetcher;
@@ -59,6 +59,7 @@ final class TableRun {
   private final RowSizes rowSizes;
   private final ExporterStop exporterStop;
   private final SourceSchemas schemas;
+  private final TypedDelivery typed;
   private final WindowAudits windowAudits;
   final TenantContext tenant;
   final ResolvedTable table;
@@ -102,6 +103,7 @@ final class TableRun {
     this.rowSizes = shared.rowSizes();
     this.exporterStop = shared.exporterStop();
     this.schemas = shared.schemas();
+    this.typed = shared.typed();
     this.windowAudits = new WindowAudits(tenant, table, runId, options.node(), shared.time());
     this.context = shared.vertx().getOrCreateContext();
     this.recorder = recorder;
@@ -324,7 +326,7 @@ final class TableRun {
     Shipment shipment = new Shipment(table.destinationTable(), c.blob(), unit.id.shortHash(), unit.id.text(),
         c.window().lo(), c.rows(), runId, windowAudits.audit("Sent", "", c.rows(), c.window().lo(), c.window().hi(),
             unit.id.text(), c.stats()));
-    ingestion.deliver(shipment).onComplete(ar -> context.runOnContext(v -> {
+    typed.ready(tenant, table, c).compose(v -> ingestion.deliver(shipment)).onComplete(ar -> context.runOnContext(v -> {
       if (exporterStop.abandoned()) {
         return; // a delivery cut short by the shutdown: nothing to commit
       }

@@ -74,6 +74,7 @@ import org.defenderadx.migration.worker.ops.OpsToken;
 import org.defenderadx.migration.worker.ops.OpsVerticle;
 import org.defenderadx.migration.worker.quota.InFlightBytes;
 import org.defenderadx.migration.worker.quota.SharedCallBudget;
+import org.defenderadx.migration.worker.typed.TypedTables;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -215,7 +216,8 @@ public final class MigrationNode {
         new InFlightBytes(settings.adx().maxInFlightBytes()))
         .mergingCells(new HourlyCounts(fetcher, adx), new PlannedUnitStore(adx, state),
             MergePolicy.of(settings.migration().rowCap(),
-                Math.min(settings.migration().byteCap(), settings.adx().blobTargetBytes())));
+                Math.min(settings.migration().byteCap(), settings.adx().blobTargetBytes())))
+        .keepingTypedTables(new TypedTables(adx, state, settings.adx().tablePolicies(), time, env.nodeName()));
 
     ClusterConfig cluster = settings.cluster();
     // Leases lapse in real time, whatever clock the export runs on: a monotonic real-time clock.
