@@ -9,7 +9,17 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import io.vertx.core.Future;
+import org.defenderadx.migration.common.kql.KustoTime;
+import org.defenderadx.migration.common.window.WindowGrid;
+import org.defenderadx.migration.common.window.WindowPlanner;
+import org.defenderadx.migration.worker.adx.MigrationStateStore;
+import org.defenderadx.migration.worker.export.SnapshotExporter;
+import org.defenderadx.migration.worker.quota.InFlightBytes;
+import org.defenderadx.simulator.kql.IngestionTimeRange;
 import org.defenderadx.migration.common.config.TablePolicies;
 import org.defenderadx.migration.common.model.MigrationConfigRow;
 import org.defenderadx.migration.common.window.WindowSchedule;
@@ -94,13 +104,70 @@ class TypedTablesTest {
     env.assertExact("DeviceNetworkEvents", "DeviceNetworkEventsRaw", second.row().lastRefreshed().orElseThrow());
     long raw = count("DeviceNetworkEventsRaw");
     assertThat(count("DeviceNetworkEvents")).isEqualTo(raw);
-    String at = org.defenderadx.migration.common.kql.KustoTime.literal(added);
+    String at = KustoTime.literal(added);
     assertThat(count("DeviceNetworkEvents | where _SourceIngestionTime < " + at + " and isnotnull(LogonID)")).isZero();
     long carrying = count("DeviceNetworkEvents | where isnotnull(LogonID)");
     assertThat(carrying).isPositive()
         .isEqualTo(count("DeviceNetworkEventsRaw | where isnotnull(Records.LogonID)"));
     assertThat(count("MigrationAuditLog | where Status == 'TypedColumnsAdded' and SourceTable == 'DeviceNetworkEvents'"))
         .isEqualTo(1);
+  }
+
+  @Test
+  void theSnapshotFunctionShowsExactlyTheLatestCommittedSnapshotWhileANewerOneIsBeingIngested() throws Exception {
+    // GIVEN a TVM table exported in buckets of 10 rows, with a typed history and Defender's name as a function
+    String table = "DeviceTvmSoftwareInventory";
+    await(env.appender.append(MigrationStateStore.CONFIG_TABLE, List.of(Map.of("SourceTable", table,
+        "DestinationTable", table + "Raw", "WatermarkColumn", "None", "LoadType", "Incr", "IsActive", true,
+        "TenantId", "", "Version", 1L))));
+    AtomicBoolean crashAfterABucket = new AtomicBoolean();
+    SnapshotExporter snapshots = new SnapshotExporter(env.fetcher(), env.ingestion(env.vertx), env.state, env.time,
+        new SnapshotExporter.Options("test-node", Duration.ofDays(1), 10, 1024 * 1024, 100, 1.0, 2),
+        (t, progress, rows) -> crashAfterABucket.get() ? Future.failedFuture("node lost") : Future.succeededFuture());
+    TypedTables typed = new TypedTables(env.adxClient, env.state, TablePolicies.standard(), env.time, "test-node");
+    TableExporter exporter = new TableExporter(env.vertx, env.fetcher(), env.ingestion(env.vertx), env.state,
+        new WindowPlanner(new WindowGrid(Duration.ofDays(1))), env.time, new TableExporter.Options("test-node", 64),
+        snapshots, new InFlightBytes(Long.MAX_VALUE)).keepingTypedTables(typed);
+    TenantContext tenant = TenantFixture.context(env.vertx, env.sim, env.time, "", "graph");
+    TableExporter.Result first = await(exporter.run(tenant, snapshotRow(table), Instant.EPOCH, env.time.now(), "r1"));
+    assertThat(first.failure()).isEmpty();
+    Instant stamp1 = first.row().lastCommittedSnapshot().orElseThrow();
+    List<String> latest1 = rowsOf(table + "()");
+    assertThat(latest1).hasSize(env.sim.groundTruth(table, new IngestionTimeRange(null, null), stamp1).size())
+        .hasSizeGreaterThan(10)
+        .isEqualTo(rowsOf(table + "_History | where _SnapshotTime == " + KustoTime.literal(stamp1)));
+
+    // WHEN the source refreshes and the next snapshot stops after its first bucket (as a crash would)
+    env.sim.clock().advance(Duration.ofDays(1).plus(env.sim.config().snapshotRefreshInterval()));
+    crashAfterABucket.set(true);
+    TableExporter.Result second = await(exporter.run(tenant, snapshotRow(table), Instant.EPOCH, env.time.now(), "r2"));
+    assertThat(second.failure()).hasValueSatisfying(f -> assertThat(f).contains("node lost"));
+    Instant stamp2 = snapshotRow(table).snapshotProgress().orElseThrow().snapshotTime();
+
+    // THEN the history holds part of the newer snapshot, and the function still shows exactly the first
+    assertThat(count(table + "_History | where _SnapshotTime == " + KustoTime.literal(stamp2))).isPositive();
+    assertThat(rowsOf(table + "()")).isEqualTo(latest1);
+
+    // AND once the newer one is committed, exactly it
+    crashAfterABucket.set(false);
+    TableExporter.Result third = await(exporter.run(tenant, snapshotRow(table), Instant.EPOCH, env.time.now(), "r3"));
+    assertThat(third.failure()).isEmpty();
+    assertThat(third.row().lastCommittedSnapshot()).contains(stamp2);
+    List<String> latest2 = rowsOf(table + "()");
+    assertThat(latest2).hasSize(env.sim.groundTruth(table, new IngestionTimeRange(null, null), stamp2).size())
+        .isEqualTo(rowsOf(table + "_History | where _SnapshotTime == " + KustoTime.literal(stamp2)))
+        .isNotEqualTo(latest1);
+    assertThat(count(table + "_History")).isEqualTo(count(table + "Raw"));
+  }
+
+  private MigrationConfigRow snapshotRow(String table) throws Exception {
+    return await(env.state.latest()).rows().stream().filter(r -> r.sourceTable().equals(table)).findFirst()
+        .orElseThrow();
+  }
+
+  /** Every row of a query as text, sorted: the same list means the same multiset of rows. */
+  private List<String> rowsOf(String query) throws Exception {
+    return await(env.adxClient.query(query)).stream().map(r -> new TreeMap<>(r).toString()).sorted().toList();
   }
 
   private List<String> columns(String table) throws Exception {
