@@ -15,6 +15,9 @@ import java.util.Map;
 import java.util.Optional;
 import org.defenderadx.migration.api.bus.TableOutcome;
 import org.defenderadx.migration.common.model.MigrationConfigRow;
+import org.defenderadx.migration.common.model.TableKind;
+import org.defenderadx.simulator.adx.store.Database;
+import org.defenderadx.simulator.adx.store.Table;
 import org.defenderadx.migration.worker.export.HourlyCounts;
 import org.defenderadx.migration.worker.export.Verifier;
 import org.defenderadx.migration.worker.lease.TableLeases;
@@ -213,13 +216,27 @@ public final class DemoDriver implements AutoCloseable {
       for (String t : tables) {
         boolean caughtUp = caughtUp(outcomes.get(t));
         java.util.concurrent.Future<ExactnessCheck.Result> e = exact.get(t);
-        results.add(e == null ? new Summary.TableResult(t, caughtUp, Optional.empty(), "nothing committed", false)
-            : new Summary.TableResult(t, caughtUp, Optional.of(e.get()), verified.get(t), verifiedExact.get(t)));
+        Summary.TypedCount typed = typedCount(rows.get(t));
+        results.add(e == null ? new Summary.TableResult(t, caughtUp, Optional.empty(), "nothing committed", false,
+            typed) : new Summary.TableResult(t, caughtUp, Optional.of(e.get()), verified.get(t), verifiedExact.get(t),
+            typed));
       }
       return results;
     } finally {
       digests.shutdownNow();
     }
+  }
+
+  /** The typed table's rows against the raw table's, both whole, read from the stand-in's store. */
+  private Summary.TypedCount typedCount(MigrationConfigRow row) {
+    if (row == null) {
+      return new Summary.TypedCount("", 0, 0);
+    }
+    boolean snapshot = row.resolve().kind() == TableKind.SNAPSHOT;
+    String typed = snapshot ? row.sourceTable() + "_History" : row.sourceTable();
+    Database db = standIns.adx.database(DemoStandIns.DATABASE);
+    return new Summary.TypedCount(typed, db.findTable(row.destinationTable()).map(Table::rowCount).orElse(0L),
+        db.findTable(typed).map(Table::rowCount).orElse(0L));
   }
 
   private static String trim(double d) {

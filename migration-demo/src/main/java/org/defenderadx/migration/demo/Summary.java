@@ -31,11 +31,23 @@ public record Summary(List<TableResult> tables, long apiCalls, long throttled, l
    * @param exactness   the digest comparison, when it ran
    * @param verify      the engine's hourly verify: "exact", "N hour(s) differ", or why it could not run
    * @param verifyExact whether the hourly verify found no difference
+   * @param typed       rows of the typed table against rows of the raw table (every row of both)
    */
   public record TableResult(String table, boolean caughtUp, Optional<ExactnessCheck.Result> exactness,
-                            String verify, boolean verifyExact) {
+                            String verify, boolean verifyExact, TypedCount typed) {
     public boolean matches() {
-      return caughtUp && verifyExact && exactness.map(ExactnessCheck.Result::exact).orElse(false);
+      return caughtUp && verifyExact && exactness.map(ExactnessCheck.Result::exact).orElse(false) && typed.equal();
+    }
+  }
+
+  /** A typed table's rows against its raw table's: equal when the update policy made one typed row per raw row. */
+  public record TypedCount(String typedTable, long raw, long typed) {
+    public boolean equal() {
+      return raw == typed;
+    }
+
+    String render() {
+      return equal() ? "= raw" : n(typed) + " of " + n(raw);
     }
   }
 
@@ -53,9 +65,9 @@ public record Summary(List<TableResult> tables, long apiCalls, long throttled, l
 
   public String render() {
     StringBuilder sb = new StringBuilder();
-    String format = "%-24s %12s %12s %9s %11s  %-18s %s%n";
+    String format = "%-24s %12s %12s %9s %11s  %-18s %-16s %s%n";
     sb.append(String.format(Locale.ROOT, format, "table", "at source", "in ADX", "missing", "duplicated",
-        "verify (hourly)", "match"));
+        "verify (hourly)", "typed table", "match"));
     long source = 0;
     long adx = 0;
     long missing = 0;
@@ -64,7 +76,7 @@ public record Summary(List<TableResult> tables, long apiCalls, long throttled, l
       ExactnessCheck.Result e = t.exactness().orElse(null);
       sb.append(String.format(Locale.ROOT, format, t.table(), e == null ? "-" : n(e.atSource()),
           e == null ? "-" : n(e.inAdx()), e == null ? "-" : n(e.missing()), e == null ? "-" : n(e.duplicated()),
-          t.verify(), t.matches() ? "yes" : t.caughtUp() ? "NO" : "NO (not caught up)"));
+          t.verify(), t.typed().render(), t.matches() ? "yes" : t.caughtUp() ? "NO" : "NO (not caught up)"));
       if (e != null) {
         source += e.atSource();
         adx += e.inAdx();
@@ -72,8 +84,10 @@ public record Summary(List<TableResult> tables, long apiCalls, long throttled, l
         duplicated += e.duplicated();
       }
     }
-    sb.append(String.format(Locale.ROOT, format, "total", n(source), n(adx), n(missing), n(duplicated), "",
+    sb.append(String.format(Locale.ROOT, format, "total", n(source), n(adx), n(missing), n(duplicated), "", "",
         allMatch() ? "yes" : "NO"));
+    sb.append(String.format(Locale.ROOT, "Typed tables: rows of each typed table (Defender's name; <Table>_History "
+        + "for snapshot tables) against its raw table, all rows of both.%n"));
     tables.stream().flatMap(t -> t.exactness().stream()).findFirst().ifPresent(e -> sb.append(String.format(
         Locale.ROOT, "Compared: rows ingested at the source from %s up to each table's committed watermark (%s "
             + "for %s); older rows have left the source's 30 days.%n", KustoTime.format(e.from()),

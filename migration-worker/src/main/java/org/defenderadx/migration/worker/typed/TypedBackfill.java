@@ -40,9 +40,17 @@ final class TypedBackfill {
   }
 
   private final AdxClient adx;
+  private final int maxBatchWindows;
+  private final long maxBatchRows;
 
   TypedBackfill(AdxClient adx) {
+    this(adx, MAX_BATCH_WINDOWS, MAX_BATCH_ROWS);
+  }
+
+  TypedBackfill(AdxClient adx, int maxBatchWindows, long maxBatchRows) {
     this.adx = adx;
+    this.maxBatchWindows = maxBatchWindows;
+    this.maxBatchRows = maxBatchRows;
   }
 
   Future<Outcome> run(TypedTable t) {
@@ -70,7 +78,7 @@ final class TypedBackfill {
                 }
                 continue;
               }
-              if (!batch.isEmpty() && (batch.size() >= MAX_BATCH_WINDOWS || batchRows + w.getValue() > MAX_BATCH_ROWS)) {
+              if (!batch.isEmpty() && (batch.size() >= maxBatchWindows || batchRows + w.getValue() > maxBatchRows)) {
                 batches.add(batch);
                 batch = new ArrayList<>();
                 batchRows = 0;

@@ -160,6 +160,48 @@ class TypedTablesTest {
     assertThat(count(table + "_History")).isEqualTo(count(table + "Raw"));
   }
 
+  @Test
+  void theTypedTableHoldsTheSameValuesWhicheverApiFlavourRenderedTheRow() throws Exception {
+    // GIVEN a typed table with a column of every type Defender uses
+    Map<String, String> columns = new java.util.LinkedHashMap<>();
+    columns.put("Timestamp", "datetime");
+    columns.put("DeviceId", "string");
+    columns.put("FileSize", "long");
+    columns.put("RemotePort", "int");
+    columns.put("IsLocalAdmin", "bool");
+    columns.put("ConfigurationImpact", "real");
+    columns.put("AdditionalFields", "dynamic");
+    org.defenderadx.migration.common.typed.TypedTable t = org.defenderadx.migration.common.typed.TypedTable.create(
+        "DeviceFlavourEvents", "DeviceFlavourEventsRaw", false, columns);
+    await(env.adxClient.mgmt(".create-merge table DeviceFlavourEventsRaw (Records:dynamic)"));
+    for (String command : List.of(t.createTableCommand(), t.policyFunctionCommand(), t.updatePolicyCommand())) {
+      await(env.adxClient.mgmt(command));
+    }
+
+    // WHEN the same row arrives as Graph renders it and as a legacy API may (numbers and booleans as text, a
+    // datetime without its trailing zeros, the dynamic column as JSON text)
+    String graph = "{\"Timestamp\":\"2026-11-15T01:02:03.1000000Z\",\"DeviceId\":\"d1\","
+        + "\"FileSize\":9007199254740993,\"RemotePort\":443,\"IsLocalAdmin\":true,\"ConfigurationImpact\":7.5,"
+        + "\"AdditionalFields\":{\"IsLocalLogon\":true,\"Count\":2},\"__WindowId\":\"w-graph\"}";
+    String legacy = "{\"Timestamp\":\"2026-11-15T01:02:03.1Z\",\"DeviceId\":\"d1\","
+        + "\"FileSize\":\"9007199254740993\",\"RemotePort\":\"443\",\"IsLocalAdmin\":\"True\","
+        + "\"ConfigurationImpact\":\"7.5\",\"AdditionalFields\":\"{\\\"IsLocalLogon\\\":true,"
+        + "\\\"Count\\\":2}\",\"__WindowId\":\"w-legacy\"}";
+    await(env.adxClient.mgmt(".set-or-append DeviceFlavourEventsRaw <| datatable(Records:dynamic) [dynamic(" + graph
+        + "), dynamic(" + legacy + ")]"));
+
+    // THEN both typed rows are the same, value for value, with the long's every digit
+    List<Map<String, Object>> rows = await(env.adxClient.query("DeviceFlavourEvents | project Timestamp, DeviceId, "
+        + "FileSize = tostring(FileSize), RemotePort, IsLocalAdmin, ConfigurationImpact, "
+        + "AdditionalFields = tostring(AdditionalFields.IsLocalLogon), Count = tolong(AdditionalFields.Count)"));
+    assertThat(rows).hasSize(2);
+    assertThat(new TreeMap<>(rows.get(0))).isEqualTo(new TreeMap<>(rows.get(1)));
+    assertThat(String.valueOf(rows.get(0).get("FileSize"))).isEqualTo("9007199254740993");
+    assertThat(String.valueOf(rows.get(0).get("AdditionalFields"))).isEqualTo("true");
+    assertThat(count("DeviceFlavourEvents | where Timestamp == datetime(2026-11-15T01:02:03.1Z) and RemotePort == 443"
+        + " and IsLocalAdmin and ConfigurationImpact == 7.5")).isEqualTo(2);
+  }
+
   private MigrationConfigRow snapshotRow(String table) throws Exception {
     return await(env.state.latest()).rows().stream().filter(r -> r.sourceTable().equals(table)).findFirst()
         .orElseThrow();
