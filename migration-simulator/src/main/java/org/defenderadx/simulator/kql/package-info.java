@@ -29,7 +29,10 @@
  *       predicates (has, contains, startswith, endswith, =~, !~, in, !in, in~, !in~, has_any, has_all,
  *       {@code _cs} forms, matches regex), between/!between, and/or/not, dynamic member and index access.
  *   <li>Functions: see {@code engine.Functions} (ingestion_time, extent_tags, now, ago, conversions, string,
- *       math, hash_xxhash64 (real XXH64), hash_sha256, pack_all, bag_pack, format_datetime, row_number...).
+ *       math, hash_xxhash64 (real XXH64), hash_sha256, pack_all, bag_pack, format_datetime, row_number,
+ *       array_sort_asc/desc over one array, hourofday, bin_at, ipv4_is_private...).
+ *   <li>Not supported (the hunting corpus avoids them): {@code parse}, {@code lookup}, {@code evaluate} plugins,
+ *       {@code top-nested}.
  * </ul>
  *
  * <p>Cost model: {@code where}, {@code extend}, {@code project} and {@code take} stream over

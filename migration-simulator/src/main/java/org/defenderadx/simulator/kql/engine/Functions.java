@@ -35,7 +35,8 @@ final class Functions {
       "startofhour", "max_of", "min_of", "gettype", "bag_keys", "materialize", "datetime_add", "unixtime_seconds_todatetime",
       "unixtime_milliseconds_todatetime", "tohex", "set_has_element", "array_index_of", "extract", "replace_regex", "trim_start", "trim_end", "strrep",
       "reverse", "countof", "datetime_diff", "datetime_part", "getyear", "getmonth", "dayofweek", "startofweek",
-      "startofmonth", "startofyear", "endofday", "array_concat", "array_slice", "bag_merge", "strcat_array", "sqrt", "log", "exp", "pow");
+      "startofmonth", "startofyear", "endofday", "array_concat", "array_slice", "bag_merge", "strcat_array", "sqrt", "log", "exp", "pow",
+      "array_sort_asc", "array_sort_desc", "hourofday", "dayofmonth", "string_size", "bin_at", "ipv4_is_private");
 
   private final Planner planner;
 
@@ -318,6 +319,16 @@ final class Functions {
         KqlType rt = t;
         return Scalar.of(rt, constant, c -> Values.coerce(bin(args.get(0).eval(c), args.get(1).eval(c)), rt));
       }
+      case "bin_at": {
+        arity(call, 3, 3);
+        KqlType t = args.get(0).type();
+        if (t != KqlType.DATETIME && t != KqlType.TIMESPAN && args.get(1).type() == KqlType.REAL) {
+          t = KqlType.REAL;
+        }
+        KqlType rt = t;
+        return Scalar.of(rt, constant, c -> Values.coerce(binAt(args.get(0).eval(c), args.get(1).eval(c),
+            args.get(2).eval(c)), rt));
+      }
       case "round":
         arity(call, 1, 2);
         return Scalar.of(KqlType.REAL, constant, c -> {
@@ -494,6 +505,19 @@ final class Functions {
           Instant t = Values.toDatetime(v);
           return t == null ? null : datetimePart(name.equals("getyear") ? "year" : "month", t);
         });
+      case "hourofday":
+      case "dayofmonth":
+        arity(call, 1, 1);
+        return unary(args, KqlType.INT, v -> {
+          Instant t = Values.toDatetime(v);
+          return t == null ? null : (int) datetimePart(name.equals("hourofday") ? "hour" : "day", t);
+        });
+      case "string_size":
+        arity(call, 1, 1);
+        return unary(args, KqlType.LONG, v -> (long) Values.toText(v).getBytes(StandardCharsets.UTF_8).length);
+      case "ipv4_is_private":
+        arity(call, 1, 1);
+        return unary(args, KqlType.BOOL, v -> v == null ? null : Ipv4.isPrivate(Values.toText(v)));
       case "dayofweek":
         arity(call, 1, 1);
         return unary(args, KqlType.TIMESPAN, v -> {
@@ -547,6 +571,21 @@ final class Functions {
           int b = (int) Math.min(n - 1, to < 0 ? to + n : to);
           return a > b ? new ArrayList<>() : new ArrayList<Object>(l.subList(a, b + 1));
         });
+      case "array_sort_asc":
+      case "array_sort_desc": {
+        // Kusto also accepts further arrays reordered alongside the first; that yields several columns,
+        // which a scalar cannot, so only array_sort(array[, nulls_last]) is supported.
+        arity(call, 1, 2);
+        boolean ascending = name.endsWith("_asc");
+        if (args.size() == 2 && args.get(1).type() != KqlType.BOOL) {
+          throw new KqlException(KqlException.Kind.SYNTAX, "Function '" + name
+              + "': only one array is supported; the second argument must be the bool nulls_last");
+        }
+        return Scalar.of(KqlType.DYNAMIC, constant, c -> {
+          Object last = args.size() == 2 ? args.get(1).eval(c) : Boolean.TRUE;
+          return ArraySort.sort(args.get(0).eval(c), ascending, !Boolean.FALSE.equals(last));
+        });
+      }
       case "bag_merge":
         return Scalar.of(KqlType.DYNAMIC, constant, c -> {
           Map<String, Object> out = new LinkedHashMap<>();
@@ -721,6 +760,30 @@ final class Functions {
     if (v instanceof Number n && size instanceof Number m) {
       double span = m.doubleValue();
       return span <= 0 ? null : Math.floor(n.doubleValue() / span) * span;
+    }
+    return null;
+  }
+
+  /** bin() with bins aligned on {@code fixed} instead of on zero. */
+  static Object binAt(Object v, Object size, Object fixed) {
+    if (v == null || size == null || fixed == null) {
+      return null;
+    }
+    if (v instanceof Instant t && fixed instanceof Instant f) {
+      Object d = bin(Duration.between(f, t), size);
+      return d instanceof Duration off ? f.plus(off) : null;
+    }
+    if (v instanceof Duration x && fixed instanceof Duration f) {
+      Object d = bin(x.minus(f), size);
+      return d instanceof Duration off ? f.plus(off) : null;
+    }
+    if (v instanceof Number n && fixed instanceof Number f) {
+      Object b = (n instanceof Long || n instanceof Integer) && (f instanceof Long || f instanceof Integer)
+          ? bin(n.longValue() - f.longValue(), size) : bin(n.doubleValue() - f.doubleValue(), size);
+      if (b instanceof Long l) {
+        return l + f.longValue();
+      }
+      return b instanceof Double d ? d + f.doubleValue() : null;
     }
     return null;
   }
