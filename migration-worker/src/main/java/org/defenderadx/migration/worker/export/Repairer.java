@@ -27,6 +27,7 @@ import org.defenderadx.migration.worker.adx.AdxClient;
 import org.defenderadx.migration.worker.adx.MigrationStateStore;
 import org.defenderadx.migration.worker.ingest.IngestionPort;
 import org.defenderadx.migration.worker.ingest.Shipment;
+import org.defenderadx.migration.worker.typed.TypedTables;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,6 +82,7 @@ public final class Repairer {
   private final IngestionPort ingestion;
   private final AdxClient adx;
   private final ExtentSwap swap;
+  private TypedRepair typedRepair;
   private final CommittedWindows committed;
   private final Verifier verifier;
   private final MigrationStateStore state;
@@ -97,6 +99,7 @@ public final class Repairer {
     this.ingestion = ingestion;
     this.adx = adx;
     this.swap = new ExtentSwap(adx);
+    this.typedRepair = new TypedRepair(adx, null);
     this.committed = committed;
     this.verifier = verifier;
     this.state = state;
@@ -109,6 +112,12 @@ public final class Repairer {
    *
    * @param horizonStart the oldest point the source can still serve safely (now - 30 days + margin)
    */
+  /** Brings a repaired window's typed rows in step with its new raw rows ({@link TypedRepair}). */
+  public Repairer keepingTypedTables(TypedTables typed) {
+    this.typedRepair = new TypedRepair(adx, typed);
+    return this;
+  }
+
   public Future<Result> repair(TenantContext tenant, MigrationConfigRow row, Instant lo, Instant hi,
                                Instant horizonStart, String runId) {
     ResolvedTable table;
@@ -237,18 +246,29 @@ public final class Repairer {
                     ? u.state : UNCHANGED, result);
                 return;
               }
-              done.dropped += swapped.result();
-              done.rows += rows(leaves);
-              auditWindows(leaves).onComplete(audited -> {
-                if (audited.failed()) {
-                  fail(done, window, "auditing it failed: " + audited.cause().getMessage(), "it was replaced",
-                      result);
-                } else {
-                  done.windows++;
-                  replaceNext(todo, old, done, result);
-                }
-              });
+              typedRepair.replace(table, oldTags, leaves.stream().map(l -> l.id().text()).toList(),
+                  stagedTags(leaves)).onComplete(typedDone -> {
+                    if (typedDone.failed()) {
+                      fail(done, window, typedDone.cause().getMessage(), "its raw rows were replaced", result);
+                    } else {
+                      windowSwapped(todo, old, done, result, window, swapped.result(), leaves);
+                    }
+                  });
             });
+      });
+    }
+
+    void windowSwapped(Deque<Window> todo, List<CommittedWindows.Committed> old, Progress done,
+                       Promise<Result> result, Window window, int dropped, List<WindowRefetch.Leaf> leaves) {
+      done.dropped += dropped;
+      done.rows += rows(leaves);
+      auditWindows(leaves).onComplete(audited -> {
+        if (audited.failed()) {
+          fail(done, window, "auditing it failed: " + audited.cause().getMessage(), "it was replaced", result);
+        } else {
+          done.windows++;
+          replaceNext(todo, old, done, result);
+        }
       });
     }
 

@@ -207,6 +207,7 @@ public final class MigrationNode {
     IngestionService ingestionService = new IngestionService(vertx, ingestion, state, time, delivery,
         adxBreaker(vertx), leases::holds);
     IngestionPort toIngestion = new EventBusIngestion(vertx, delivery.longestDelivery());
+    TypedTables typedTables = new TypedTables(adx, state, settings.adx().tablePolicies(), time, env.nodeName());
     SnapshotExporter snapshots = new SnapshotExporter(fetcher, toIngestion, state, time,
         SnapshotExporter.Options.defaults(env.nodeName(), settings.migration()));
     TableExporter exporter = new TableExporter(vertx, fetcher, toIngestion, state,
@@ -217,7 +218,7 @@ public final class MigrationNode {
         .mergingCells(new HourlyCounts(fetcher, adx), new PlannedUnitStore(adx, state),
             MergePolicy.of(settings.migration().rowCap(),
                 Math.min(settings.migration().byteCap(), settings.adx().blobTargetBytes())))
-        .keepingTypedTables(new TypedTables(adx, state, settings.adx().tablePolicies(), time, env.nodeName()));
+        .keepingTypedTables(typedTables);
 
     ClusterConfig cluster = settings.cluster();
     // Leases lapse in real time, whatever clock the export runs on: a monotonic real-time clock.
@@ -244,7 +245,7 @@ public final class MigrationNode {
     boolean exports = cluster.has(ClusterConfig.NodeRole.EXPORTER);
     boolean coordinates = cluster.has(ClusterConfig.NodeRole.COORDINATOR);
     OpsVerticle ops = ops(vertx, settings, env, adx, state, fetcher, toIngestion, leases, tenants, coordinator,
-        serviceClock, exports ? runs::drain : () -> Future.succeededFuture(false));
+        typedTables, serviceClock, exports ? runs::drain : () -> Future.succeededFuture(false));
     int instances = settings.migration().fetchInstances();
     // Roles (cluster.roles): a node without the exporter role takes no table work; one without the coordinator
     // role never plans, not even on standby. Ingestion first: the fetch verticles hand it their windows.
@@ -268,7 +269,8 @@ public final class MigrationNode {
   private static OpsVerticle ops(Vertx vertx, MigrationSettings settings, Environment env, AdxClient adx,
                                  MigrationStateStore state, WindowFetcher fetcher, IngestionPort toIngestion,
                                  TableLeases leases, Map<String, TenantContext> tenants,
-                                 CoordinatorVerticle coordinator, ServiceClock serviceClock,
+                                 CoordinatorVerticle coordinator, TypedTables typedTables,
+                                 ServiceClock serviceClock,
                                  Supplier<Future<Boolean>> drain) {
     TimeSource time = env.time();
     PeerSignature peers = new PeerSignature(settings.ops().token());
@@ -276,7 +278,7 @@ public final class MigrationNode {
     // A repair's sends go to the ingestion verticle like every other send (its delivery timeout already covers a
     // send's every attempt, IngestionService.Options.longestDelivery).
     Repairer repairer = new Repairer(fetcher, toIngestion, adx, new CommittedWindows(adx), verifier, state, time,
-        Repairer.Options.defaults(env.nodeName()));
+        Repairer.Options.defaults(env.nodeName())).keepingTypedTables(typedTables);
     OpsCommands commands = new OpsCommands(vertx, state, new AdxRowAppender(adx), adx, leases, new OpsHolds(vertx, peers),
         tenants, verifier, repairer, new WindowPlanner(new WindowGrid(settings.migration().windowGrid())),
         new WindowSchedule(settings.migration().initialLookback(), PLANNER_HORIZON_MARGIN,

@@ -130,19 +130,24 @@ public final class StatusReport {
     Future<Map<String, Map<String, Object>>> errors = byTable(MigrationStateStore.AUDIT_TABLE + "\n"
         + "| where Status == 'Failed' or Status == 'Quarantined' or Status == 'RepairFailed'\n"
         + "| summarize arg_max(Timestamp, FailureReason) by TenantId, SourceTable");
+    // Typed-table problems (schema drift, a column left out, a table refused) are reported once each, not retried.
+    Future<Map<String, Map<String, Object>>> typed = byTable(MigrationStateStore.AUDIT_TABLE + "\n"
+        + "| where Status in ('SchemaDrift', 'TypedColumnLeftOut', 'TypedRefused')\n"
+        + "| summarize arg_max(Timestamp, FailureReason) by TenantId, SourceTable");
     Future<List<JsonObject>> nodes = NodeActivity.all(vertx);
     Future<Map<String, String>> parked = holds.parkedTables();
     List<Future<QuotaState>> budgets = new ArrayList<>();
     tenants.values().forEach(t -> budgets.add(budget.peek(t.key(), t.limits())));
-    return Future.all(List.of(rows, totals, recent, runs, errors, nodes, parked, Future.all(budgets))).map(x ->
+    return Future.all(List.of(rows, totals, recent, runs, errors, nodes, parked, typed, Future.all(budgets))).map(x ->
         document(now, rows.result(), totals.result(), recent.result(), lastRuns(runs.result()), errors.result(),
-            nodes.result(), budgets.stream().map(Future::result).toList(), parked.result()));
+            nodes.result(), budgets.stream().map(Future::result).toList(), parked.result(), typed.result()));
   }
 
   private JsonObject document(Instant now, MigrationStateStore.Rows config, Map<String, Map<String, Object>> totals,
                               Map<String, Map<String, Object>> recent, Map<String, Long> lastRunRows,
                               Map<String, Map<String, Object>> errors, List<JsonObject> nodes,
-                              List<QuotaState> budgets, Map<String, String> parked) {
+                              List<QuotaState> budgets, Map<String, String> parked,
+                              Map<String, Map<String, Object>> typedProblems) {
     Map<String, String> runningOn = new HashMap<>();
     Map<String, JsonObject> outcomes = new HashMap<>();
     for (JsonObject n : nodes) {
@@ -195,9 +200,11 @@ public final class StatusReport {
         continue; // another deployment's tenant
       }
       String key = TableLeases.key(row.tenantId(), row.sourceTable());
+      Map<String, Object> typedProblem = typedProblems.get(key);
       tables.add(table(now, row, totals.getOrDefault(key, Map.of()), recent.getOrDefault(key, Map.of()),
           lastRunRows.getOrDefault(key, 0L), errors.getOrDefault(key, Map.of()), runningOn.get(key),
-          outcomes.get(key), pausedUntil.get(row.tenantId()), parked.get(key)));
+          outcomes.get(key), pausedUntil.get(row.tenantId()), parked.get(key))
+          .put("typedTableProblem", typedProblem == null ? null : text(typedProblem.get("FailureReason"))));
     }
     config.bad().forEach(b -> tables.add(new JsonObject().put("tenantKey", null).put("sourceTable", b.sourceTable())
         .put("kind", "incremental").put("state", "failed").put("watermark", null).put("lagSeconds", null)

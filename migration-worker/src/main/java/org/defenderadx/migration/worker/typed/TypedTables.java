@@ -231,6 +231,17 @@ public final class TypedTables {
     return Future.succeededFuture();
   }
 
+  /** The table's typed copy as ADX holds it, when there is one made by this tool (empty otherwise). */
+  public Future<Optional<TypedTable>> describe(ResolvedTable table) {
+    String name = typedName(table);
+    boolean snapshot = table.kind() == TableKind.SNAPSHOT;
+    return exists(name).compose(exists -> !exists ? Future.succeededFuture(Optional.<TypedTable>empty())
+        : adxColumns(name).map(columns -> {
+          TypedTable t = new TypedTable(table.sourceTable(), table.destinationTable(), snapshot, columns);
+          return t.hasProvenance() ? Optional.of(t) : Optional.<TypedTable>empty();
+        }));
+  }
+
   private Future<Boolean> exists(String table) {
     return adx.mgmt(".show tables | where TableName == " + KqlLiterals.string(table) + " | project TableName")
         .map(rows -> !rows.isEmpty());

@@ -18,6 +18,12 @@ import org.defenderadx.migration.common.window.WindowGrid;
 import org.defenderadx.migration.common.window.WindowPlanner;
 import org.defenderadx.migration.worker.adx.MigrationStateStore;
 import org.defenderadx.migration.worker.export.SnapshotExporter;
+import org.defenderadx.migration.worker.export.CommittedWindows;
+import org.defenderadx.migration.worker.export.HourlyCounts;
+import org.defenderadx.migration.worker.export.Repairer;
+import org.defenderadx.migration.worker.export.Verifier;
+import org.defenderadx.migration.common.window.Window;
+import org.defenderadx.migration.common.window.WindowId;
 import org.defenderadx.migration.worker.quota.InFlightBytes;
 import org.defenderadx.simulator.kql.IngestionTimeRange;
 import org.defenderadx.migration.common.config.TablePolicies;
@@ -200,6 +206,59 @@ class TypedTablesTest {
     assertThat(String.valueOf(rows.get(0).get("AdditionalFields"))).isEqualTo("true");
     assertThat(count("DeviceFlavourEvents | where Timestamp == datetime(2026-11-15T01:02:03.1Z) and RemotePort == 443"
         + " and IsLocalAdmin and ConfigurationImpact == 7.5")).isEqualTo(2);
+  }
+
+  @Test
+  void aRepairReplacesTheRepairedWindowsTypedRowsTooInOneSwap() throws Exception {
+    // GIVEN DeviceLogonEvents exported with its typed table, then one window's raw extents and another window's
+    // typed extents dropped behind the migrator's back
+    String table = "DeviceLogonEvents";
+    env.configureIncremental(List.of(table));
+    TypedTables typed = new TypedTables(env.adxClient, env.state, TablePolicies.standard(), env.time, "test-node");
+    TableExporter exporter = env.exporter("test-node").keepingTypedTables(typed);
+    TenantContext tenant = TenantFixture.context(env.vertx, env.sim, env.time, "", "graph");
+    WindowSchedule schedule = WindowSchedule.thirtyDays(Duration.ofHours(1), Duration.ofMinutes(5));
+    Instant horizon = schedule.horizonStart(env.time.now());
+    TableExporter.Result exported = await(exporter.run(tenant, await(env.state.latest()).rows().get(0), horizon,
+        schedule.closePoint(env.time.now(), Optional.empty(), Duration.ZERO), "r1"));
+    assertThat(exported.failure()).isEmpty();
+    long rows = count(table + "Raw");
+    assertThat(count(table)).isEqualTo(rows);
+    List<Map<String, Object>> windows = await(env.adxClient.query("MigrationAuditLog | where Status == 'Succeeded' "
+        + "and RecordCount > 0 | order by WindowStart asc | project WindowStart, WindowEnd"));
+    assertThat(windows.size()).isGreaterThan(6);
+    Window rawLost = window(windows.get(windows.size() - 3));
+    Window typedLost = window(windows.get(windows.size() - 2));
+    assertThat(dropExtents(table + "Raw", rawLost)).isPositive();
+    long typedLostRows = count(table + " | where _SourceIngestionTime >= " + KustoTime.literal(typedLost.lo())
+        + " and _SourceIngestionTime < " + KustoTime.literal(typedLost.hi()));
+    assertThat(dropExtents(table, typedLost)).isPositive();
+    assertThat(count(table)).isEqualTo(rows - typedLostRows);
+
+    // WHEN the range holding both windows is repaired
+    Repairer repairer = new Repairer(env.fetcher(), env.ingestion(env.vertx), env.adxClient,
+        new CommittedWindows(env.adxClient), new Verifier(new HourlyCounts(env.fetcher(), env.adxClient), env.time,
+        Duration.ofDays(30)), env.state, env.time, new Repairer.Options("test-node")).keepingTypedTables(typed);
+    Repairer.Result repaired = await(repairer.repair(tenant, exported.row(), rawLost.lo(), typedLost.hi(), horizon,
+        "repair-1"));
+
+    // THEN raw and typed both hold every row once again, and no staging table is left
+    assertThat(repaired.failure()).isEmpty();
+    assertThat(count(table + "Raw")).isEqualTo(rows);
+    assertThat(count(table)).isEqualTo(rows);
+    assertThat(count(table + " | summarize by _WindowId, ReportId, DeviceId, Timestamp")).isEqualTo(rows);
+    assertThat(await(env.adxClient.mgmt(".show tables | where TableName contains '_Repair_'"))).isEmpty();
+  }
+
+  private static Window window(Map<String, Object> audit) {
+    return Window.of(KustoTime.fromValue(audit.get("WindowStart")), KustoTime.fromValue(audit.get("WindowEnd")));
+  }
+
+  /** Drops a window's extents (found by the window's ingest-by tag, which typed extents carry too). */
+  private int dropExtents(String table, Window w) throws Exception {
+    String tag = WindowId.of("", "DeviceLogonEvents", w).shortHash();
+    return await(env.adxClient.mgmt(".drop extents <| .show table " + table + " extents where tags has 'ingest-by:"
+        + tag + "'")).size();
   }
 
   private MigrationConfigRow snapshotRow(String table) throws Exception {
