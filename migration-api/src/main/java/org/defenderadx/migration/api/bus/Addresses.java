@@ -92,6 +92,8 @@ public final class Addresses {
    *   <li>{@code audit}: {@code from} (since), optional {@code table}, {@code limit}; data {@code {"rows": [...]}}</li>
    *   <li>{@code plan}: optional {@code tenant}, {@code table}; data {@code {"tables": [ {tenantKey, sourceTable,
    *       watermark, windows, estimatedCalls, etaSeconds} ], "tenants": [ {key, callsPerMinute} ]}}</li>
+   *   <li>{@code schema}: {@code table}, optional {@code tenant}, {@code force} (= apply); data {@code {sourceTable,
+   *       typedTable, exists, missing, changed, columns: [ {column, source, adx, note} ], problems: [...]}}</li>
    * </ul>
    */
   public static final String OPS_TABLES = "defender-adx-migration.v1.ops.tables";
@@ -104,6 +106,7 @@ public final class Addresses {
   public static final String OPS_REPAIR = "defender-adx-migration.v1.ops.repair";
   public static final String OPS_AUDIT = "defender-adx-migration.v1.ops.audit";
   public static final String OPS_PLAN = "defender-adx-migration.v1.ops.plan";
+  public static final String OPS_SCHEMA = "defender-adx-migration.v1.ops.schema";
 
   /**
    * Published (every node receives it): the node named by the request's {@code node} (every node when it is

@@ -43,7 +43,7 @@ import picocli.CommandLine.Spec;
     subcommands = {Migrationctl.Status.class, Migrationctl.Tables.class, Migrationctl.Pause.class,
         Migrationctl.Resume.class, Migrationctl.RunNow.class, Migrationctl.Backfill.class,
         Migrationctl.ResetWatermark.class, Migrationctl.Drain.class, Migrationctl.Audit.class,
-        Migrationctl.Plan.class, Migrationctl.Verify.class, Migrationctl.Repair.class},
+        Migrationctl.Plan.class, Migrationctl.Verify.class, Migrationctl.Repair.class, Migrationctl.Schema.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:done", "1:the command failed, or found a problem (verify: rows differ)",
         "2:usage error, or a request the node rejected as malformed", "3:no cluster reachable (or no node serves it)",
@@ -485,6 +485,35 @@ public final class Migrationctl implements Callable<Integer> {
         throw new IllegalArgumentException("repair needs --to");
       }
       return send(client, Addresses.OPS_REPAIR, rangeRequest(table), this::ranges);
+    }
+  }
+
+  @Command(name = "schema", description = "A table's schema at the source against its typed table in ADX, column by "
+      + "column; --apply makes the typed table or adds the columns it lacks. Exit code 1 when columns are missing.")
+  static final class Schema extends Verb {
+    @Option(names = "--table", paramLabel = "TABLE", required = true, description = "The source table")
+    String table;
+    @Option(names = "--tenant", paramLabel = "KEY", description = "The table's tenant (default tenant: \"\")")
+    String tenant;
+    @Option(names = "--apply", description = "Make the typed table, or add the columns it lacks")
+    boolean apply;
+
+    @Override
+    int run(OpsClient client) throws Exception {
+      int[] missing = {0};
+      int code = send(client, Addresses.OPS_SCHEMA, new OpsRequest(Optional.ofNullable(tenant), Optional.of(table),
+          Optional.empty(), Optional.empty(), Optional.empty(), apply, 0, requestedBy(), ""), reply -> {
+            missing[0] = reply.data().getInteger("missing", 0) + (reply.data().getBoolean("exists", true) ? 0 : 1);
+            TextTable t = new TextTable("COLUMN", "SOURCE", "ADX", "NOTE");
+            for (Object o : reply.data().getJsonArray("columns", new JsonArray())) {
+              JsonObject c = (JsonObject) o;
+              t.row(c.getString("column"), c.getString("source"), c.getString("adx"), c.getString("note"));
+            }
+            StringBuilder sb = new StringBuilder(t.render());
+            reply.data().getJsonArray("problems", new JsonArray()).forEach(p -> sb.append('\n').append(p));
+            return sb.toString();
+          });
+      return code == 0 && missing[0] > 0 ? FAILED : code;
     }
   }
 

@@ -57,6 +57,7 @@ import org.defenderadx.migration.worker.export.PlannedUnitStore;
 import org.defenderadx.migration.worker.export.Repairer;
 import org.defenderadx.migration.worker.export.ServiceClock;
 import org.defenderadx.migration.worker.export.SnapshotExporter;
+import org.defenderadx.migration.worker.export.SourceSchemas;
 import org.defenderadx.migration.worker.export.TableExporter;
 import org.defenderadx.migration.worker.export.TenantContext;
 import org.defenderadx.migration.worker.export.Verifier;
@@ -285,7 +286,7 @@ public final class MigrationNode {
             settings.migration().settleLag()),
         serviceClock, time, (tenant, table) -> CoordinatorVerticle.askActive(vertx, peers, tenant, table), drain,
         OpsCommands.Options.defaults(env.nodeName(), settings.migration().settleLag()),
-        new PlannedUnitStore(adx, state));
+        new PlannedUnitStore(adx, state), new SourceSchemas(fetcher, time), typedTables);
     return new OpsVerticle(commands, new OpsToken(settings.ops().token()));
   }
 

@@ -30,9 +30,11 @@ import org.defenderadx.migration.worker.adx.MigrationStateStore;
 import org.defenderadx.migration.worker.export.PlannedUnitStore;
 import org.defenderadx.migration.worker.export.Repairer;
 import org.defenderadx.migration.worker.export.ServiceClock;
+import org.defenderadx.migration.worker.export.SourceSchemas;
 import org.defenderadx.migration.worker.export.TenantContext;
 import org.defenderadx.migration.worker.export.Verifier;
 import org.defenderadx.migration.worker.lease.TableLeases;
+import org.defenderadx.migration.worker.typed.TypedTables;
 
 /**
  * What the ops commands do on a node (migrationctl, over the event bus); {@link OpsVerticle} only wires them to
@@ -69,6 +71,7 @@ public final class OpsCommands {
   private final Supplier<Future<Boolean>> drain;
   private final Options options;
   private final OpsLookup lookup;
+  private final SchemaCommand schema;
   private final ConfigChanges changes;
   private final RangeRepairs repairs;
 
@@ -76,7 +79,7 @@ public final class OpsCommands {
                      TableLeases leases, OpsHolds holds, Map<String, TenantContext> tenants, Verifier verifier,
                      Repairer repairer, WindowPlanner planner, WindowSchedule schedule, ServiceClock serviceClock,
                      TimeSource time, RunNow runNow, Supplier<Future<Boolean>> drain, Options options,
-                     PlannedUnitStore plannedUnits) {
+                     PlannedUnitStore plannedUnits, SourceSchemas sourceSchemas, TypedTables typedTables) {
     this.state = state;
     this.adx = adx;
     this.holds = holds;
@@ -94,6 +97,7 @@ public final class OpsCommands {
         time, options.node(), options.leaseWait());
     this.repairs = new RangeRepairs(state, lookup, verifier, repairer, planner, time, options.node(),
         options.sourceHorizon());
+    this.schema = new SchemaCommand(lookup, sourceSchemas, typedTables, options.node());
   }
 
   public String node() {
@@ -160,6 +164,12 @@ public final class OpsCommands {
 
   public Future<OpsReply> backfill(OpsRequest req) {
     return repairs.backfill(req);
+  }
+
+  // ---------------------------------------------------------------------------------------------------- schema
+
+  public Future<OpsReply> schema(OpsRequest req) {
+    return schema.run(req);
   }
 
   // ----------------------------------------------------------------------------------------------------- audit

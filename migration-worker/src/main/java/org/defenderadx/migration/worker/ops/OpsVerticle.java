@@ -39,17 +39,18 @@ public final class OpsVerticle extends VerticleBase {
       LOG.warn("no ops token configured (ops.tokenEnv / ops.tokenFile, or MIGRATION_OPS_TOKEN): every ops command "
           + "will be refused");
     }
-    Map<String, Function<OpsRequest, Future<OpsReply>>> routes = Map.of(
-        Addresses.OPS_TABLES, commands::tables,
-        Addresses.OPS_PAUSE, commands::pause,
-        Addresses.OPS_RESUME, commands::resume,
-        Addresses.OPS_RUN_NOW, commands::runNow,
-        Addresses.OPS_RESET_WATERMARK, commands::resetWatermark,
-        Addresses.OPS_BACKFILL, commands::backfill,
-        Addresses.OPS_VERIFY, commands::verify,
-        Addresses.OPS_REPAIR, commands::repair,
-        Addresses.OPS_AUDIT, commands::audit,
-        Addresses.OPS_PLAN, commands::plan);
+    Map<String, Function<OpsRequest, Future<OpsReply>>> routes = Map.ofEntries(
+        Map.entry(Addresses.OPS_TABLES, commands::tables),
+        Map.entry(Addresses.OPS_PAUSE, commands::pause),
+        Map.entry(Addresses.OPS_RESUME, commands::resume),
+        Map.entry(Addresses.OPS_RUN_NOW, commands::runNow),
+        Map.entry(Addresses.OPS_RESET_WATERMARK, commands::resetWatermark),
+        Map.entry(Addresses.OPS_BACKFILL, commands::backfill),
+        Map.entry(Addresses.OPS_VERIFY, commands::verify),
+        Map.entry(Addresses.OPS_REPAIR, commands::repair),
+        Map.entry(Addresses.OPS_AUDIT, commands::audit),
+        Map.entry(Addresses.OPS_PLAN, commands::plan),
+        Map.entry(Addresses.OPS_SCHEMA, commands::schema));
     List<Future<Void>> registered = new ArrayList<>();
     routes.forEach((address, command) -> {
       MessageConsumer<JsonObject> c = vertx.eventBus().consumer(address,

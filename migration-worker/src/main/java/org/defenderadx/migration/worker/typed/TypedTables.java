@@ -96,6 +96,16 @@ public final class TypedTables {
     return next.mapEmpty();
   }
 
+  /**
+   * Forgets what this process knows of the table's typed copy: the next {@link #prepare} reads it from ADX again
+   * (and makes it, and brings the raw rows in, when it is gone).
+   */
+  public void forget(ResolvedTable table) {
+    synchronized (kept) {
+      kept.remove(typedName(table));
+    }
+  }
+
   private static boolean upToDate(Kept k, TypedColumns.Observed observed) {
     return k.refused().isPresent() || k.table().defenderColumns().keySet().containsAll(observed.columns().keySet());
   }
