@@ -38,7 +38,7 @@ public final class TypedColumns {
         continue;
       }
       if (name == null || !KqlIdentifiers.isValid(name) || name.startsWith("_")) {
-        problems.add("column " + ConfigRowLimits.printable(String.valueOf(name)) + " of " + sourceTable
+        problems.add("column '" + ConfigRowLimits.printable(String.valueOf(name)) + "' of " + sourceTable
             + " is not a plain identifier (or starts with '_', kept for provenance): left out of the typed table"
             + " (its values stay in the raw table)");
         continue;

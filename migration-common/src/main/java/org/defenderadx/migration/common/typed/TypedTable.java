@@ -66,9 +66,12 @@ public record TypedTable(String sourceTable, String rawTable, boolean snapshot, 
     return snapshot ? sourceTable + "_History" : sourceTable;
   }
 
-  /** The update policy's query. */
+  /**
+   * The update policy's query: one per raw table, since a typed table can be fed by several (one per tenant, when
+   * tenants have their own raw tables).
+   */
   public String policyFunction() {
-    return typedTable() + "_FromRaw";
+    return typedTable() + "_From_" + rawTable;
   }
 
   /** The provenance columns this table carries after Defender's, with their types. */
@@ -110,13 +113,30 @@ public record TypedTable(String sourceTable, String rawTable, boolean snapshot, 
   }
 
   /**
-   * The transactional update policy: a raw ingestion whose typed rows cannot be made fails as a whole and is
-   * retried, so raw and typed never disagree. Ingestion properties (the ingest-by tags) go with the typed rows.
+   * This raw table's entry of the transactional update policy: a raw ingestion whose typed rows cannot be made fails
+   * as a whole and is retried, so raw and typed never disagree. Ingestion properties (the ingest-by tags) go with the
+   * typed rows.
    */
-  public String updatePolicyCommand() {
-    String json = "[{\"IsEnabled\":true,\"Source\":\"" + rawTable + "\",\"Query\":\"" + policyFunction()
-        + "()\",\"IsTransactional\":true,\"PropagateIngestionProperties\":true}]";
-    return ".alter table " + typedTable() + " policy update @'" + json + "'";
+  public String updatePolicyEntry() {
+    return "{\"IsEnabled\":true,\"Source\":\"" + rawTable + "\",\"Query\":\"" + policyFunction()
+        + "()\",\"IsTransactional\":true,\"PropagateIngestionProperties\":true}";
+  }
+
+  /** Adds this raw table's entry to the policy (ADX appends it to the entries of other raw tables). */
+  public String addUpdatePolicyCommand() {
+    return ".alter-merge table " + typedTable() + " policy update @'[" + updatePolicyEntry() + "]'";
+  }
+
+  /** Sets the whole policy: {@code otherEntries} (JSON objects of other raw tables' entries), then this one's. */
+  public String setUpdatePolicyCommand(List<String> otherEntries) {
+    List<String> all = new ArrayList<>(otherEntries);
+    all.add(updatePolicyEntry());
+    for (String e : all) {
+      if (e.indexOf('\'') >= 0) {
+        throw new IllegalArgumentException("an update policy entry with a quote: " + e);
+      }
+    }
+    return ".alter table " + typedTable() + " policy update @'[" + String.join(",", all) + "]'";
   }
 
   /**

@@ -187,6 +187,41 @@ class SettingsParserTest {
   }
 
   @Test
+  void typedTablesAreOnByDefaultAndRetentionIsPerTableOverDefaults() {
+    TablePolicies standard = SettingsParser.parse(minimal(), secrets).adx().tablePolicies();
+    assertThat(standard.typedTables()).isTrue();
+    assertThat(standard.of("DeviceInfo")).isEqualTo(TablePolicies.Policies.NONE);
+
+    Map<String, Object> root = minimal();
+    section(root, "adx").put("typedTables", "false");
+    section(root, "adx", "retention").put("raw", "400d");
+    section(root, "adx", "retention").put("typedHotCache", "31d");
+    section(root, "adx", "retention", "tables", "DeviceTvmSoftwareVulnerabilities").put("typed", "730d");
+    TablePolicies p = SettingsParser.parse(root, secrets).adx().tablePolicies();
+    assertThat(p.typedTables()).isFalse();
+    assertThat(p.of("DeviceInfo").rawRetention()).contains(Duration.ofDays(400));
+    assertThat(p.of("DeviceInfo").typedRetention()).isEmpty();
+    assertThat(p.of("DeviceTvmSoftwareVulnerabilities").typedRetention()).contains(Duration.ofDays(730));
+    assertThat(p.of("DeviceTvmSoftwareVulnerabilities").rawRetention()).contains(Duration.ofDays(400));
+    assertThat(p.of("DeviceTvmSoftwareVulnerabilities").typedHotCache()).contains(Duration.ofDays(31));
+  }
+
+  @Test
+  void aRawRetentionShorterThanWhatVerifyAndRepairReadIsRefused() {
+    Map<String, Object> root = minimal();
+    section(root, "adx", "retention").put("raw", "7d");
+    section(root, "adx", "retention", "tables", "Bad-Name").put("typed", "1d");
+    section(root, "adx", "retention", "tables", "DeviceInfo").put("raww", "90d");
+
+    assertThatThrownBy(() -> SettingsParser.parse(root, secrets))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+            .anySatisfy(x -> assertThat(x).startsWith("adx.retention.raw: ").contains("31d", "verify and repair"))
+            .anySatisfy(x -> assertThat(x).startsWith("adx.retention.tables.Bad-Name: "))
+            .anySatisfy(x -> assertThat(x).startsWith("adx.retention.tables.DeviceInfo.raww: unknown key"))
+            .hasSize(3));
+  }
+
+  @Test
   void rejectsUnknownKeysSoThatTyposDoNotFallBackToDefaults() {
     Map<String, Object> root = minimal();
     section(root, "adx").put("databse", "Typo");

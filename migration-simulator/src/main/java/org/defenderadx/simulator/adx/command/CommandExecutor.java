@@ -388,6 +388,13 @@ public final class CommandExecutor {
       merged.putAll((Map<String, Object>) upd);
       return KustoValues.toJsonText(merged);
     }
+    if (verb.equals(".alter-merge") && existing.isPresent()
+        && KustoValues.parseJson(existing.get()) instanceof List<?> old && update instanceof List<?> upd) {
+      // An array policy (update): the new objects are appended to the existing ones, with no deduplication.
+      List<Object> merged = new ArrayList<>(old);
+      merged.addAll(upd);
+      return KustoValues.toJsonText(merged);
+    }
     return KustoValues.toJsonText(update);
   }
 

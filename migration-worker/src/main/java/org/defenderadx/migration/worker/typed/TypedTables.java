@@ -1,6 +1,9 @@
 package org.defenderadx.migration.worker.typed;
 
 import io.vertx.core.Future;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -11,6 +14,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.defenderadx.migration.common.config.TablePolicies;
+import org.defenderadx.migration.common.kql.KqlIdentifiers;
 import org.defenderadx.migration.common.kql.KqlLiterals;
 import org.defenderadx.migration.common.kql.KustoTypes;
 import org.defenderadx.migration.common.model.AuditRecord;
@@ -80,7 +84,7 @@ public final class TypedTables {
       return Future.succeededFuture();
     }
     TypedColumns.Observed observed = TypedColumns.observe(table.sourceTable(), resultSchema);
-    String key = typedName(table);
+    String key = keyOf(table);
     Future<Kept> next;
     synchronized (kept) {
       Future<Kept> prev = kept.get(key);
@@ -102,8 +106,13 @@ public final class TypedTables {
    */
   public void forget(ResolvedTable table) {
     synchronized (kept) {
-      kept.remove(typedName(table));
+      kept.remove(keyOf(table));
     }
+  }
+
+  /** A typed table fed from one raw table: each raw table has its own function and policy entry. */
+  private static String keyOf(ResolvedTable table) {
+    return typedName(table) + "\u0000" + table.destinationTable();
   }
 
   private static boolean upToDate(Kept k, TypedColumns.Observed observed) {
@@ -152,29 +161,68 @@ public final class TypedTables {
 
   /** The table, its function, its policy (and a snapshot table's latest-snapshot function), then its policies. */
   private Future<Void> apply(TypedTable t, boolean create) {
-    List<String> commands = new ArrayList<>();
+    List<String> before = new ArrayList<>();
     if (create) {
-      commands.add(t.createTableCommand());
+      before.add(t.createTableCommand());
     }
-    commands.add(t.policyFunctionCommand());
-    commands.add(t.updatePolicyCommand());
+    before.add(t.policyFunctionCommand());
+    List<String> after = new ArrayList<>();
     if (t.snapshot()) {
-      commands.add(t.latestSnapshotFunctionCommand());
+      after.add(t.latestSnapshotFunctionCommand());
     }
     TablePolicies.Policies p = policies.of(t.sourceTable());
-    p.typedRetention().ifPresent(d -> commands.add(retention(t.typedTable(), d)));
-    p.typedHotCache().ifPresent(d -> commands.add(caching(t.typedTable(), d)));
-    p.rawRetention().ifPresent(d -> commands.add(retention(t.rawTable(), d)));
-    p.rawHotCache().ifPresent(d -> commands.add(caching(t.rawTable(), d)));
+    p.typedRetention().ifPresent(d -> after.add(retention(t.typedTable(), d)));
+    p.typedHotCache().ifPresent(d -> after.add(caching(t.typedTable(), d)));
+    p.rawRetention().ifPresent(d -> after.add(retention(t.rawTable(), d)));
+    p.rawHotCache().ifPresent(d -> after.add(caching(t.rawTable(), d)));
+    // The table and the function first, then the function's entry in the update policy, then the rest.
+    return run(t, before).compose(v -> policyEntry(t)).compose(v -> run(t, after));
+  }
+
+  private Future<Void> run(TypedTable t, List<String> commands) {
     Future<Void> f = Future.succeededFuture();
     for (String c : commands) {
-      f = f.compose(v -> adx.mgmt(c).<Void>mapEmpty()
-          .recover(e -> Future.failedFuture(new IllegalStateException("typed table " + t.typedTable() + ": ADX "
-              + "refused " + c.substring(0, Math.min(60, c.length())).replace('\n', ' ') + "...: " + e.getMessage()
-              + " (the runtime principal needs Database User for typed tables, kql/roles.kql; or set "
-              + "adx.typedTables: false)", e))));
+      f = f.compose(v -> mgmt(t, c));
     }
     return f;
+  }
+
+  private Future<Void> mgmt(TypedTable t, String command) {
+    return adx.mgmt(command).<Void>mapEmpty()
+        .recover(e -> Future.failedFuture(new IllegalStateException("typed table " + t.typedTable() + ": ADX "
+            + "refused " + command.substring(0, Math.min(60, command.length())).replace('\n', ' ') + "...: "
+            + e.getMessage() + " (the runtime principal needs Database User for typed tables, kql/roles.kql; or set "
+            + "adx.typedTables: false)", e)));
+  }
+
+  /**
+   * This raw table's entry in the typed table's update policy, exactly once: added when missing (ADX appends it to
+   * the other raw tables' entries), and the policy rewritten when it holds this raw table's entry twice or an
+   * outdated one (another query), keeping the other raw tables' entries as they are.
+   */
+  private Future<Void> policyEntry(TypedTable t) {
+    return policy(t).compose(entries -> {
+      List<String> others = new ArrayList<>();
+      int ours = 0;
+      int stale = 0;
+      for (Object o : entries) {
+        if (!(o instanceof JsonObject e)) {
+          continue;
+        }
+        if (t.rawTable().equals(e.getString("Source"))) {
+          boolean current = (t.policyFunction() + "()").equals(e.getString("Query"))
+              && Boolean.TRUE.equals(e.getBoolean("IsTransactional")) && !Boolean.FALSE.equals(e.getBoolean("IsEnabled"));
+          ours += current ? 1 : 0;
+          stale += current ? 0 : 1;
+        } else {
+          others.add(e.encode());
+        }
+      }
+      if (ours == 1 && stale == 0) {
+        return Future.succeededFuture();
+      }
+      return mgmt(t, ours == 0 && stale == 0 ? t.addUpdatePolicyCommand() : t.setUpdatePolicyCommand(others));
+    });
   }
 
   static String retention(String table, Duration d) {
@@ -206,16 +254,57 @@ public final class TypedTables {
       return Future.succeededFuture(k);
     }
     TypedTable wider = k.table().withColumns(diff.added());
-    // The column first, then the function that fills it: the policy reads the function at each ingestion.
+    // The column first, then the functions that fill it (every raw table's: an update policy's output must match its
+    // target's columns), since the policy reads its function at each ingestion.
     return adx.mgmt(k.table().addColumnsCommand(diff.added()))
-        .compose(v -> adx.mgmt(wider.policyFunctionCommand()))
-        .compose(v -> {
-          LOG.info("{}: the source added column(s) {}; added to typed table {} before the first rows carrying them",
-              table.sourceTable(), diff.added().keySet(), wider.typedTable());
-          return state.audit(List.of(audit(tenantKey, table, "TypedColumnsAdded", "", Map.of("columns",
-              String.join(",", diff.added().keySet())))));
+        .compose(v -> adxColumns(wider.typedTable()))
+        .compose(columns -> {
+          TypedTable now = new TypedTable(wider.sourceTable(), wider.rawTable(), wider.snapshot(), columns);
+          return policySources(now).compose(sources -> {
+            Future<Void> f = mgmt(now, now.policyFunctionCommand());
+            for (String raw : sources) {
+              if (!raw.equals(now.rawTable())) {
+                TypedTable other = new TypedTable(now.sourceTable(), raw, now.snapshot(), columns);
+                f = f.compose(v -> mgmt(other, other.policyFunctionCommand()));
+              }
+            }
+            return f;
+          }).map(now);
         })
-        .map(v -> new Kept(wider, Optional.empty()));
+        .compose(now -> {
+          LOG.info("{}: the source added column(s) {}; added to typed table {} before the first rows carrying them",
+              table.sourceTable(), diff.added().keySet(), now.typedTable());
+          return state.audit(List.of(audit(tenantKey, table, "TypedColumnsAdded", "", Map.of("columns",
+              String.join(",", diff.added().keySet()))))).map(now);
+        })
+        .map(now -> new Kept(now, Optional.empty()));
+  }
+
+  /** The raw tables the typed table's update policy reads (its entries' sources). */
+  private Future<List<String>> policySources(TypedTable t) {
+    return policy(t).map(entries -> {
+      List<String> sources = new ArrayList<>();
+      for (Object o : entries) {
+        if (o instanceof JsonObject e && e.getString("Source") != null && KqlIdentifiers.isValid(e.getString("Source"))
+            && !sources.contains(e.getString("Source"))) {
+          sources.add(e.getString("Source"));
+        }
+      }
+      return sources;
+    });
+  }
+
+  private Future<JsonArray> policy(TypedTable t) {
+    return adx.mgmt(".show table " + t.typedTable() + " policy update").map(rows -> {
+      Object text = rows.isEmpty() ? null : rows.get(0).get("Policy");
+      if (text != null && !"null".equals(String.valueOf(text)) && !String.valueOf(text).isBlank()) {
+        Object parsed = Json.decodeValue(String.valueOf(text));
+        if (parsed instanceof JsonArray a) {
+          return a;
+        }
+      }
+      return new JsonArray();
+    });
   }
 
   private void report(String tenantKey, ResolvedTable table, String status, String why) {
@@ -223,21 +312,24 @@ public final class TypedTables {
     state.audit(List.of(audit(tenantKey, table, status, why, Map.of())));
   }
 
+  /**
+   * Brings the raw table's earlier rows in, beside the export (rows ingested from now on go through the policy, the
+   * backfill takes those before), unless it was done for this raw table since the typed table was last made: its
+   * {@code TypedBackfilled} audit row, written when a backfill completes, says so.
+   */
   private Future<Void> startBackfill(String tenantKey, ResolvedTable table, TypedTable t) {
-    // Runs beside the export: rows ingested from now on go through the policy, the backfill takes those before.
-    backfill.run(t).onComplete(ar -> {
-      if (ar.succeeded()) {
-        TypedBackfill.Outcome o = ar.result();
-        if (o.rows() > 0 || !o.mismatched().isEmpty()) {
-          state.audit(List.of(audit(tenantKey, table, "TypedBackfilled", o.mismatched().isEmpty() ? ""
-              : "windows whose typed rows do not match their raw rows: " + o.mismatched(),
-              Map.of("rows", o.rows(), "batches", o.batches()))));
-        }
-      } else {
-        LOG.warn("{}: bringing raw rows into typed table {} failed (tried again at the next start): {}",
-            table.sourceTable(), t.typedTable(), ar.cause().getMessage());
+    String done = MigrationStateStore.AUDIT_TABLE + "\n| where SourceTable == " + KqlLiterals.string(t.sourceTable())
+        + " and (Status == 'TypedTableCreated' or (Status == 'TypedBackfilled' and TableName == "
+        + KqlLiterals.string(t.rawTable()) + "))\n| summarize arg_max(Timestamp, Status)";
+    adx.query(done).compose(rows -> {
+      if (!rows.isEmpty() && "TypedBackfilled".equals(String.valueOf(rows.get(0).get("Status")))) {
+        return Future.succeededFuture();
       }
-    });
+      return backfill.run(t).compose(o -> state.audit(List.of(audit(tenantKey, table, "TypedBackfilled",
+          o.mismatched().isEmpty() ? "" : "windows whose typed rows do not match their raw rows: " + o.mismatched(),
+          Map.of("rows", o.rows(), "batches", o.batches())))));
+    }).onFailure(e -> LOG.warn("{}: bringing raw rows into typed table {} failed (tried again at the next start): {}",
+        table.sourceTable(), t.typedTable(), e.getMessage()));
     return Future.succeededFuture();
   }
 

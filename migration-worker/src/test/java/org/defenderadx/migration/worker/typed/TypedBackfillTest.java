@@ -79,7 +79,7 @@ class TypedBackfillTest {
     // AND its typed table made from the source's schema, with its policy
     TypedTable typed = TypedTable.create(TABLE, RAW, false, TypedColumns.observe(TABLE, sourceSchema()).columns());
     for (String command : List.of(typed.createTableCommand(), typed.policyFunctionCommand(),
-        typed.updatePolicyCommand())) {
+        typed.addUpdatePolicyCommand())) {
       await(env.adxClient.mgmt(command));
     }
     assertThat(count(TABLE)).isZero();

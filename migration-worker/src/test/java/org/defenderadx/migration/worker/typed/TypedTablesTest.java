@@ -180,7 +180,7 @@ class TypedTablesTest {
     org.defenderadx.migration.common.typed.TypedTable t = org.defenderadx.migration.common.typed.TypedTable.create(
         "DeviceFlavourEvents", "DeviceFlavourEventsRaw", false, columns);
     await(env.adxClient.mgmt(".create-merge table DeviceFlavourEventsRaw (Records:dynamic)"));
-    for (String command : List.of(t.createTableCommand(), t.policyFunctionCommand(), t.updatePolicyCommand())) {
+    for (String command : List.of(t.createTableCommand(), t.policyFunctionCommand(), t.addUpdatePolicyCommand())) {
       await(env.adxClient.mgmt(command));
     }
 
@@ -248,6 +248,70 @@ class TypedTablesTest {
     assertThat(count(table)).isEqualTo(rows);
     assertThat(count(table + " | summarize by _WindowId, ReportId, DeviceId, Timestamp")).isEqualTo(rows);
     assertThat(await(env.adxClient.mgmt(".show tables | where TableName contains '_Repair_'"))).isEmpty();
+  }
+
+  @Test
+  void theConfiguredRetentionAndHotCacheAreSetOnTheRawAndTypedTables() throws Exception {
+    env.configureIncremental(List.of("DeviceInfo"));
+    TablePolicies.Policies defaults = new TablePolicies.Policies(Optional.of(Duration.ofDays(400)), Optional.empty(),
+        Optional.of(Duration.ofDays(365)), Optional.of(Duration.ofDays(31)));
+    TablePolicies.Policies info = new TablePolicies.Policies(Optional.empty(), Optional.of(Duration.ofDays(7)),
+        Optional.of(Duration.ofDays(730)), Optional.empty());
+    TypedTables typed = new TypedTables(env.adxClient, env.state, new TablePolicies(true, defaults,
+        Map.of("DeviceInfo", info)), env.time, "test-node");
+    TenantContext tenant = TenantFixture.context(env.vertx, env.sim, env.time, "", "graph");
+    WindowSchedule schedule = WindowSchedule.thirtyDays(Duration.ofHours(1), Duration.ofMinutes(5));
+    TableExporter.Result r = await(env.exporter("test-node").keepingTypedTables(typed).run(tenant,
+        await(env.state.latest()).rows().get(0), schedule.horizonStart(env.time.now()),
+        schedule.closePoint(env.time.now(), Optional.empty(), Duration.ZERO), "r1"));
+    assertThat(r.failure()).isEmpty();
+
+    assertThat(policy("DeviceInfo", "retention")).contains("730.00:00:00");
+    assertThat(policy("DeviceInfo", "caching")).contains("31.00:00:00");
+    assertThat(policy("DeviceInfoRaw", "retention")).contains("400.00:00:00");
+    assertThat(policy("DeviceInfoRaw", "caching")).contains("7.00:00:00");
+  }
+
+  @Test
+  void tenantsWithRawTablesOfTheirOwnFeedOneTypedTableEachThroughItsOwnPolicyEntry() throws Exception {
+    // GIVEN DeviceInfo of two tenants, each into its own raw table
+    await(env.adxClient.mgmt(".create-merge table DeviceInfoContoso (Records:dynamic)"));
+    await(env.adxClient.mgmt(".create-or-alter table DeviceInfoContoso ingestion json mapping 'DynamicJsonMap' "
+        + "'[{\"column\":\"Records\",\"Properties\":{\"Path\":\"$\"},\"datatype\":\"dynamic\"}]'"));
+    env.configureIncremental(List.of("DeviceInfo"));
+    await(env.appender.append(MigrationStateStore.CONFIG_TABLE, List.of(Map.of("SourceTable", "DeviceInfo",
+        "DestinationTable", "DeviceInfoContoso", "WatermarkColumn", "None", "LoadType", "Incremental",
+        "IsActive", true, "TenantId", "contoso", "Version", 1L))));
+    WindowSchedule schedule = WindowSchedule.thirtyDays(Duration.ofHours(1), Duration.ofMinutes(5));
+
+    // WHEN both are exported, then exported again by a restarted node
+    for (String run : List.of("r1", "r2")) {
+      TypedTables typed = new TypedTables(env.adxClient, env.state, TablePolicies.standard(), env.time, "test-node");
+      TableExporter exporter = env.exporter("test-node").keepingTypedTables(typed);
+      for (MigrationConfigRow row : await(env.state.latest()).rows()) {
+        TenantContext tenant = TenantFixture.context(env.vertx, env.sim, env.time, row.tenantId(), "graph");
+        TableExporter.Result r = await(exporter.run(tenant, row, schedule.horizonStart(env.time.now()),
+            schedule.closePoint(env.time.now(), Optional.empty(), Duration.ZERO), run));
+        assertThat(r.failure()).as(row.tenantId()).isEmpty();
+      }
+    }
+
+    // THEN the typed table holds both tenants' rows, each once, and its policy one entry per raw table
+    long own = count("DeviceInfoRaw");
+    long contoso = count("DeviceInfoContoso");
+    assertThat(own).isPositive();
+    assertThat(contoso).isPositive();
+    assertThat(count("DeviceInfo | where _TenantId == ''")).isEqualTo(own);
+    assertThat(count("DeviceInfo | where _TenantId == 'contoso'")).isEqualTo(contoso);
+    String policy = String.valueOf(await(env.adxClient.mgmt(".show table DeviceInfo policy update")).get(0)
+        .get("Policy"));
+    assertThat(new io.vertx.core.json.JsonArray(policy)).hasSize(2);
+    assertThat(policy).contains("\"Source\":\"DeviceInfoRaw\"", "\"Source\":\"DeviceInfoContoso\"",
+        "DeviceInfo_From_DeviceInfoContoso()");
+  }
+
+  private String policy(String table, String kind) throws Exception {
+    return String.valueOf(await(env.adxClient.mgmt(".show table " + table + " policy " + kind)).get(0).get("Policy"));
   }
 
   private static Window window(Map<String, Object> audit) {
