@@ -130,10 +130,12 @@ public final class StatusReport {
     Future<Map<String, Map<String, Object>>> errors = byTable(MigrationStateStore.AUDIT_TABLE + "\n"
         + "| where Status == 'Failed' or Status == 'Quarantined' or Status == 'RepairFailed'\n"
         + "| summarize arg_max(Timestamp, FailureReason) by TenantId, SourceTable");
-    // Typed-table problems (schema drift, a column left out, a table refused) are reported once each, not retried.
+    // The latest typed-table event per table: a problem (schema drift, a column left out, the table not made) until
+    // something went right for it after (made, given a column, backfilled).
     Future<Map<String, Map<String, Object>>> typed = byTable(MigrationStateStore.AUDIT_TABLE + "\n"
-        + "| where Status in ('SchemaDrift', 'TypedColumnLeftOut', 'TypedRefused')\n"
-        + "| summarize arg_max(Timestamp, FailureReason) by TenantId, SourceTable");
+        + "| where Status in ('SchemaDrift', 'TypedColumnLeftOut', 'TypedRefused', 'TypedTableCreated', "
+        + "'TypedColumnsAdded', 'TypedBackfilled')\n"
+        + "| summarize arg_max(Timestamp, Status, FailureReason) by TenantId, SourceTable");
     Future<List<JsonObject>> nodes = NodeActivity.all(vertx);
     Future<Map<String, String>> parked = holds.parkedTables();
     List<Future<QuotaState>> budgets = new ArrayList<>();
@@ -204,7 +206,8 @@ public final class StatusReport {
       tables.add(table(now, row, totals.getOrDefault(key, Map.of()), recent.getOrDefault(key, Map.of()),
           lastRunRows.getOrDefault(key, 0L), errors.getOrDefault(key, Map.of()), runningOn.get(key),
           outcomes.get(key), pausedUntil.get(row.tenantId()), parked.get(key))
-          .put("typedTableProblem", typedProblem == null ? null : text(typedProblem.get("FailureReason"))));
+          .put("typedTableProblem", typedProblem == null || text(typedProblem.get("FailureReason")).isEmpty() ? null
+              : text(typedProblem.get("FailureReason"))));
     }
     config.bad().forEach(b -> tables.add(new JsonObject().put("tenantKey", null).put("sourceTable", b.sourceTable())
         .put("kind", "incremental").put("state", "failed").put("watermark", null).put("lagSeconds", null)

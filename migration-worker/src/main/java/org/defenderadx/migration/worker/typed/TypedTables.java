@@ -5,6 +5,7 @@ import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,8 +41,14 @@ public final class TypedTables {
   private static final Logger LOG = LoggerFactory.getLogger(TypedTables.class);
 
   /** One typed table as this process knows it; {@code refused} says why no typed rows are made for it. */
-  private record Kept(TypedTable table, Optional<String> refused) {
+  private record Kept(TypedTable table, Optional<String> refused, Instant retryAt) {
+    Kept(TypedTable table) {
+      this(table, Optional.empty(), null);
+    }
   }
+
+  /** A typed table that could not be made or found is tried again after this long (rows meanwhile go to raw only). */
+  static final Duration RETRY_REFUSED = Duration.ofMinutes(10);
 
   private final AdxClient adx;
   private final MigrationStateStore state;
@@ -51,7 +58,6 @@ public final class TypedTables {
   private final TypedBackfill backfill;
   private final Map<String, Future<Kept>> kept = new ConcurrentHashMap<>();
   private final Set<String> reported = ConcurrentHashMap.newKeySet();
-  private final Map<String, String> problems = new ConcurrentHashMap<>();
 
   public TypedTables(AdxClient adx, MigrationStateStore state, TablePolicies policies, TimeSource time, String node) {
     this.adx = adx;
@@ -64,11 +70,6 @@ public final class TypedTables {
 
   public boolean enabled() {
     return policies.typedTables();
-  }
-
-  /** Typed-table problems by source table (a refused table, a column whose type changed), for status. */
-  public Map<String, String> problems() {
-    return Map.copyOf(problems);
   }
 
   /**
@@ -88,12 +89,16 @@ public final class TypedTables {
     Future<Kept> next;
     synchronized (kept) {
       Future<Kept> prev = kept.get(key);
-      if (prev != null && prev.succeeded() && upToDate(prev.result(), observed)) {
+      if (prev != null && prev.succeeded() && upToDate(prev.result(), observed, time.now())) {
         return Future.succeededFuture();
       }
-      Future<Kept> base = prev == null ? firstSight(tenantKey, table, sourceSchema)
-          : prev.transform(ar -> ar.succeeded() ? Future.succeededFuture(ar.result())
-              : firstSight(tenantKey, table, sourceSchema));
+      boolean again = prev == null || prev.failed() || (prev.succeeded() && prev.result().refused().isPresent());
+      // A typed table that cannot be made does not stop the export: its rows go to raw, and the backfill brings them
+      // in once it is made. A column that cannot be added does (below): the rows carrying it would lose its values.
+      Future<Kept> base = again ? prev == null || prev.isComplete()
+          ? firstSight(tenantKey, table, sourceSchema).recover(e -> notNow(tenantKey, table, e))
+          : prev.transform(ar -> firstSight(tenantKey, table, sourceSchema).recover(e -> notNow(tenantKey, table, e)))
+          : prev;
       next = base.compose(k -> keepInStep(tenantKey, table, k, observed));
       kept.put(key, next);
     }
@@ -115,8 +120,22 @@ public final class TypedTables {
     return typedName(table) + "\u0000" + table.destinationTable();
   }
 
-  private static boolean upToDate(Kept k, TypedColumns.Observed observed) {
-    return k.refused().isPresent() || k.table().defenderColumns().keySet().containsAll(observed.columns().keySet());
+  private static boolean upToDate(Kept k, TypedColumns.Observed observed, Instant now) {
+    if (k.refused().isPresent()) {
+      return k.retryAt() == null || now.isBefore(k.retryAt());
+    }
+    return k.table().defenderColumns().keySet().containsAll(observed.columns().keySet());
+  }
+
+  /** The typed table could not be made or read: reported (once per reason), tried again after a while. */
+  private Future<Kept> notNow(String tenantKey, ResolvedTable table, Throwable e) {
+    String why = "the typed table of " + table.sourceTable() + " could not be made or read; its rows go to "
+        + table.destinationTable() + " only until it can (tried again every " + RETRY_REFUSED.toMinutes()
+        + " minutes; the rows are brought in then): " + e.getMessage();
+    if (reported.add("notNow\u0000" + table.sourceTable() + "\u0000" + e.getMessage())) {
+      report(tenantKey, table, "TypedRefused", why);
+    }
+    return Future.succeededFuture(new Kept(null, Optional.of(why), time.now().plus(RETRY_REFUSED)));
   }
 
   private static String typedName(ResolvedTable table) {
@@ -135,7 +154,7 @@ public final class TypedTables {
                 + "of a typed table made by this tool; it is left as it is and no typed rows are made for "
                 + table.sourceTable() + " (rename or drop it to have one made)");
           }
-          return apply(t, false).compose(v -> startBackfill(tenantKey, table, t)).map(v -> new Kept(t, Optional.empty()));
+          return apply(t, false).compose(v -> startBackfill(tenantKey, table, t)).map(v -> new Kept(t));
         });
       }
       return source.get().compose(schema -> {
@@ -147,16 +166,16 @@ public final class TypedTables {
               t.typedTable(), t.columns().size());
           return state.audit(List.of(audit(tenantKey, table, "TypedTableCreated", "", Map.of("typedTable",
               t.typedTable(), "columns", t.columns().size()))));
-        }).compose(v -> startBackfill(tenantKey, table, t)).map(v -> new Kept(t, Optional.empty()));
+        }).compose(v -> startBackfill(tenantKey, table, t)).map(v -> new Kept(t));
       });
     });
   }
 
   private Future<Kept> refuse(String tenantKey, ResolvedTable table, String why) {
     LOG.error("{} (tenant '{}'): {}", table.sourceTable(), tenantKey, why);
-    problems.put(table.sourceTable(), why);
-    return state.audit(List.of(audit(tenantKey, table, "TypedRefused", why, Map.of())))
-        .map(v -> new Kept(null, Optional.of(why)));
+    Future<Void> audited = reported.add("refused\u0000" + table.sourceTable() + "\u0000" + why)
+        ? state.audit(List.of(audit(tenantKey, table, "TypedRefused", why, Map.of()))) : Future.succeededFuture();
+    return audited.map(v -> new Kept(null, Optional.of(why), time.now().plus(RETRY_REFUSED)));
   }
 
   /** The table, its function, its policy (and a snapshot table's latest-snapshot function), then its policies. */
@@ -241,7 +260,6 @@ public final class TypedTables {
     for (TypedColumns.TypeChange c : diff.changed()) {
       String why = c.describe(table.sourceTable());
       if (reported.add(table.sourceTable() + "\u0000" + c.column() + "\u0000" + c.sourceSays())) {
-        problems.put(table.sourceTable(), why);
         report(tenantKey, table, "SchemaDrift", why);
       }
     }
@@ -277,7 +295,7 @@ public final class TypedTables {
           return state.audit(List.of(audit(tenantKey, table, "TypedColumnsAdded", "", Map.of("columns",
               String.join(",", diff.added().keySet()))))).map(now);
         })
-        .map(now -> new Kept(now, Optional.empty()));
+        .map(now -> new Kept(now));
   }
 
   /** The raw tables the typed table's update policy reads (its entries' sources). */

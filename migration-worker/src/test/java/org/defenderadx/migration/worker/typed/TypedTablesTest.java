@@ -12,6 +12,8 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Pattern;
+import org.defenderadx.simulator.adx.AdxFaults;
 import io.vertx.core.Future;
 import org.defenderadx.migration.common.kql.KustoTime;
 import org.defenderadx.migration.common.window.WindowGrid;
@@ -308,6 +310,44 @@ class TypedTablesTest {
     assertThat(new io.vertx.core.json.JsonArray(policy)).hasSize(2);
     assertThat(policy).contains("\"Source\":\"DeviceInfoRaw\"", "\"Source\":\"DeviceInfoContoso\"",
         "DeviceInfo_From_DeviceInfoContoso()");
+  }
+
+  @Test
+  void aTypedTableThatCannotBeMadeDoesNotStopTheExportAndIsMadeAndFilledLater() throws Exception {
+    // GIVEN ADX refusing to create the typed table (as it does for a principal without Database User)
+    env.configureIncremental(List.of("DeviceInfo"));
+    env.adx.faults().failRequests(AdxFaults.Endpoint.MGMT, Pattern.compile("^\\.create-merge table DeviceInfo "),
+        AdxFaults.Kind.PERMANENT, 1, "Principal 'aadapp=runtime' is not authorized to perform operation "
+            + "'CreateTable' (injected fault)");
+    TypedTables typed = new TypedTables(env.adxClient, env.state, TablePolicies.standard(), env.time, "test-node");
+    TableExporter exporter = env.exporter("test-node").keepingTypedTables(typed);
+    TenantContext tenant = TenantFixture.context(env.vertx, env.sim, env.time, "", "graph");
+    WindowSchedule schedule = WindowSchedule.thirtyDays(Duration.ofHours(1), Duration.ofMinutes(5));
+
+    // WHEN the table is exported
+    TableExporter.Result first = await(exporter.run(tenant, await(env.state.latest()).rows().get(0),
+        schedule.horizonStart(env.time.now()), schedule.closePoint(env.time.now(), Optional.empty(), Duration.ZERO),
+        "r1"));
+
+    // THEN the rows reached raw, the typed table was not made and that was audited with ADX's reason
+    assertThat(first.failure()).isEmpty();
+    assertThat(count("DeviceInfoRaw")).isPositive();
+    assertThat(columns("DeviceInfoRaw")).containsExactly("Records");
+    assertThat(await(env.adxClient.mgmt(".show tables | where TableName == 'DeviceInfo'"))).isEmpty();
+    assertThat(await(env.adxClient.query("MigrationAuditLog | where Status == 'TypedRefused' | project FailureReason")))
+        .singleElement().satisfies(r -> assertThat(String.valueOf(r.get("FailureReason"))).contains("not authorized",
+            "DeviceInfoRaw only"));
+
+    // AND once it can be made (the next try, a while later), it holds every raw row
+    env.sim.clock().advance(Duration.ofDays(1));
+    TableExporter.Result second = await(exporter.run(tenant, first.row(), schedule.horizonStart(env.time.now()),
+        schedule.closePoint(env.time.now(), Optional.empty(), Duration.ZERO), "r2"));
+    assertThat(second.failure()).isEmpty();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (count("DeviceInfo") != count("DeviceInfoRaw") && System.nanoTime() < deadline) {
+      await(env.vertx.timer(200));
+    }
+    assertThat(count("DeviceInfo")).isEqualTo(count("DeviceInfoRaw"));
   }
 
   private String policy(String table, String kind) throws Exception {
