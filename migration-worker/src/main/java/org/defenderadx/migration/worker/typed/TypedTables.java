@@ -192,10 +192,30 @@ public final class TypedTables {
     TablePolicies.Policies p = policies.of(t.sourceTable());
     p.typedRetention().ifPresent(d -> after.add(retention(t.typedTable(), d)));
     p.typedHotCache().ifPresent(d -> after.add(caching(t.typedTable(), d)));
-    p.rawRetention().ifPresent(d -> after.add(retention(t.rawTable(), d)));
-    p.rawHotCache().ifPresent(d -> after.add(caching(t.rawTable(), d)));
+    List<String> raw = new ArrayList<>();
+    p.rawRetention().ifPresent(d -> raw.add(retention(t.rawTable(), d)));
+    p.rawHotCache().ifPresent(d -> raw.add(caching(t.rawTable(), d)));
     // The table and the function first, then the function's entry in the update policy, then the rest.
-    return run(t, before).compose(v -> policyEntry(t)).compose(v -> run(t, after));
+    return run(t, before).compose(v -> policyEntry(t)).compose(v -> run(t, after))
+        .compose(v -> rawPolicies(t, raw));
+  }
+
+  /**
+   * The raw table's retention and caching: the raw tables are the admin principal's (kql/setup.kql), so setting them
+   * needs Table Admin on them, which the runtime principal may well not have. A refusal is reported once and changes
+   * nothing else: the typed table does not depend on it.
+   */
+  private Future<Void> rawPolicies(TypedTable t, List<String> commands) {
+    return run(t, commands).recover(e -> {
+      String why = "the retention or caching policy of " + t.rawTable() + " (adx.retention) could not be set: "
+          + e.getMessage() + "; grant the runtime principal Table Admin on it (kql/roles.kql) or set it yourself";
+      if (reported.add("rawPolicies\u0000" + t.rawTable() + "\u0000" + e.getMessage())) {
+        LOG.warn("{}: {}", t.sourceTable(), why);
+        return state.audit(List.of(new AuditRecord(t.rawTable(), time.now(), "PolicyRefused", why, 0, "",
+            t.sourceTable(), "", "", null, null, 0, 0, 0, Duration.ZERO, node, Map.of())));
+      }
+      return Future.succeededFuture();
+    });
   }
 
   private Future<Void> run(TypedTable t, List<String> commands) {
