@@ -47,6 +47,8 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 8, unit = TimeUnit.MINUTES)
 class TypedTablesTest {
 
+  private static final WindowSchedule SCHEDULE = WindowSchedule.thirtyDays(Duration.ofHours(1), Duration.ofMinutes(5));
+
   private StandIns env;
 
   @BeforeEach
@@ -62,13 +64,12 @@ class TypedTablesTest {
   @Test
   void anExportFillsTheTypedTableWithDefendersColumnsAndTypes() throws Exception {
     env.configureIncremental(List.of("DeviceProcessEvents"));
-    TypedTables typed = new TypedTables(env.adxClient, env.state, TablePolicies.standard(), env.time, "test-node");
+    TypedTables typed = typedTables();
     TableExporter exporter = env.exporter("test-node").keepingTypedTables(typed);
-    TenantContext tenant = TenantFixture.context(env.vertx, env.sim, env.time, "", "graph");
-    WindowSchedule schedule = WindowSchedule.thirtyDays(Duration.ofHours(1), Duration.ofMinutes(5));
+    TenantContext tenant = tenant("");
     MigrationConfigRow row = await(env.state.latest()).rows().get(0);
-    Instant close = schedule.closePoint(env.time.now(), Optional.empty(), Duration.ZERO);
-    TableExporter.Result result = await(exporter.run(tenant, row, schedule.horizonStart(env.time.now()), close, "r1"));
+    Instant close = SCHEDULE.closePoint(env.time.now(), Optional.empty(), Duration.ZERO);
+    TableExporter.Result result = await(exporter.run(tenant, row, SCHEDULE.horizonStart(env.time.now()), close, "r1"));
     assertThat(result.failure()).isEmpty();
 
     List<Map<String, Object>> schema = await(env.adxClient.query(
@@ -88,22 +89,21 @@ class TypedTablesTest {
   void aColumnTheSourceAddsMidRunIsAddedBeforeTheFirstRowsCarryingItAndNothingIsLost() throws Exception {
     // GIVEN DeviceNetworkEvents exported before the source adds LogonID (two simulated hours after the start)
     env.configureIncremental(List.of("DeviceNetworkEvents"));
-    TypedTables typed = new TypedTables(env.adxClient, env.state, TablePolicies.standard(), env.time, "test-node");
+    TypedTables typed = typedTables();
     TableExporter exporter = env.exporter("test-node").keepingTypedTables(typed);
-    TenantContext tenant = TenantFixture.context(env.vertx, env.sim, env.time, "", "graph");
-    WindowSchedule schedule = WindowSchedule.thirtyDays(Duration.ofHours(1), Duration.ofMinutes(5));
+    TenantContext tenant = tenant("");
     Instant added = env.sim.config().anchor().plus(Duration.ofHours(2));
     MigrationConfigRow row = await(env.state.latest()).rows().get(0);
-    TableExporter.Result first = await(exporter.run(tenant, row, schedule.horizonStart(env.time.now()),
-        schedule.closePoint(env.time.now(), Optional.empty(), Duration.ZERO), "r1"));
+    TableExporter.Result first = await(exporter.run(tenant, row, SCHEDULE.horizonStart(env.time.now()),
+        SCHEDULE.closePoint(env.time.now(), Optional.empty(), Duration.ZERO), "r1"));
     assertThat(first.failure()).isEmpty();
     assertThat(columns("DeviceNetworkEvents")).doesNotContain("LogonID");
 
     // WHEN the source adds the column and the export goes on past it (and past the next one-day grid line)
     env.sim.clock().advance(Duration.ofHours(26));
-    Instant close = schedule.closePoint(env.time.now(), Optional.empty(), Duration.ZERO);
+    Instant close = SCHEDULE.closePoint(env.time.now(), Optional.empty(), Duration.ZERO);
     assertThat(close).isAfter(added);
-    TableExporter.Result second = await(exporter.run(tenant, first.row(), schedule.horizonStart(env.time.now()),
+    TableExporter.Result second = await(exporter.run(tenant, first.row(), SCHEDULE.horizonStart(env.time.now()),
         close, "r2"));
 
     // THEN the typed table gained it; rows before keep null in it, rows after carry it; raw and typed agree
@@ -132,11 +132,11 @@ class TypedTablesTest {
     SnapshotExporter snapshots = new SnapshotExporter(env.fetcher(), env.ingestion(env.vertx), env.state, env.time,
         new SnapshotExporter.Options("test-node", Duration.ofDays(1), 10, 1024 * 1024, 100, 1.0, 2),
         (t, progress, rows) -> crashAfterABucket.get() ? Future.failedFuture("node lost") : Future.succeededFuture());
-    TypedTables typed = new TypedTables(env.adxClient, env.state, TablePolicies.standard(), env.time, "test-node");
+    TypedTables typed = typedTables();
     TableExporter exporter = new TableExporter(env.vertx, env.fetcher(), env.ingestion(env.vertx), env.state,
         new WindowPlanner(new WindowGrid(Duration.ofDays(1))), env.time, new TableExporter.Options("test-node", 64),
         snapshots, new InFlightBytes(Long.MAX_VALUE)).keepingTypedTables(typed);
-    TenantContext tenant = TenantFixture.context(env.vertx, env.sim, env.time, "", "graph");
+    TenantContext tenant = tenant("");
     TableExporter.Result first = await(exporter.run(tenant, snapshotRow(table), Instant.EPOCH, env.time.now(), "r1"));
     assertThat(first.failure()).isEmpty();
     Instant stamp1 = first.row().lastCommittedSnapshot().orElseThrow();
@@ -216,13 +216,12 @@ class TypedTablesTest {
     // typed extents dropped behind the migrator's back
     String table = "DeviceLogonEvents";
     env.configureIncremental(List.of(table));
-    TypedTables typed = new TypedTables(env.adxClient, env.state, TablePolicies.standard(), env.time, "test-node");
+    TypedTables typed = typedTables();
     TableExporter exporter = env.exporter("test-node").keepingTypedTables(typed);
-    TenantContext tenant = TenantFixture.context(env.vertx, env.sim, env.time, "", "graph");
-    WindowSchedule schedule = WindowSchedule.thirtyDays(Duration.ofHours(1), Duration.ofMinutes(5));
-    Instant horizon = schedule.horizonStart(env.time.now());
+    TenantContext tenant = tenant("");
+    Instant horizon = SCHEDULE.horizonStart(env.time.now());
     TableExporter.Result exported = await(exporter.run(tenant, await(env.state.latest()).rows().get(0), horizon,
-        schedule.closePoint(env.time.now(), Optional.empty(), Duration.ZERO), "r1"));
+        SCHEDULE.closePoint(env.time.now(), Optional.empty(), Duration.ZERO), "r1"));
     assertThat(exported.failure()).isEmpty();
     long rows = count(table + "Raw");
     assertThat(count(table)).isEqualTo(rows);
@@ -261,11 +260,10 @@ class TypedTablesTest {
         Optional.of(Duration.ofDays(730)), Optional.empty());
     TypedTables typed = new TypedTables(env.adxClient, env.state, new TablePolicies(true, defaults,
         Map.of("DeviceInfo", info)), env.time, "test-node");
-    TenantContext tenant = TenantFixture.context(env.vertx, env.sim, env.time, "", "graph");
-    WindowSchedule schedule = WindowSchedule.thirtyDays(Duration.ofHours(1), Duration.ofMinutes(5));
+    TenantContext tenant = tenant("");
     TableExporter.Result r = await(env.exporter("test-node").keepingTypedTables(typed).run(tenant,
-        await(env.state.latest()).rows().get(0), schedule.horizonStart(env.time.now()),
-        schedule.closePoint(env.time.now(), Optional.empty(), Duration.ZERO), "r1"));
+        await(env.state.latest()).rows().get(0), SCHEDULE.horizonStart(env.time.now()),
+        SCHEDULE.closePoint(env.time.now(), Optional.empty(), Duration.ZERO), "r1"));
     assertThat(r.failure()).isEmpty();
 
     assertThat(policy("DeviceInfo", "retention")).contains("730.00:00:00");
@@ -284,16 +282,15 @@ class TypedTablesTest {
     await(env.appender.append(MigrationStateStore.CONFIG_TABLE, List.of(Map.of("SourceTable", "DeviceInfo",
         "DestinationTable", "DeviceInfoContoso", "WatermarkColumn", "None", "LoadType", "Incremental",
         "IsActive", true, "TenantId", "contoso", "Version", 1L))));
-    WindowSchedule schedule = WindowSchedule.thirtyDays(Duration.ofHours(1), Duration.ofMinutes(5));
 
     // WHEN both are exported, then exported again by a restarted node
     for (String run : List.of("r1", "r2")) {
-      TypedTables typed = new TypedTables(env.adxClient, env.state, TablePolicies.standard(), env.time, "test-node");
+      TypedTables typed = typedTables();
       TableExporter exporter = env.exporter("test-node").keepingTypedTables(typed);
       for (MigrationConfigRow row : await(env.state.latest()).rows()) {
-        TenantContext tenant = TenantFixture.context(env.vertx, env.sim, env.time, row.tenantId(), "graph");
-        TableExporter.Result r = await(exporter.run(tenant, row, schedule.horizonStart(env.time.now()),
-            schedule.closePoint(env.time.now(), Optional.empty(), Duration.ZERO), run));
+        TenantContext tenant = tenant(row.tenantId());
+        TableExporter.Result r = await(exporter.run(tenant, row, SCHEDULE.horizonStart(env.time.now()),
+            SCHEDULE.closePoint(env.time.now(), Optional.empty(), Duration.ZERO), run));
         assertThat(r.failure()).as(row.tenantId()).isEmpty();
       }
     }
@@ -319,14 +316,13 @@ class TypedTablesTest {
     env.adx.faults().failRequests(AdxFaults.Endpoint.MGMT, Pattern.compile("^\\.create-merge table DeviceInfo "),
         AdxFaults.Kind.PERMANENT, 1, "Principal 'aadapp=runtime' is not authorized to perform operation "
             + "'CreateTable' (injected fault)");
-    TypedTables typed = new TypedTables(env.adxClient, env.state, TablePolicies.standard(), env.time, "test-node");
+    TypedTables typed = typedTables();
     TableExporter exporter = env.exporter("test-node").keepingTypedTables(typed);
-    TenantContext tenant = TenantFixture.context(env.vertx, env.sim, env.time, "", "graph");
-    WindowSchedule schedule = WindowSchedule.thirtyDays(Duration.ofHours(1), Duration.ofMinutes(5));
+    TenantContext tenant = tenant("");
 
     // WHEN the table is exported
     TableExporter.Result first = await(exporter.run(tenant, await(env.state.latest()).rows().get(0),
-        schedule.horizonStart(env.time.now()), schedule.closePoint(env.time.now(), Optional.empty(), Duration.ZERO),
+        SCHEDULE.horizonStart(env.time.now()), SCHEDULE.closePoint(env.time.now(), Optional.empty(), Duration.ZERO),
         "r1"));
 
     // THEN the rows reached raw, the typed table was not made and that was audited with ADX's reason
@@ -340,14 +336,22 @@ class TypedTablesTest {
 
     // AND once it can be made (the next try, a while later), it holds every raw row
     env.sim.clock().advance(Duration.ofDays(1));
-    TableExporter.Result second = await(exporter.run(tenant, first.row(), schedule.horizonStart(env.time.now()),
-        schedule.closePoint(env.time.now(), Optional.empty(), Duration.ZERO), "r2"));
+    TableExporter.Result second = await(exporter.run(tenant, first.row(), SCHEDULE.horizonStart(env.time.now()),
+        SCHEDULE.closePoint(env.time.now(), Optional.empty(), Duration.ZERO), "r2"));
     assertThat(second.failure()).isEmpty();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (count("DeviceInfo") != count("DeviceInfoRaw") && System.nanoTime() < deadline) {
       await(env.vertx.timer(200));
     }
     assertThat(count("DeviceInfo")).isEqualTo(count("DeviceInfoRaw"));
+  }
+
+  private TypedTables typedTables() {
+    return new TypedTables(env.adxClient, env.state, TablePolicies.standard(), env.time, "test-node");
+  }
+
+  private TenantContext tenant(String key) {
+    return TenantFixture.context(env.vertx, env.sim, env.time, key, "graph");
   }
 
   private String policy(String table, String kind) throws Exception {
