@@ -103,17 +103,20 @@ public record DefenderSimConfig(
    * @param queryTimeout     a query whose simulated CPU exceeds this fails (3 minutes)
    * @param graphRetryAfter  Graph documents no {@code Retry-After} for hunting: absent by default
    * @param legacyRetryAfter legacy APIs document whole seconds
+   * @param rejectedCallsCount whether a call answered 429 counts against the call quota too (undocumented; off by
+   *                         default, on for the harsher service that punishes a client calling too fast)
    */
   public record Limits(Duration horizon, int rowCap, ByteCap graphByteCap, ByteCap xdrByteCap, ByteCap mdeByteCap,
                        int callsPerMinute, int callsPerHour, Duration cpuBudget, Duration cpuCycle, CostModel cost,
-                       Duration queryTimeout, RetryAfterStyle graphRetryAfter, RetryAfterStyle legacyRetryAfter) {
+                       Duration queryTimeout, RetryAfterStyle graphRetryAfter, RetryAfterStyle legacyRetryAfter,
+                       boolean rejectedCallsCount) {
     public static Limits documented() {
       return new Limits(Duration.ofDays(30), 100_000,
           new ByteCap(50L * 1024 * 1024, false), new ByteCap(50L * 1024 * 1024, false),
           new ByteCap(124L * 1024 * 1024, true),
           45, 1500, Duration.ofSeconds(150), Duration.ofMinutes(15),
           new CostModel(1_000, 1_000, Duration.ofMillis(5)), Duration.ofMinutes(3),
-          RetryAfterStyle.ABSENT, RetryAfterStyle.INTEGER);
+          RetryAfterStyle.ABSENT, RetryAfterStyle.INTEGER, false);
     }
 
     public Limits {
@@ -139,32 +142,38 @@ public record DefenderSimConfig(
 
     public Limits withRowCap(int v) {
       return new Limits(horizon, v, graphByteCap, xdrByteCap, mdeByteCap, callsPerMinute, callsPerHour, cpuBudget,
-          cpuCycle, cost, queryTimeout, graphRetryAfter, legacyRetryAfter);
+          cpuCycle, cost, queryTimeout, graphRetryAfter, legacyRetryAfter, rejectedCallsCount);
     }
 
     public Limits withByteCaps(ByteCap graph, ByteCap xdr, ByteCap mde) {
       return new Limits(horizon, rowCap, graph, xdr, mde, callsPerMinute, callsPerHour, cpuBudget,
-          cpuCycle, cost, queryTimeout, graphRetryAfter, legacyRetryAfter);
+          cpuCycle, cost, queryTimeout, graphRetryAfter, legacyRetryAfter, rejectedCallsCount);
     }
 
     public Limits withCallRates(int perMinute, int perHour) {
       return new Limits(horizon, rowCap, graphByteCap, xdrByteCap, mdeByteCap, perMinute, perHour, cpuBudget,
-          cpuCycle, cost, queryTimeout, graphRetryAfter, legacyRetryAfter);
+          cpuCycle, cost, queryTimeout, graphRetryAfter, legacyRetryAfter, rejectedCallsCount);
     }
 
     public Limits withCpu(Duration budget, CostModel model, Duration timeout) {
       return new Limits(horizon, rowCap, graphByteCap, xdrByteCap, mdeByteCap, callsPerMinute, callsPerHour, budget,
-          cpuCycle, model, timeout, graphRetryAfter, legacyRetryAfter);
+          cpuCycle, model, timeout, graphRetryAfter, legacyRetryAfter, rejectedCallsCount);
     }
 
     public Limits withRetryAfter(RetryAfterStyle graph, RetryAfterStyle legacy) {
       return new Limits(horizon, rowCap, graphByteCap, xdrByteCap, mdeByteCap, callsPerMinute, callsPerHour,
-          cpuBudget, cpuCycle, cost, queryTimeout, graph, legacy);
+          cpuBudget, cpuCycle, cost, queryTimeout, graph, legacy, rejectedCallsCount);
+    }
+
+    /** Calls answered 429 count against the quota too: a client that keeps calling too fast stays throttled. */
+    public Limits withRejectedCallsCounted() {
+      return new Limits(horizon, rowCap, graphByteCap, xdrByteCap, mdeByteCap, callsPerMinute, callsPerHour,
+          cpuBudget, cpuCycle, cost, queryTimeout, graphRetryAfter, legacyRetryAfter, true);
     }
 
     public Limits withHorizon(Duration v) {
       return new Limits(v, rowCap, graphByteCap, xdrByteCap, mdeByteCap, callsPerMinute, callsPerHour,
-          cpuBudget, cpuCycle, cost, queryTimeout, graphRetryAfter, legacyRetryAfter);
+          cpuBudget, cpuCycle, cost, queryTimeout, graphRetryAfter, legacyRetryAfter, rejectedCallsCount);
     }
   }
 

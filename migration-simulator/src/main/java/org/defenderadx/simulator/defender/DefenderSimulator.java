@@ -75,7 +75,7 @@ public final class DefenderSimulator {
     this.faults = new FaultPlan(config.faults());
     DefenderSimConfig.Limits limits = config.limits();
     this.hunting = new HuntingQueryService(vertx, config, clock, tokens, tenant, new KqlEngine(),
-        new CallRateLimiter(limits.callsPerMinute(), limits.callsPerHour()),
+        new CallRateLimiter(limits.callsPerMinute(), limits.callsPerHour(), limits.rejectedCallsCount()),
         new CpuBudget(limits.cpuBudget(), limits.cpuCycle()), faults, stats);
   }
 

@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -34,7 +35,7 @@ public final class ServiceWaits {
       + "(?:(\\d{1,40})\\s*m(?:in(?:ute)?s?)?)?\\s*(?:(\\d{1,40})\\s*s(?:ec(?:ond)?s?)?)?");
 
   private static final Pattern QUOTA_WINDOW = Pattern.compile(
-      "maximum allowed\\s{1,8}\\d{1,12}\\s{1,8}per\\s{1,8}(?:(\\d{1,40})\\.)?(\\d{1,40}):(\\d{1,40}):(\\d{1,40})");
+      "maximum allowed\\s{1,8}(\\d{1,12})\\s{1,8}per\\s{1,8}(?:(\\d{1,40})\\.)?(\\d{1,40}):(\\d{1,40}):(\\d{1,40})");
 
   private ServiceWaits() {
   }
@@ -51,9 +52,35 @@ public final class ServiceWaits {
     if (!m.find()) {
       return Optional.empty();
     }
-    Duration d = sum(max, new String[] {m.group(1), m.group(2), m.group(3), m.group(4)}, 86_400, 3_600, 60, 1);
+    Duration d = sum(max, new String[] {m.group(2), m.group(3), m.group(4), m.group(5)}, 86_400, 3_600, 60, 1);
     return d.isZero() ? Optional.empty() : Optional.of(d);
   }
+
+  /**
+   * The call rate a call-quota message states, per minute: "maximum allowed 4 per 00:00:10" is 24. Only windows of
+   * at most {@link #RATE_WINDOW_MAX} say something about the rate to keep (an hourly limit is kept by the hourly
+   * budget); a rate below 2 a minute reads as 2, above 100,000 as absent. {@code lowerText} is lower case.
+   */
+  public static OptionalInt statedPerMinute(String lowerText) {
+    if (lowerText == null) {
+      return OptionalInt.empty();
+    }
+    Matcher m = QUOTA_WINDOW.matcher(lowerText);
+    if (!m.find()) {
+      return OptionalInt.empty();
+    }
+    Duration window = sum(Duration.ofDays(7), new String[] {m.group(2), m.group(3), m.group(4), m.group(5)}, 86_400,
+        3_600, 60, 1);
+    long calls = Long.parseLong(m.group(1));
+    if (window.isZero() || window.compareTo(RATE_WINDOW_MAX) > 0 || calls < 1) {
+      return OptionalInt.empty();
+    }
+    long perMinute = calls * 60_000 / Math.max(1, window.toMillis());
+    return perMinute > 100_000 ? OptionalInt.empty() : OptionalInt.of((int) Math.max(2, perMinute));
+  }
+
+  /** The longest quota window whose stated rate is learned (the minute's, and shorter ones). */
+  static final Duration RATE_WINDOW_MAX = Duration.ofMinutes(5);
 
   /**
    * A {@code Retry-After} value: delta-seconds (whole or, as Graph sends them, decimal; an exponent is read too), or

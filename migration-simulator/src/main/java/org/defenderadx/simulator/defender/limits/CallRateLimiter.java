@@ -5,8 +5,9 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 
 /**
- * Sliding-window call quotas (per minute and per hour) on the simulated clock. Only admitted calls count, so a
- * client that keeps retrying too early keeps getting 429 but does not push its own window further out.
+ * Sliding-window call quotas (per minute and per hour) on the simulated clock. By default only admitted calls count,
+ * so a client that keeps retrying too early keeps getting 429 but does not push its own window further out; with
+ * {@code rejectedCount} a refused call counts too (the harsher service: calling too fast keeps a client throttled).
  */
 public final class CallRateLimiter {
 
@@ -16,14 +17,28 @@ public final class CallRateLimiter {
 
   private final int perMinute;
   private final int perHour;
+  private final boolean rejectedCount;
   private final ArrayDeque<Instant> lastHour = new ArrayDeque<>();
 
   public CallRateLimiter(int perMinute, int perHour) {
+    this(perMinute, perHour, false);
+  }
+
+  public CallRateLimiter(int perMinute, int perHour, boolean rejectedCount) {
     this.perMinute = perMinute;
     this.perHour = perHour;
+    this.rejectedCount = rejectedCount;
   }
 
   public synchronized Decision tryAcquire(Instant now) {
+    Decision d = decide(now);
+    if (d.allowed() || rejectedCount) {
+      lastHour.addLast(now);
+    }
+    return d;
+  }
+
+  private Decision decide(Instant now) {
     Instant hourAgo = now.minus(Duration.ofHours(1));
     while (!lastHour.isEmpty() && !lastHour.peekFirst().isAfter(hourAgo)) {
       lastHour.pollFirst();
@@ -58,7 +73,6 @@ public final class CallRateLimiter {
       Duration wait = Duration.between(now, freeing.plus(Duration.ofMinutes(1)));
       return new Decision(false, wait, "API calls quota exceeded! maximum allowed " + perMinute + " per 00:01:00");
     }
-    lastHour.addLast(now);
     return new Decision(true, Duration.ZERO, null);
   }
 }

@@ -10,6 +10,22 @@ class CallRateLimiterTest {
   static final Instant T0 = Instant.parse("2026-11-15T00:00:00Z");
 
   @Test
+  void whenRejectedCallsCountACallerThatKeepsCallingStaysThrottled() {
+    CallRateLimiter lenient = new CallRateLimiter(2, 1_000);
+    CallRateLimiter harsh = new CallRateLimiter(2, 1_000, true);
+    for (CallRateLimiter l : new CallRateLimiter[] {lenient, harsh}) {
+      assertThat(l.tryAcquire(T0).allowed()).isTrue();
+      assertThat(l.tryAcquire(T0.plusSeconds(1)).allowed()).isTrue();
+      assertThat(l.tryAcquire(T0.plusSeconds(30)).allowed()).isFalse();
+      assertThat(l.tryAcquire(T0.plusSeconds(40)).allowed()).isFalse();
+    }
+    // A minute after the first two, the lenient window is free; the harsh one still holds the refused calls.
+    assertThat(lenient.tryAcquire(T0.plusSeconds(62)).allowed()).isTrue();
+    assertThat(harsh.tryAcquire(T0.plusSeconds(62)).allowed()).isFalse();
+    assertThat(harsh.tryAcquire(T0.plusSeconds(125)).allowed()).isTrue();
+  }
+
+  @Test
   void minuteQuotaIsASlidingWindowAndTellsWhenTheOldestCallLeavesIt() {
     CallRateLimiter limiter = new CallRateLimiter(3, 1_000);
     assertThat(limiter.tryAcquire(T0).allowed()).isTrue();

@@ -110,8 +110,8 @@ public final class SourceSchemas {
 
   static String query(String sourceTable) {
     KqlIdentifiers.requireTable(sourceTable);
-    return "let __s = " + sourceTable + " | getschema | project ColumnName, ColumnType;\n"
-        + "__s\n| extend " + HuntingQueries.WINDOW_TOTAL + " = toscalar(__s | count)";
+    return "let __schema = " + sourceTable + " | getschema | project ColumnName, ColumnType;\n"
+        + "__schema\n| extend " + HuntingQueries.WINDOW_TOTAL + " = toscalar(__schema | count)";
   }
 
   static Map<String, String> parse(byte[] gzip) {

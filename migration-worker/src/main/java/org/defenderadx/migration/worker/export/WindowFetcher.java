@@ -8,14 +8,17 @@ import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import org.defenderadx.migration.common.model.ResolvedTable;
 import org.defenderadx.migration.common.outcome.Attempt;
 import org.defenderadx.migration.common.outcome.Outcome;
 import org.defenderadx.migration.common.outcome.OutcomeClassifier;
+import org.defenderadx.migration.common.outcome.ServiceWaits;
 import org.defenderadx.migration.common.query.HuntingQueries;
 import org.defenderadx.migration.common.query.HuntingRequestBody;
 import org.defenderadx.migration.common.query.ResultCompleteness;
@@ -211,7 +214,10 @@ public final class WindowFetcher {
         // windows do not spend calls on more 429s. A 429 is not a failed try: the call is made again when the
         // service allows, with its retries intact.
         Instant until = outcome.resumeAt().orElse(time.now());
-        budget.pauseUntil(tenant.key(), tenant.limits(), until).onComplete(x -> later(until,
+        // And the tenant's rate is lowered for every node: to the rate the message states, or by a quarter.
+        OptionalInt stated = ServiceWaits.statedPerMinute(error.body() == null ? ""
+            : error.body().toLowerCase(Locale.ROOT));
+        budget.throttled(tenant.key(), tenant.limits(), until, stated).onComplete(x -> later(until,
             () -> attempt(tenant, table, window, query, provenance, attempt.afterThrottle(), counted, done)));
       }
       case PAUSE_TENANT -> {

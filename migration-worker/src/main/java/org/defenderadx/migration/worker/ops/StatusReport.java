@@ -189,6 +189,7 @@ public final class StatusReport {
           .put("breaker", breaker == null ? t.breaker().state().name() : breaker)
           .put("credentialError", t.tokens().lastError().orElse(null))
           .put("paused", paused).put("pausedUntil", paused ? q.pausedUntil().toString() : null)
+          .put("learnedCallsPerMinute", q.learned().learned() ? q.effective().perMinute() : null)
           .put("minutePermits", round(q.minutePermits(now)))
           .put("hourPermits", t.limits().hasHourlyLimit() ? round(q.hourPermits(now)) : null));
     }

@@ -13,7 +13,9 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
+import org.defenderadx.migration.common.quota.LearnedRate;
 import org.defenderadx.migration.common.quota.QuotaDecision;
 import org.defenderadx.migration.common.quota.QuotaLimits;
 import org.defenderadx.migration.common.quota.QuotaState;
@@ -105,6 +107,15 @@ public final class SharedCallBudget {
     return update(tenantKey, limits, state -> new QuotaDecision(state.pausedUntil(until), false, until)).mapEmpty();
   }
 
+  /**
+   * After a call-quota 429: no permit before {@code until} on any node, and the tenant's rate lowered for every node
+   * ({@link QuotaState#throttled}): to the rate the service stated, if it did, else by a quarter.
+   */
+  public Future<Void> throttled(String tenantKey, QuotaLimits limits, Instant until, OptionalInt statedPerMinute) {
+    return update(tenantKey, limits, state -> new QuotaDecision(state.pausedUntil(until)
+        .throttled(time.now(), statedPerMinute), false, until)).mapEmpty();
+  }
+
   /** The budget as it stands, for status and metrics. */
   public Future<QuotaState> peek(String tenantKey, QuotaLimits limits) {
     return map().compose(m -> m.get(tenantKey)).map(stored -> read(tenantKey, stored, limits));
@@ -155,15 +166,23 @@ public final class SharedCallBudget {
         .put("perMinute", s.limits().perMinute()).put("minuteBurst", s.limits().minuteBurst())
         .put("perHour", s.limits().perHour()).put("hourBurst", s.limits().hourBurst())
         .put("minuteUnits", s.minuteUnits()).put("hourUnits", s.hourUnits())
-        .put("updatedAtNanos", toNanos(s.updatedAt())).put("pausedUntilNanos", toNanos(s.pausedUntil()));
+        .put("updatedAtNanos", toNanos(s.updatedAt())).put("pausedUntilNanos", toNanos(s.pausedUntil()))
+        .put("learnedPerMinute", s.learned().perMinute()).put("calmSinceNanos", toNanos(s.learned().calmSince()))
+        .put("learnedCeiling", s.learned().ceiling()).put("cutAtNanos", toNanos(s.learned().cutAt()))
+        .put("cutTo", s.learned().cutTo());
   }
 
   /** A stored state under its own limits, moved to the configured ones if they changed. */
   static QuotaState decode(JsonObject j, QuotaLimits configured) {
     QuotaLimits stored = new QuotaLimits(j.getInteger("perMinute"), j.getInteger("minuteBurst"),
         j.getInteger("perHour"), j.getInteger("hourBurst"));
+    // An entry written before rates were learned has neither field: nothing learned.
+    LearnedRate learned = j.getInteger("learnedPerMinute", 0) == 0 ? LearnedRate.NONE
+        : new LearnedRate(j.getInteger("learnedPerMinute"), fromNanos(j.getLong("calmSinceNanos", 0L)),
+            j.getInteger("learnedCeiling", 0), fromNanos(j.getLong("cutAtNanos", 0L)),
+            j.getInteger("cutTo", 0));
     QuotaState state = new QuotaState(stored, j.getLong("minuteUnits"), j.getLong("hourUnits"),
-        fromNanos(j.getLong("updatedAtNanos")), fromNanos(j.getLong("pausedUntilNanos")));
+        fromNanos(j.getLong("updatedAtNanos")), fromNanos(j.getLong("pausedUntilNanos")), learned);
     return stored.equals(configured) ? state : state.withLimits(configured);
   }
 

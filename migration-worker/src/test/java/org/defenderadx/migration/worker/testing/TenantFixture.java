@@ -23,6 +23,11 @@ public final class TenantFixture {
   }
 
   public static TenantConfig config(DefenderSimulator sim, String key, String flavour) {
+    return config(sim, key, flavour, sim.config().limits().callsPerMinute(), sim.config().limits().callsPerHour());
+  }
+
+  /** Configured for these call rates, whatever the simulator allows. */
+  public static TenantConfig config(DefenderSimulator sim, String key, String flavour, int perMinute, int perHour) {
     JsonObject tree = new JsonObject()
         .put("tenants", new JsonArray().add(new JsonObject().put("key", key)
             .put("tenantId", DefenderSimConfig.DEFAULT_TENANT)
@@ -30,15 +35,18 @@ public final class TenantFixture {
             .put("credential", new JsonObject().put("kind", "client-secret")
                 .put("clientId", DefenderSimConfig.DEFAULT_CLIENT_ID).put("clientSecretEnv", "SIM_SECRET"))
             .put("api", new JsonObject().put("flavour", flavour).put("baseUrl", sim.baseUrl())
-                .put("callsPerMinute", sim.config().limits().callsPerMinute())
-                .put("callsPerHour", sim.config().limits().callsPerHour()))))
+                .put("callsPerMinute", perMinute).put("callsPerHour", perHour))))
         .put("adx", new JsonObject().put("clusterUrl", "http://localhost:1").put("database", "db")
             .put("credential", new JsonObject().put("kind", "none")));
     return ConfigLoader.parse(tree, Map.of("SIM_SECRET", DefenderSimConfig.DEFAULT_CLIENT_SECRET)).tenants().get(0);
   }
 
   public static TenantContext context(Vertx vertx, DefenderSimulator sim, TimeSource time, String key, String flavour) {
-    TenantConfig config = config(sim, key, flavour);
+    return context(vertx, sim, time, config(sim, key, flavour));
+  }
+
+  public static TenantContext context(Vertx vertx, DefenderSimulator sim, TimeSource time, TenantConfig config) {
+    String key = config.key();
     AccessTokenSource tokens = new AccessTokenSource(vertx,
         () -> AzureCredentials.create(config.credential(), config.authorityHost().toString(), config.tenantId(),
             Optional.of(Simulators.trusting(sim))),
