@@ -57,7 +57,7 @@ class DemoDriverTest {
     assertThat(output())
         .contains("tables caught up 3/3")
         .contains("RESULT: every table matches")
-        .containsPattern("DeviceProcessEvents +[0-9,]+ +[0-9,]+ +0 +0 +exact +yes");
+        .containsPattern("DeviceProcessEvents +[0-9,]+ +[0-9,]+ +0 +0 +exact += raw +yes");
   }
 
   @Test

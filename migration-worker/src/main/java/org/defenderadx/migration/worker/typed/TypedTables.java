@@ -95,10 +95,8 @@ public final class TypedTables {
       boolean again = prev == null || prev.failed() || (prev.succeeded() && prev.result().refused().isPresent());
       // A typed table that cannot be made does not stop the export: its rows go to raw, and the backfill brings them
       // in once it is made. A column that cannot be added does (below): the rows carrying it would lose its values.
-      Future<Kept> base = again ? prev == null || prev.isComplete()
-          ? firstSight(tenantKey, table, sourceSchema).recover(e -> notNow(tenantKey, table, e))
-          : prev.transform(ar -> firstSight(tenantKey, table, sourceSchema).recover(e -> notNow(tenantKey, table, e)))
-          : prev;
+      Future<Kept> base = again
+          ? firstSight(tenantKey, table, sourceSchema).recover(e -> notNow(tenantKey, table, e)) : prev;
       next = base.compose(k -> keepInStep(tenantKey, table, k, observed));
       kept.put(key, next);
     }
