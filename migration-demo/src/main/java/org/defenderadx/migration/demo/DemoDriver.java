@@ -16,6 +16,7 @@ import java.util.Optional;
 import org.defenderadx.migration.api.bus.TableOutcome;
 import org.defenderadx.migration.common.model.MigrationConfigRow;
 import org.defenderadx.migration.common.model.TableKind;
+import org.defenderadx.migration.common.typed.TypedTable;
 import org.defenderadx.simulator.adx.store.Database;
 import org.defenderadx.simulator.adx.store.Table;
 import org.defenderadx.migration.worker.export.HourlyCounts;
@@ -232,8 +233,7 @@ public final class DemoDriver implements AutoCloseable {
     if (row == null) {
       return new Summary.TypedCount("", 0, 0);
     }
-    boolean snapshot = row.resolve().kind() == TableKind.SNAPSHOT;
-    String typed = snapshot ? row.sourceTable() + "_History" : row.sourceTable();
+    String typed = TypedTable.typedTableOf(row.sourceTable(), row.resolve().kind() == TableKind.SNAPSHOT);
     Database db = standIns.adx.database(DemoStandIns.DATABASE);
     return new Summary.TypedCount(typed, db.findTable(row.destinationTable()).map(Table::rowCount).orElse(0L),
         db.findTable(typed).map(Table::rowCount).orElse(0L));

@@ -1,6 +1,7 @@
 package org.defenderadx.migration.common.typed;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -63,7 +64,35 @@ public record TypedTable(String sourceTable, String rawTable, boolean snapshot, 
 
   /** The table the rows land in. */
   public String typedTable() {
+    return typedTableOf(sourceTable, snapshot);
+  }
+
+  /** The typed table of a source table: Defender's name, or {@code <Table>_History} for a snapshot table. */
+  public static String typedTableOf(String sourceTable, boolean snapshot) {
     return snapshot ? sourceTable + "_History" : sourceTable;
+  }
+
+  /** A raw row's window or snapshot-bucket id, as text ("" for the original script's rows, which have none). */
+  public static final String RAW_UNIT_ID = "tostring(Records['__WindowId'])";
+
+  /** The raw rows of this source table: its own, and the original script's (which carry no provenance). */
+  public String rawRowsOfSource() {
+    return "isempty(tostring(Records['__SourceTable'])) or tostring(Records['__SourceTable']) == " + lit(sourceTable);
+  }
+
+  /**
+   * The {@code tags} property of an append that tags its extents {@code ingest-by:<tag>} for each tag given. Tags are
+   * ids and hashes made by this tool: a quote or backslash in one is refused rather than escaped.
+   */
+  public static String ingestByTagsProperty(Collection<String> tags) {
+    List<String> json = new ArrayList<>();
+    for (String tag : tags) {
+      if (tag.indexOf('"') >= 0 || tag.indexOf('\\') >= 0 || tag.indexOf('\'') >= 0) {
+        throw new IllegalArgumentException("an ingest-by tag with a quote or backslash: " + tag);
+      }
+      json.add("\"ingest-by:" + tag + "\"");
+    }
+    return "tags=" + lit("[" + String.join(",", json) + "]");
   }
 
   /**
@@ -170,8 +199,7 @@ public record TypedTable(String sourceTable, String rawTable, boolean snapshot, 
     List<String> items = new ArrayList<>();
     columns.forEach((name, type) -> items.add(KqlIdentifiers.quotedColumn(name) + " = " + TypedColumns.conversion(
         type, "Records[" + lit(provenance.containsKey(name) ? "_" + name : name) + "]")));
-    return rawTable + "\n| where isempty(tostring(Records['__SourceTable'])) or tostring(Records['__SourceTable']) == "
-        + lit(sourceTable) + (rawFilter.isEmpty() ? "" : "\n| where " + rawFilter)
+    return rawTable + "\n| where " + rawRowsOfSource() + (rawFilter.isEmpty() ? "" : "\n| where " + rawFilter)
         + "\n| project " + String.join(",\n    ", items);
   }
 

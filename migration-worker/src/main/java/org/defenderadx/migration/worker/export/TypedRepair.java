@@ -1,7 +1,6 @@
 package org.defenderadx.migration.worker.export;
 
 import io.vertx.core.Future;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -46,12 +45,10 @@ final class TypedRepair {
   private Future<Void> replace(TypedTable t, Set<String> oldTags, List<String> unitIds, Set<String> newTags) {
     String staging = KqlIdentifiers.requireTable(t.typedTable() + RepairStaging.SUFFIX
         + UUID.randomUUID().toString().replace("-", "").substring(0, 12));
-    List<String> tags = new ArrayList<>();
-    newTags.forEach(tag -> tags.add("\"ingest-by:" + tag + "\""));
-    String filter = unitIds.isEmpty() ? "false" : "tostring(Records['__WindowId']) in ("
+    String filter = unitIds.isEmpty() ? "false" : TypedTable.RAW_UNIT_ID + " in ("
         + String.join(", ", unitIds.stream().map(KqlLiterals::string).toList()) + ")";
     Future<Void> swapped = adx.mgmt(".set-or-append " + staging + " with (folder=" + KqlLiterals.string("RepairStaging")
-            + ", tags=" + KqlLiterals.string("[" + String.join(",", tags) + "]") + ") <|\n" + t.projection(filter))
+            + ", " + TypedTable.ingestByTagsProperty(newTags) + ") <|\n" + t.projection(filter))
         .compose(v -> adx.mgmt(".show table " + staging + " extents"))
         .compose(extents -> {
           List<String> moveIds = extents.stream().map(e -> String.valueOf(e.get("ExtentId"))).toList();

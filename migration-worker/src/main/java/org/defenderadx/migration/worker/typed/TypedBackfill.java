@@ -57,10 +57,9 @@ final class TypedBackfill {
     return adx.query("print Now = tostring(now())").compose(rows -> {
       Instant cutoff = KustoTime.parse(String.valueOf(rows.get(0).get("Now")));
       String before = "ingestion_time() < " + KustoTime.literal(cutoff);
-      String windowId = "tostring(Records['__WindowId'])";
-      Future<Map<String, Long>> raw = counts(t.rawTable() + "\n| where " + before
-          + " and (isempty(tostring(Records['__SourceTable'])) or tostring(Records['__SourceTable']) == "
-          + KqlLiterals.string(t.sourceTable()) + ")\n| summarize N = count() by W = " + windowId);
+      String windowId = TypedTable.RAW_UNIT_ID;
+      Future<Map<String, Long>> raw = counts(t.rawTable() + "\n| where " + before + " and (" + t.rawRowsOfSource()
+          + ")\n| summarize N = count() by W = " + windowId);
       return raw.compose(rawCounts -> counts(t.typedTable() + " | summarize N = count() by W = "
           + TypedTable.UNIT_ID).compose(typedCounts -> {
             List<List<String>> batches = new ArrayList<>();
@@ -128,10 +127,9 @@ final class TypedBackfill {
 
   /** Appends one batch under its tag; false when the tag was already there (the batch landed before). */
   private Future<Boolean> append(TypedTable t, String tag, String filter) {
-    String tags = KqlLiterals.string("[" + jsonString("ingest-by:" + tag) + "]");
-    String ifNotExists = KqlLiterals.string("[" + jsonString(tag) + "]");
-    return adx.mgmt(".set-or-append " + t.typedTable() + " with (tags=" + tags + ", ingestIfNotExists=" + ifNotExists
-        + ") <|\n" + t.projection(filter)).map(r -> !r.isEmpty())
+    String ifNotExists = KqlLiterals.string("[\"" + tag + "\"]"); // checked with the tags property
+    return adx.mgmt(".set-or-append " + t.typedTable() + " with (" + TypedTable.ingestByTagsProperty(List.of(tag))
+        + ", ingestIfNotExists=" + ifNotExists + ") <|\n" + t.projection(filter)).map(r -> !r.isEmpty())
         .recover(e -> Future.failedFuture(new IllegalStateException("backfill batch " + tag + " of "
             + t.typedTable() + " failed: " + e.getMessage(), e)));
   }
@@ -145,11 +143,6 @@ final class TypedBackfill {
       }
       return out;
     });
-  }
-
-  private static String jsonString(String s) {
-    // Tags are built from checked table names, window ids and datetimes: no quote or backslash to escape.
-    return "\"" + s + "\"";
   }
 
   private static String digest(List<String> ids) {

@@ -137,7 +137,7 @@ public final class TypedTables {
   }
 
   private static String typedName(ResolvedTable table) {
-    return table.kind() == TableKind.SNAPSHOT ? table.sourceTable() + "_History" : table.sourceTable();
+    return TypedTable.typedTableOf(table.sourceTable(), table.kind() == TableKind.SNAPSHOT);
   }
 
   private Future<Kept> firstSight(String tenantKey, ResolvedTable table, Supplier<Future<Map<String, String>>> source) {
