@@ -5,7 +5,8 @@ import java.net.URI;
 /**
  * The ADX database that holds the exported rows and the migration state.
  *
- * @param blobTargetBytes   uncompressed bytes at which a window's blob is cut (a window larger than this is split)
+ * @param blobTargetBytes   room a window reserves in the in-flight budget before it is fetched (a complete answer is
+ *                          kept whatever its blob's size: it is never fetched again for that)
  * @param maxInFlightBytes  bytes of blobs a node holds at once, fetched or being fetched and not yet confirmed by ADX,
  *                          across all its tables; at least {@code blobTargetBytes}
  * @param tablePolicies     typed tables on or off, retention and hot-cache policies of raw and typed tables

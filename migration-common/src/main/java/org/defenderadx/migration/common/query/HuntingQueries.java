@@ -64,6 +64,26 @@ public final class HuntingQueries {
   }
 
   /**
+   * The planner's census: rows per {@code bin} of the watermark in {@code [lo, hi)} at the source, with each bin's
+   * busiest instant ({@code PeakAt}) and its rows ({@code PeakRows}), so a burst of rows sharing one instant is planned
+   * as a unit of its own instead of being found by halving. The source is read once: rows are counted per instant,
+   * then the instants per bin.
+   */
+  public static String census(String table, WatermarkSource watermark, Instant lo, Instant hi, Duration bin) {
+    KqlIdentifiers.requireTable(table);
+    if (!lo.isBefore(hi)) {
+      throw new IllegalArgumentException("empty range [" + lo + ", " + hi + ")");
+    }
+    String expr = watermark.kql();
+    return table + "\n"
+        + "| where " + expr + " >= " + KustoTime.literal(lo) + " and " + expr + " < " + KustoTime.literal(hi) + "\n"
+        + "| summarize InstantRows = count() by Instant = " + expr + "\n"
+        + "| summarize arg_max(InstantRows, Instant), Count = sum(InstantRows) by Bin = bin(Instant, " + binWidth(bin)
+        + ")\n"
+        + "| project Bin, Count, PeakRows = InstantRows, PeakAt = Instant";
+  }
+
+  /**
    * The same hourly count in ADX over the copied rows. For an ingestion-time watermark the destination keeps
    * the source time in {@link #SOURCE_INGESTION_TIME}; for a column watermark pass that column.
    */

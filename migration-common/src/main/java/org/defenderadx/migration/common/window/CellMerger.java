@@ -11,10 +11,11 @@ import org.defenderadx.migration.common.kql.KustoTime;
 /**
  * Cuts a stretch of closed cells into units of about {@code targetRows} rows each, from the rows each counting bin
  * holds (one counting call at the source tells them, {@link WindowGrid#countingBin()}): a sparse stretch costs one
- * call instead of one per cell, and a dense bin is cut into as many equal parts as its count needs, so its rows are
- * fetched without first truncating a call at the cap (rows spread unevenly split further when fetched, as any window).
- * Greedy from the start: a unit takes the next part while the sum stays within the target, so the units depend only on
- * the start and the counts.
+ * call instead of one per cell. Greedy from the start: a unit takes whole bins while they fit, and the bin that does
+ * not fit is cut where the unit reaches its target, its rows taken as spread evenly over the bin (the rest of the bin
+ * starts the next unit), so every unit but the last of a stretch aims at the target, however coarse the bins. A bin
+ * entered at a point inside it (the stretch starts there) counts whole, which errs on the safe side. Rows spread
+ * unevenly inside a bin split further when fetched, as any window. The units depend only on the start and the counts.
  *
  * <p>A unit's bounds are not a function of the grid alone, so units are recorded before they are fetched (see
  * {@link PlannedUnits}): a run that resumes finds them instead of merging again from counts that may have changed.
@@ -36,13 +37,26 @@ public final class CellMerger {
     this.maxCellsPerUnit = maxCellsPerUnit;
   }
 
+  /** A bin's busiest instant and the rows it holds (from the census). */
+  public record Peak(Instant at, long rows) {
+  }
+
+  /** As below, without the bins' busiest instants: every bin's rows are taken as spread evenly over it. */
+  public List<Unit> merge(Instant from, Instant to, Map<Instant, Long> rowsPerBin, long targetRows, int maxUnits) {
+    return merge(from, to, rowsPerBin, Map.of(), targetRows, maxUnits);
+  }
+
   /**
    * The units tiling {@code [from, to)}, at most {@code maxUnits} of them (then they end before {@code to}).
    *
    * @param rowsPerBin rows per counting bin, keyed by the bin's start; a bin that is absent holds no rows (a bin cut
-   *                   by {@code from} or {@code to} counts whole, which errs on the safe side)
+   *                   by {@code from} counts whole, which errs on the safe side)
+   * @param peaks      per bin, its busiest instant: its rows sit at that instant, which no unit cuts, and an instant
+   *                   holding more than the target is a unit of its own (paged in buckets when fetched); the bin's
+   *                   other rows are taken as spread evenly
    */
-  public List<Unit> merge(Instant from, Instant to, Map<Instant, Long> rowsPerBin, long targetRows, int maxUnits) {
+  public List<Unit> merge(Instant from, Instant to, Map<Instant, Long> rowsPerBin, Map<Instant, Peak> peaks,
+                          long targetRows, int maxUnits) {
     if (!from.isBefore(to) || targetRows < 1 || maxUnits < 1) {
       throw new IllegalArgumentException("need from < to and positive targetRows and maxUnits");
     }
@@ -53,35 +67,100 @@ public final class CellMerger {
     long unitLo = KustoTime.toTicks(from);
     long unitRows = 0;
     long pos = unitLo;
+    java.util.ArrayDeque<Segment> ahead = new java.util.ArrayDeque<>();
     while (pos < end && units.size() < maxUnits) {
-      long binLo = Math.floorDiv(pos, binTicks) * binTicks;
-      long binHi = Math.min(binLo + binTicks, end);
-      long rows = rowsPerBin.getOrDefault(KustoTime.fromTicks(binLo), 0L);
-      // A bin holding more than the target is cut into equal parts (by time) of at most the target each.
-      long width = binHi - binLo;
-      long parts = Math.max(1, Math.min(ceilDiv(rows, targetRows), width));
-      long partWidth = ceilDiv(width, parts);
-      long partHi = Math.min(binLo + ((pos - binLo) / partWidth + 1) * partWidth, binHi);
-      long partRows = ceilDiv(rows, parts);
-      boolean fits = unitRows + partRows <= targetRows && partHi - unitLo <= maxWidth;
-      if (pos > unitLo && !fits) {
-        units.add(new Unit(Window.of(KustoTime.fromTicks(unitLo), KustoTime.fromTicks(pos)), unitRows));
-        unitLo = pos;
-        unitRows = 0;
+      if (ahead.isEmpty()) {
+        segments(pos, binTicks, end, rowsPerBin, peaks, ahead);
+      }
+      Segment seg = ahead.peekFirst();
+      long room = targetRows - unitRows;
+      long widthLeft = unitLo + maxWidth - pos;
+      if (seg.rows() <= room && seg.hi() - pos <= widthLeft) {
+        unitRows += seg.rows();
+        pos = seg.hi();
+        ahead.removeFirst();
         continue;
       }
-      unitRows += partRows;
-      pos = partHi;
+      if (seg.instant()) {
+        // An instant is never cut: the unit ends before it; one holding more than the target stands alone.
+        if (pos > unitLo) {
+          units.add(unit(unitLo, pos, unitRows));
+          unitLo = pos;
+          unitRows = 0;
+          continue;
+        }
+        units.add(unit(pos, seg.hi(), seg.rows()));
+        pos = seg.hi();
+        unitLo = pos;
+        ahead.removeFirst();
+        continue;
+      }
+      // The unit ends inside this stretch: where its rows reach the target, or where it reaches its widest.
+      long width = seg.rows() <= room ? widthLeft
+          : Math.min(widthLeft, (long) ((double) (seg.hi() - pos) * room / seg.rows()));
+      width = roundedCut(pos, width);
+      if (width < 1) {
+        if (pos > unitLo) {
+          units.add(unit(unitLo, pos, unitRows));
+          unitLo = pos;
+          unitRows = 0;
+          continue;
+        }
+        width = 1; // one tick holding more than the target: it is paged in buckets when fetched
+      }
+      long taken = Math.min(seg.rows(), (long) Math.ceil((double) seg.rows() * width / (seg.hi() - pos)));
+      ahead.removeFirst();
+      ahead.addFirst(new Segment(seg.hi(), seg.rows() - taken, false));
+      pos += width;
+      units.add(unit(unitLo, pos, unitRows + taken));
+      unitLo = pos;
+      unitRows = 0;
     }
     if (pos > unitLo && units.size() < maxUnits) {
-      units.add(new Unit(Window.of(KustoTime.fromTicks(unitLo), KustoTime.fromTicks(pos)), unitRows));
+      units.add(unit(unitLo, pos, unitRows));
     }
     return units;
   }
 
-  private static long ceilDiv(long a, long b) {
-    return -Math.floorDiv(-a, b);
+  /** A stretch of a bin ending at {@code hi} (it starts where the last one ended), its rows spread or at one instant. */
+  private record Segment(long hi, long rows, boolean instant) {
   }
+
+  /** The bin holding {@code pos}, from {@code pos} on, as stretches: before its busiest instant, the instant, after. */
+  private static void segments(long pos, long binTicks, long end, Map<Instant, Long> rowsPerBin,
+                               Map<Instant, Peak> peaks, java.util.Deque<Segment> out) {
+    long binLo = Math.floorDiv(pos, binTicks) * binTicks;
+    long binHi = Math.min(binLo + binTicks, end);
+    long rows = rowsPerBin.getOrDefault(KustoTime.fromTicks(binLo), 0L);
+    Peak peak = peaks.get(KustoTime.fromTicks(binLo));
+    long at = peak == null ? -1 : KustoTime.toTicks(peak.at());
+    if (peak == null || at < pos || at >= binHi || peak.rows() < 1 || peak.rows() > rows) {
+      out.addLast(new Segment(binHi, rows, false));
+      return;
+    }
+    long rest = rows - peak.rows();
+    long before = at + 1 >= binHi ? rest : (long) Math.floor((double) rest * (at - pos) / (binHi - pos));
+    if (at > pos) {
+      out.addLast(new Segment(at, before, false));
+    }
+    out.addLast(new Segment(at + 1, peak.rows(), true));
+    if (at + 1 < binHi) {
+      out.addLast(new Segment(binHi, rest - before, false));
+    }
+  }
+
+  private static Unit unit(long lo, long hi, long rows) {
+    return new Unit(Window.of(KustoTime.fromTicks(lo), KustoTime.fromTicks(hi)), rows);
+  }
+
+  /** A cut {@code width} ticks after {@code pos}, moved back to a whole second when one lies between (easier to read). */
+  private static long roundedCut(long pos, long width) {
+    long cut = pos + width;
+    long second = Math.floorDiv(cut, TICKS_PER_SECOND) * TICKS_PER_SECOND;
+    return second > pos ? second - pos : width;
+  }
+
+  private static final long TICKS_PER_SECOND = 10_000_000L;
 
   /** The bin width the merger counts in. */
   public Duration bin() {

@@ -6,14 +6,16 @@ import java.util.OptionalLong;
  * How the exporter merges grid cells into units (see {@link CellMerger}).
  *
  * @param rowCap           rows per result before the service truncates
- * @param byteCap          bytes per result (the service's cap, or the blob target if smaller)
- * @param fill             the share of the effective cap a unit aims at, leaving room for counts that grew since the
- *                         census and for row sizes above the average
+ * @param byteCap          bytes per result (the service's cap, counted as the response's bytes)
+ * @param fill             the share of the effective cap a unit aims at until the table's own units have taught a
+ *                         margin ({@link UnitFill}), leaving room for counts that grew since the census and for row
+ *                         sizes above the average
  * @param minCellsToCount  closed cells ahead before a census call is worth making (it costs one call; in the steady
  *                         state, with a cell or two closing per cycle, plain cells are cheaper)
  * @param maxCellsPerUnit  bounds the time one call spans
- * @param assumedRowBytes  row size assumed until the table's own fetches have measured it
- * @param firstBatchUnits  units recorded at once before the row size is measured, so a wrong guess costs little
+ * @param assumedRowBytes  response bytes per row assumed until the table's own fetches have measured them
+ * @param firstBatchUnits  units recorded at once before the row size is measured, so a wrong guess costs little (the
+ *                         exporter waits for their fetch to measure it before it records more)
  */
 public record MergePolicy(long rowCap, long byteCap, double fill, int minCellsToCount, int maxCellsPerUnit,
                           long assumedRowBytes, int firstBatchUnits) {
@@ -27,14 +29,27 @@ public record MergePolicy(long rowCap, long byteCap, double fill, int minCellsTo
     }
   }
 
-  /** Defaults for the given caps: 80% of the effective cap, a census from 4 closed cells, a 4 KB row assumed. */
+  /** Defaults for the given caps: 85% of the effective cap at first, a census from 4 closed cells, 4 KB rows. */
   public static MergePolicy of(long rowCap, long byteCap) {
-    return new MergePolicy(rowCap, byteCap, 0.8, 4, 1024, 4096, 4);
+    return new MergePolicy(rowCap, byteCap, UnitFill.INITIAL, 4, 1024, 4096, 1);
   }
 
-  /** Rows one unit aims at, given the table's measured average row size (if measured). */
+  /** Rows one unit aims at with the initial fill, given the table's measured response bytes per row (if measured). */
   public long targetRows(OptionalLong measuredRowBytes) {
-    return SnapshotPaging.targetRowsPerCall(rowCap, byteCap, measuredRowBytes.orElse(assumedRowBytes), fill);
+    return targetRows(measuredRowBytes, fill);
+  }
+
+  /** Rows one unit aims at with {@code share} of the effective cap (the fill the table's history taught). */
+  public long targetRows(OptionalLong measuredRowBytes, double share) {
+    return SnapshotPaging.targetRowsPerCall(rowCap, byteCap, measuredRowBytes.orElse(assumedRowBytes), share);
+  }
+
+  /**
+   * How much of the binding cap a result of {@code rows} rows and {@code bytes} response bytes takes: above 1 the
+   * service cuts it.
+   */
+  public double load(long rows, long bytes) {
+    return Math.max((double) rows / rowCap, (double) bytes / byteCap);
   }
 
   /**

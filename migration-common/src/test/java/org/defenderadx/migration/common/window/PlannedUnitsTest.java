@@ -30,15 +30,70 @@ class PlannedUnitsTest {
   }
 
   @Test
-  void mergesSparseHoursUpToTheTargetAndCutsADenseHourIntoEqualParts() {
+  void mergesSparseHoursUpToTheTargetAndCutsTheHourThatDoesNotFitWhereTheTargetIsReached() {
     Map<Instant, Long> rows = Map.of(h(0), 10L, h(1), 20L, h(2), 30L, h(3), 250L, h(5), 40L);
     List<CellMerger.Unit> units = new CellMerger(hourly, 100).merge(h(0), h(8), rows, 100, 10);
 
-    Instant third = T0.plus(Duration.ofMinutes(200));
-    Instant twoThirds = T0.plus(Duration.ofMinutes(220));
-    assertThat(windows(units)).containsExactly(Window.of(h(0), h(3)), Window.of(h(3), third),
-        Window.of(third, twoThirds), Window.of(twoThirds, h(5)), Window.of(h(5), h(8)));
-    assertThat(units).extracting(CellMerger.Unit::estimatedRows).containsExactly(60L, 84L, 84L, 84L, 40L);
+    // 60 rows in the first three hours; 40 more are the first 40/250 of hour 3 (576 s), and so on.
+    Instant a = h(3).plusSeconds(576);
+    Instant b = h(3).plusSeconds(576 + 1440);
+    Instant c = h(3).plusSeconds(576 + 2 * 1440);
+    assertThat(windows(units)).containsExactly(Window.of(h(0), a), Window.of(a, b), Window.of(b, c),
+        Window.of(c, h(8)));
+    assertThat(units).extracting(CellMerger.Unit::estimatedRows).containsExactly(100L, 100L, 100L, 50L);
+  }
+
+  @Test
+  void aBurstSharingOneInstantIsNeverCutAndStandsAloneWhenLargerThanTheTarget() {
+    Instant burst = h(1).plus(Duration.ofMinutes(15));
+    Map<Instant, Long> rows = Map.of(h(0), 50L, h(1), 400L);
+    Map<Instant, CellMerger.Peak> peaks = Map.of(h(0), new CellMerger.Peak(h(0).plus(Duration.ofMinutes(30)), 30L),
+        h(1), new CellMerger.Peak(burst, 250L));
+
+    List<CellMerger.Unit> units = new CellMerger(hourly, 100).merge(h(0), h(2), rows, peaks, 100, 100);
+
+    // Hour 0 (50 rows, 30 of them at one instant) and the first quarter of hour 1's other 150 rows (37) fill the
+    // first unit; the burst of 250 rows is one tick of its own; the 113 rows after it fill the rest.
+    assertThat(units.get(0)).isEqualTo(new CellMerger.Unit(Window.of(h(0), burst), 87));
+    assertThat(units.get(1)).isEqualTo(new CellMerger.Unit(Window.of(burst, burst.plusNanos(100)), 250));
+    assertThat(units.subList(2, units.size())).allSatisfy(u -> assertThat(u.estimatedRows()).isLessThanOrEqualTo(100));
+    assertThat(units.stream().mapToLong(CellMerger.Unit::estimatedRows).sum()).isEqualTo(450);
+    assertThat(units.get(units.size() - 1).window().hi()).isEqualTo(h(2));
+    // A peak that fits the target stays inside a unit, whole.
+    List<CellMerger.Unit> wide = new CellMerger(hourly, 100).merge(h(0), h(2), rows, peaks, 1000, 100);
+    assertThat(wide).containsExactly(new CellMerger.Unit(Window.of(h(0), h(2)), 450));
+  }
+
+  @Test
+  void everyUnitButTheLastCarriesTheTargetAndTheUnitsCarryEveryCountedRow() {
+    java.util.Random random = new java.util.Random(7);
+    for (int trial = 0; trial < 200; trial++) {
+      Map<Instant, Long> rows = new TreeMap<>();
+      long total = 0;
+      for (int i = 0; i < 96; i++) {
+        long n = random.nextInt(4) == 0 ? 0 : random.nextInt(random.nextBoolean() ? 50 : 3000);
+        rows.put(h(i), n);
+        total += n;
+      }
+      long target = 100 + random.nextInt(2000);
+      List<CellMerger.Unit> units = new CellMerger(hourly, 1000).merge(h(0), h(96), rows, target, 100_000);
+      assertThat(units.get(0).window().lo()).isEqualTo(h(0));
+      assertThat(units.get(units.size() - 1).window().hi()).isEqualTo(h(96));
+      long sum = 0;
+      for (int i = 0; i < units.size(); i++) {
+        CellMerger.Unit u = units.get(i);
+        sum += u.estimatedRows();
+        assertThat(u.estimatedRows()).isLessThanOrEqualTo(target);
+        if (i > 0) {
+          assertThat(u.window().lo()).isEqualTo(units.get(i - 1).window().hi());
+        }
+        if (i < units.size() - 1) {
+          // Cuts fall on whole seconds: a second of the densest hour holds at most 3000 / 3600 rows.
+          assertThat(u.estimatedRows()).isGreaterThanOrEqualTo(target - 1);
+        }
+      }
+      assertThat(sum).isEqualTo(total);
+    }
   }
 
   @Test
@@ -61,8 +116,12 @@ class PlannedUnitsTest {
     }
     CellMerger merger = new CellMerger(hourly, 100);
     List<Window> all = windows(merger.merge(h(0), h(48), rows, 120, 1000));
-    // Resuming at any unit boundary reproduces the rest of the units.
+    // Resuming at any unit boundary on a bin's edge reproduces the rest of the units (inside a bin, the bin's rows
+    // count whole: the safe side).
     for (Window u : all) {
+      if (!hourly.cellStart(u.lo()).equals(u.lo())) {
+        continue;
+      }
       List<Window> rest = windows(merger.merge(u.lo(), h(48), rows, 120, 1000));
       assertThat(rest).isEqualTo(all.subList(all.indexOf(u), all.size()));
     }
@@ -76,10 +135,11 @@ class PlannedUnitsTest {
   void boundsUnitsByWidthAndCount() {
     List<Window> units = windows(new CellMerger(hourly, 3).merge(h(0), h(10), Map.of(), 100, 2));
     assertThat(units).containsExactly(Window.of(h(0), h(3)), Window.of(h(3), h(6)));
-    // Starting inside a bin: the bin's rows count whole.
+    // Starting inside a bin: the bin's rows count whole (80), so the unit takes 20 of hour 1's 30 rows.
     Instant mid = T0.plus(Duration.ofMinutes(30));
+    Instant cut = h(1).plus(Duration.ofMinutes(40));
     assertThat(windows(new CellMerger(hourly, 3).merge(mid, h(2), Map.of(h(0), 80L, h(1), 30L), 100, 5)))
-        .containsExactly(Window.of(mid, h(1)), Window.of(h(1), h(2)));
+        .containsExactly(Window.of(mid, cut), Window.of(cut, h(2)));
   }
 
   @Test
@@ -186,8 +246,11 @@ class PlannedUnitsTest {
   @Test
   void targetsTheEffectiveCapMeasuredOrAssumed() {
     MergePolicy policy = MergePolicy.of(100_000, 50L * 1024 * 1024);
-    assertThat(policy.targetRows(OptionalLong.empty())).isEqualTo((long) (50L * 1024 * 1024 / 4096 * 0.8));
-    assertThat(policy.targetRows(OptionalLong.of(100))).isEqualTo(80_000);
+    assertThat(policy.targetRows(OptionalLong.empty())).isEqualTo((long) (50L * 1024 * 1024 / 4096 * 0.85));
+    assertThat(policy.targetRows(OptionalLong.of(100))).isEqualTo(85_000);
+    assertThat(policy.targetRows(OptionalLong.of(1000), 0.95)).isEqualTo((long) (50L * 1024 * 1024 / 1000 * 0.95));
+    assertThat(policy.load(50_000, 10L * 1024 * 1024)).isEqualTo(0.5);
+    assertThat(policy.load(1_000, 50L * 1024 * 1024)).isEqualTo(1.0);
     // A census row per counting bin, under 90% of the row cap: a 7-minute grid counts by the minute.
     assertThat(MergePolicy.of(1000, 1L << 30).censusCells(new WindowGrid(Duration.ofDays(1)))).isEqualTo(900 / 24);
     assertThat(MergePolicy.of(1000, 1L << 30).censusCells(new WindowGrid(Duration.ofMinutes(7)))).isEqualTo(900 / 7);

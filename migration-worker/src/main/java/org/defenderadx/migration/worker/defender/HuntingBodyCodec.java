@@ -34,7 +34,7 @@ final class HuntingBodyCodec implements BodyCodec<HuntingBodyCodec.Body> {
   /** What a body was. */
   sealed interface Body {
     /** A 200's rows went into the writer, all of them. */
-    record Rows() implements Body {
+    record Rows(long bytes) implements Body {
     }
 
     /** Any other status: the start of its body. */
@@ -184,7 +184,7 @@ final class HuntingBodyCodec implements BodyCodec<HuntingBodyCodec.Body> {
 
     @Override
     public Future<Body> result() {
-      return feed.done().map(v -> new Body.Rows());
+      return feed.done().map(v -> new Body.Rows(bytes));
     }
 
     @Override

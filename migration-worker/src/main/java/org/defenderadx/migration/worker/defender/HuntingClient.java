@@ -141,7 +141,7 @@ public final class HuntingClient {
     if (body instanceof HuntingBodyCodec.Body.Unusable unusable) {
       return new HuntingResponse.Unusable(head.statusCode(), unusable.reason(), date, elapsed);
     }
-    return new HuntingResponse.Rows(sink, date, elapsed);
+    return new HuntingResponse.Rows(sink, ((HuntingBodyCodec.Body.Rows) body).bytes(), date, elapsed);
   }
 
   private Duration since(Instant started) {

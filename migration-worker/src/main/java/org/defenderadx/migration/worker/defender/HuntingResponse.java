@@ -12,8 +12,12 @@ public sealed interface HuntingResponse {
 
   Duration elapsed();
 
-  /** 200: the rows went into {@code blob} as they arrived. */
-  record Rows(WindowBlobWriter blob, Optional<Instant> serviceDate, Duration elapsed) implements HuntingResponse {
+  /**
+   * 200: the rows went into {@code blob} as they arrived; {@code bytes} is the body's size as received, the measure the
+   * service's byte cap is taken to apply to.
+   */
+  record Rows(WindowBlobWriter blob, long bytes, Optional<Instant> serviceDate, Duration elapsed)
+      implements HuntingResponse {
   }
 
   /** Any other status, with the start of its body (error bodies are small) and its {@code Retry-After}, if any. */

@@ -12,12 +12,14 @@ public sealed interface Fetched {
 
   /**
    * Every row of the window is in {@code blob} (gzip'd multi-JSON); {@code rows} may be 0, with an empty blob.
-   * {@code schema} is the result's own (empty when the answer carried none).
+   * {@code responseBytes} is the size of the answer as received (what the service's byte cap applies to), which
+   * units are planned from; {@code schema} is the result's own (empty when the answer carried none).
    */
-  record Complete(Window window, byte[] blob, long rows, long uncompressedBytes, FetchStats stats,
+  record Complete(Window window, byte[] blob, long rows, long uncompressedBytes, long responseBytes, FetchStats stats,
                   List<SchemaColumn> schema) implements Fetched {
-    public Complete(Window window, byte[] blob, long rows, long uncompressedBytes, FetchStats stats) {
-      this(window, blob, rows, uncompressedBytes, stats, List.of());
+    public Complete(Window window, byte[] blob, long rows, long uncompressedBytes, long responseBytes,
+                    FetchStats stats) {
+      this(window, blob, rows, uncompressedBytes, responseBytes, stats, List.of());
     }
   }
 

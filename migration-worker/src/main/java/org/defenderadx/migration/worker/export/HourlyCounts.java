@@ -12,6 +12,7 @@ import org.defenderadx.migration.common.kql.KqlLiterals;
 import org.defenderadx.migration.common.kql.KustoTime;
 import org.defenderadx.migration.common.model.ResolvedTable;
 import org.defenderadx.migration.common.query.HuntingQueries;
+import org.defenderadx.migration.common.window.CellMerger;
 import org.defenderadx.migration.common.window.Window;
 import org.defenderadx.migration.worker.adx.AdxClient;
 import org.defenderadx.migration.worker.defender.Provenance;
@@ -50,11 +51,46 @@ public final class HourlyCounts {
       if (f instanceof Fetched.Complete c) {
         return Future.succeededFuture(new SourceCounts(parseBlob(c.blob()), c.stats()));
       }
-      String why = f instanceof Fetched.Failed failed ? failed.reason()
-          : f instanceof Fetched.Paused p ? "the tenant is paused until " + KustoTime.format(p.until()) + ": " + p.reason()
-          : "the count result was cut (" + ((Fetched.Split) f).reason() + ")";
       return Future.failedFuture(new CountFailedException(table.sourceTable() + ": counting "
-          + range + " at the source failed: " + why, f.stats()));
+          + range + " at the source failed: " + failure(f), f.stats()));
+    });
+  }
+
+  private static String failure(Fetched f) {
+    return f instanceof Fetched.Failed failed ? failed.reason()
+        : f instanceof Fetched.Paused p ? "the tenant is paused until " + KustoTime.format(p.until()) + ": " + p.reason()
+        : "the count result was cut (" + ((Fetched.Split) f).reason() + ")";
+  }
+
+  /** The planner's census: rows per bin, each bin's busiest instant, and what the call cost. */
+  public record Census(Map<Instant, Long> perBin, Map<Instant, CellMerger.Peak> peaks, FetchStats stats) {
+  }
+
+  /**
+   * The census of {@code [lo, hi)} at the source in {@code bin}s ({@link HuntingQueries#census}); fails with the
+   * reason when the call did not succeed.
+   */
+  public Future<Census> census(TenantContext tenant, ResolvedTable table, Instant lo, Instant hi, Duration bin) {
+    Window range = Window.of(lo, hi);
+    Provenance provenance = new Provenance(tenant.key(), table.sourceTable(), "count", null);
+    return fetcher.fetch(tenant, table, range, censusQuery(table, lo, hi, bin), provenance).compose(f -> {
+      if (f instanceof Fetched.Complete c) {
+        Map<Instant, Long> perBin = new TreeMap<>();
+        Map<Instant, CellMerger.Peak> peaks = new TreeMap<>();
+        for (JsonObject row : BlobRows.of(c.blob())) {
+          Instant binStart = instant(row.getValue("Bin"));
+          perBin.merge(binStart, number(row.getValue("Count")), Long::sum);
+          Instant at = KustoTime.fromValue(row.getValue("PeakAt"));
+          Object peakRows = row.getValue("PeakRows");
+          // An instant outside its bin would be a broken answer: it is not planned from.
+          if (at != null && peakRows != null && !at.isBefore(binStart) && at.isBefore(binStart.plus(bin))) {
+            peaks.put(binStart, new CellMerger.Peak(at, number(peakRows)));
+          }
+        }
+        return Future.succeededFuture(new Census(perBin, peaks, c.stats()));
+      }
+      return Future.failedFuture(new CountFailedException(table.sourceTable() + ": counting " + range
+          + " at the source failed: " + failure(f), f.stats()));
     });
   }
 
@@ -86,6 +122,17 @@ public final class HourlyCounts {
         + " = count()\n"
         + "| mv-expand __bins\n"
         + "| project Bin = todatetime(__bins.Bin), Count = tolong(__bins.Count), " + HuntingQueries.WINDOW_TOTAL + "\n"
+        + "| where isnotnull(Bin)";
+  }
+
+  /** The census, its rows gathered and spread out again so the result's own total rides along (one read). */
+  static String censusQuery(ResolvedTable table, Instant lo, Instant hi, Duration bin) {
+    return HuntingQueries.census(table.sourceTable(), table.watermark(), lo, hi, bin) + "\n"
+        + "| summarize __bins = make_list(bag_pack('Bin', Bin, 'Count', Count, 'PeakRows', PeakRows, 'PeakAt', "
+        + "PeakAt)), " + HuntingQueries.WINDOW_TOTAL + " = count()\n"
+        + "| mv-expand __bins\n"
+        + "| project Bin = todatetime(__bins.Bin), Count = tolong(__bins.Count), PeakRows = tolong(__bins.PeakRows), "
+        + "PeakAt = todatetime(__bins.PeakAt), " + HuntingQueries.WINDOW_TOTAL + "\n"
         + "| where isnotnull(Bin)";
   }
 

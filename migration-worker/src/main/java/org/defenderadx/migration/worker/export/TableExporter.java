@@ -110,7 +110,7 @@ public final class TableExporter {
     this.time = time;
     this.options = options;
     this.shared = new TableRun.Shared(vertx, fetcher, ingestion, state, planner, time, options, inFlightBytes,
-        new RowSizes(), stop, new SourceSchemas(fetcher, time), TypedDelivery.NONE);
+        new UnitSizing(), stop, new SourceSchemas(fetcher, time), TypedDelivery.NONE);
   }
 
   /**
@@ -121,7 +121,7 @@ public final class TableExporter {
     TableRun.Shared s = shared;
     TypedDelivery delivery = new TypedDelivery(typed, s.schemas());
     shared = new TableRun.Shared(s.vertx(), s.fetcher(), s.ingestion(), s.state(), s.planner(), s.time(), s.options(),
-        s.inFlightBytes(), s.rowSizes(), s.exporterStop(), s.schemas(), delivery);
+        s.inFlightBytes(), s.unitSizing(), s.exporterStop(), s.schemas(), delivery);
     if (snapshots != null) {
       snapshots.keepingTypedTables(delivery);
     }

@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.LinkedList;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalLong;
 import org.defenderadx.migration.common.kql.KustoTime;
 import org.defenderadx.migration.common.model.MigrationConfigRow;
 import org.defenderadx.migration.common.model.ResolvedTable;
@@ -47,7 +46,7 @@ final class TableRun {
   /** What every run of one exporter shares: its collaborators, settings, measured row sizes and shutdown state. */
   record Shared(Vertx vertx, WindowFetcher fetcher, IngestionPort ingestion, MigrationStateStore state,
                 WindowPlanner planner, TimeSource time, Options options, InFlightBytes inFlightBytes,
-                RowSizes rowSizes, ExporterStop exporterStop, SourceSchemas schemas, TypedDelivery typed) {
+                UnitSizing unitSizing, ExporterStop exporterStop, SourceSchemas schemas, TypedDelivery typed) {
   }
 
   private final WindowFetcher fetcher;
@@ -56,7 +55,9 @@ final class TableRun {
   private final WindowPlanner planner;
   private final Options options;
   private final InFlightBytes inFlightBytes;
-  private final RowSizes rowSizes;
+  private final UnitSizing unitSizing;
+  /** Windows waiting for blob room or being fetched (a window is working until it is confirmed or given up). */
+  private int fetching;
   private final ExporterStop exporterStop;
   private final SourceSchemas schemas;
   private final TypedDelivery typed;
@@ -100,7 +101,7 @@ final class TableRun {
     this.planner = shared.planner();
     this.options = shared.options();
     this.inFlightBytes = shared.inFlightBytes();
-    this.rowSizes = shared.rowSizes();
+    this.unitSizing = shared.unitSizing();
     this.exporterStop = shared.exporterStop();
     this.schemas = shared.schemas();
     this.typed = shared.typed();
@@ -148,8 +149,11 @@ final class TableRun {
         state.audit(List.of(windowAudits.audit("AgedOut", why, 0, gap.from(), gap.to(), "", FetchStats.none())));
       });
     }
-    for (Window w : plan.windows()) {
-      line.add(new WindowInLine(tenant.key(), table.sourceTable(), w));
+    for (Window planned : plan.windows()) {
+      List<Window> pages = recorder == null ? List.of(planned) : recorder.pagesOf(planned, planner.splitter(), unitSizing);
+      for (Window w : pages) {
+        line.add(new WindowInLine(tenant.key(), table.sourceTable(), w));
+      }
     }
     if (!plan.windows().isEmpty()) {
       planFrom = Optional.of(WindowProgress.after(plan.windows().get(plan.windows().size() - 1)));
@@ -163,8 +167,7 @@ final class TableRun {
     planning = true;
     Instant at = needsUnitsAt.orElse(planner.resumePoint(planFrom, horizonStart));
     boolean reading = !recorder.loaded();
-    OptionalLong rowBytes = rowSizes.measured(tenant.key(), table.sourceTable());
-    recorder.advance(at, rowBytes).onComplete(ar -> context.runOnContext(v -> {
+    recorder.advance(at, unitSizing).onComplete(ar -> context.runOnContext(v -> {
       if (exporterStop.abandoned()) {
         return;
       }
@@ -193,7 +196,7 @@ final class TableRun {
           unit = firstWaiting();
         }
         if (unit == null) {
-          if (!planExhausted) {
+          if (!planExhausted && !awaitingRowSize()) {
             startPlanning();
           }
           break;
@@ -204,9 +207,19 @@ final class TableRun {
       }
       unit.state = WindowInLine.State.WORKING;
       working++;
+      fetching++;
       reserve(unit);
     }
     maybeFinish();
+  }
+
+  /**
+   * Units are planned from the table's measured row size: while none is measured and a fetch under way will measure
+   * it, planning waits for that fetch (the first units, planned on an assumed size, are few).
+   */
+  private boolean awaitingRowSize() {
+    return fetching > 0 && recorder != null && recorder.loaded()
+        && unitSizing.rowBytes(tenant.key(), table.sourceTable()).isEmpty();
   }
 
   WindowInLine firstWaiting() {
@@ -222,6 +235,9 @@ final class TableRun {
   void reserve(WindowInLine unit) {
     inFlightBytes.acquire(fetcher.blobTargetBytes()).onComplete(ar -> context.runOnContext(v -> {
       if (ar.failed()) {
+        synchronized (this) {
+          fetching--;
+        }
         settle(unit, () -> stop(unit.window, "no room for the window's blob: " + ar.cause().getMessage(),
             FetchStats.none()));
         return;
@@ -229,6 +245,7 @@ final class TableRun {
       synchronized (this) {
         unit.permit = ar.result();
         if (done.future().isComplete()) {
+          fetching--;
           unit.releaseBlob();
           return;
         }
@@ -245,6 +262,9 @@ final class TableRun {
   void fetch(WindowInLine unit) {
     Window window = unit.window;
     fetcher.fetch(tenant, table, window, WindowFetcher.query(table, window), unit.provenance()).onComplete(ar -> {
+      synchronized (this) {
+        fetching--;
+      }
       if (!(ar.succeeded() && ar.result() instanceof Fetched.Complete)) {
         unit.releaseBlob(); // split, paused or failed: nothing of this fetch is kept
       }
@@ -253,6 +273,9 @@ final class TableRun {
         return;
       }
       Fetched f = ar.result();
+      if (recorder != null) {
+        recorder.learnFrom(f, unitSizing);
+      }
       Optional<String> drifted = f instanceof Fetched.Complete c ? drift(c) : Optional.empty();
       if (f instanceof Fetched.Split s) {
         LOG.debug("{}: splitting {}: {}", table.sourceTable(), window, s.reason());
@@ -285,7 +308,8 @@ final class TableRun {
       } else {
         CrashPoints.reach(CrashPoints.AFTER_FETCH);
         Fetched.Complete complete = (Fetched.Complete) f;
-        rowSizes.measure(tenant.key(), table.sourceTable(), complete);
+        unitSizing.measure(tenant.key(), table.sourceTable(), complete);
+        next(); // planning may have waited for this row size
         unit.keepBlob(complete.blob().length);
         deliver(unit, complete);
       }

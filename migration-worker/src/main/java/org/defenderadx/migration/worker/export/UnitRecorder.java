@@ -3,9 +3,11 @@ package org.defenderadx.migration.worker.export;
 import io.vertx.core.Future;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.OptionalLong;
 import org.defenderadx.migration.common.kql.KustoTime;
 import org.defenderadx.migration.common.model.ResolvedTable;
@@ -13,7 +15,9 @@ import org.defenderadx.migration.common.time.TimeSource;
 import org.defenderadx.migration.common.window.CellMerger;
 import org.defenderadx.migration.common.window.MergePolicy;
 import org.defenderadx.migration.common.window.PlannedUnits;
+import org.defenderadx.migration.common.window.UnitFill;
 import org.defenderadx.migration.common.window.Window;
+import org.defenderadx.migration.common.window.WindowSplitter;
 import org.defenderadx.migration.common.window.WindowGrid;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,10 +46,15 @@ final class UnitRecorder {
   private final TimeSource time;
   /** The units recorded so far; null until read. */
   private PlannedUnits units;
+  /** The units this run recorded and not fetched yet, with the share of the binding cap each was planned to take. */
+  private final Map<Window, Double> plannedLoads = new HashMap<>();
+  /** The rows the census counted in the instants this run recorded as units of their own. */
+  private final Map<Window, Long> instantRows = new HashMap<>();
   /** The last census of this run: its range and counts per bin. */
   private Instant censusLo;
   private Instant censusHi;
   private Map<Instant, Long> censusBins = Map.of();
+  private Map<Instant, CellMerger.Peak> censusPeaks = Map.of();
 
   UnitRecorder(Merging merge, TenantContext tenant, ResolvedTable table, String runId, String node, WindowGrid grid,
                Instant closePoint, int planBatch, TimeSource time) {
@@ -71,9 +80,11 @@ final class UnitRecorder {
 
   /**
    * Reads the recorded units (first call), or records the next ones from {@code at} (fresh ground, its cell closed)
-   * up to the last closed cell.
+   * up to the last closed cell, aiming at the share of the effective cap the table's units have taught.
    */
-  Future<Void> advance(Instant at, OptionalLong rowBytes) {
+  Future<Void> advance(Instant at, UnitSizing sizing) {
+    OptionalLong rowBytes = sizing.rowBytes(tenant.key(), table.sourceTable());
+    double share = sizing.share(tenant.key(), table.sourceTable());
     if (!loaded()) {
       return merge.store().load(tenant.key(), table.sourceTable(), at).map(u -> {
         synchronized (this) {
@@ -82,10 +93,75 @@ final class UnitRecorder {
         return null;
       });
     }
-    return recordFrom(at, rowBytes);
+    return recordFrom(at, new Aim(rowBytes, share));
   }
 
-  private Future<Void> recordFrom(Instant at, OptionalLong rowBytes) {
+  /**
+   * Teaches {@code sizing} what a unit this run recorded took against what it was planned to take: a unit fetched
+   * whole, or cut by the service (then split, as any window).
+   */
+  void learnFrom(Fetched fetched, UnitSizing sizing) {
+    OptionalDouble planned;
+    synchronized (this) {
+      Double p = plannedLoads.remove(fetched instanceof Fetched.Complete c ? c.window()
+          : fetched instanceof Fetched.Split s ? s.window() : null);
+      planned = p == null ? OptionalDouble.empty() : OptionalDouble.of(p);
+    }
+    if (planned.isEmpty()) {
+      return;
+    }
+    if (fetched instanceof Fetched.Complete c) {
+      sizing.unitFetched(tenant.key(), table.sourceTable(), planned.getAsDouble(),
+          merge.policy().load(c.rows(), c.responseBytes()));
+    } else {
+      sizing.unitCut(tenant.key(), table.sourceTable(), planned.getAsDouble());
+    }
+  }
+
+  /**
+   * The windows to fetch for a planned {@code window}: itself, or, for an instant this run recorded as a unit holding
+   * more than the cap (a burst the census found), the buckets of its split tree deep enough for each to fit, so the
+   * burst is paged at once instead of being cut at every level first. The buckets are nodes of the instant's tree,
+   * so a run resuming after a crash walks the same ones.
+   */
+  List<Window> pagesOf(Window window, WindowSplitter splitter, UnitSizing sizing) {
+    Long rows;
+    synchronized (this) {
+      rows = window.isInstant() && !window.isBucketed() ? instantRows.remove(window) : null;
+    }
+    if (rows == null) {
+      return List.of(window);
+    }
+    // The row size measured by now, which the census may have planned without.
+    MergePolicy policy = merge.policy();
+    double load = policy.load(rows, rows * sizing.rowBytes(tenant.key(), table.sourceTable())
+        .orElse(policy.assumedRowBytes()));
+    if (load <= UnitFill.MOST) {
+      return List.of(window);
+    }
+    List<Window> pages = List.of(window);
+    while (load > UnitFill.MOST) {
+      List<Window> next = new ArrayList<>();
+      for (Window w : pages) {
+        next.addAll(splitter.split(w));
+      }
+      pages = next;
+      load /= 2;
+    }
+    synchronized (this) {
+      plannedLoads.remove(window);
+      for (Window w : pages) {
+        plannedLoads.put(w, load);
+      }
+    }
+    return pages;
+  }
+
+  /** What units aim at: the table's measured response bytes per row (if measured) and the share of the cap. */
+  private record Aim(OptionalLong rowBytes, double share) {
+  }
+
+  private Future<Void> recordFrom(Instant at, Aim aim) {
     Instant end = grid.cellStart(closePoint);
     Optional<Instant> nextUnit = units().nextStartAfter(at);
     if (nextUnit.isPresent() && nextUnit.get().isBefore(end)) {
@@ -94,13 +170,13 @@ final class UnitRecorder {
     long cellTicks = KustoTime.toTicks(grid.cellWidth());
     long closedCells = -Math.floorDiv(-(KustoTime.toTicks(end) - KustoTime.toTicks(at)), cellTicks);
     MergePolicy policy = merge.policy();
-    int batch = rowBytes.isPresent() ? planBatch : Math.min(planBatch, policy.firstBatchUnits());
+    int batch = aim.rowBytes().isPresent() ? planBatch : Math.min(planBatch, policy.firstBatchUnits());
     if (closedCells < policy.minCellsToCount()) {
       return record(plainCells(at, end, batch), FetchStats.none());
     }
     synchronized (this) {
       if (censusLo != null && !at.isBefore(censusLo) && at.isBefore(censusHi)) {
-        return record(merged(at, censusHi.isBefore(end) ? censusHi : end, rowBytes, batch), FetchStats.none());
+        return record(merged(at, censusHi.isBefore(end) ? censusHi : end, aim, batch), FetchStats.none());
       }
     }
     long maxCells = policy.censusCells(grid);
@@ -108,7 +184,7 @@ final class UnitRecorder {
         ? grid.cellStart(KustoTime.fromTicks(KustoTime.toTicks(at) + maxCells * cellTicks)) : end;
     Instant lo = at;
     Instant hi = censusEnd.isAfter(at) ? censusEnd : end;
-    return census(lo, hi, rowBytes, batch, FetchStats.none());
+    return census(lo, hi, aim, batch, FetchStats.none());
   }
 
   /**
@@ -116,16 +192,17 @@ final class UnitRecorder {
    * quota, a timeout) is tried again on the first half of its range, never on the same range, down to the fewest
    * cells worth a census; only then are plain cells recorded, a few at a time.
    */
-  private Future<Void> census(Instant lo, Instant hi, OptionalLong rowBytes, int batch, FetchStats spent) {
+  private Future<Void> census(Instant lo, Instant hi, Aim aim, int batch, FetchStats spent) {
     MergePolicy policy = merge.policy();
-    return merge.census().atSource(tenant, table, lo, hi, grid.countingBin())
+    return merge.census().census(tenant, table, lo, hi, grid.countingBin())
         .compose(counted -> {
           synchronized (this) {
             censusLo = lo;
             censusHi = hi;
-            censusBins = counted.perHour();
+            censusBins = counted.perBin();
+            censusPeaks = counted.peaks();
           }
-          return record(merged(lo, hi, rowBytes, batch), spent.plus(counted.stats()));
+          return record(merged(lo, hi, aim, batch), spent.plus(counted.stats()));
         }, e -> {
           FetchStats cost = spent.plus(e instanceof HourlyCounts.CountFailedException cf ? cf.stats()
               : FetchStats.none());
@@ -135,7 +212,7 @@ final class UnitRecorder {
             Instant mid = grid.cellStart(KustoTime.fromTicks(KustoTime.toTicks(lo) + (cells / 2) * cellTicks));
             LOG.info("{} (tenant '{}'): counting rows in [{}, {}) failed ({}); counting the first half",
                 table.sourceTable(), tenant.key(), KustoTime.format(lo), KustoTime.format(hi), e.getMessage());
-            return census(lo, mid, rowBytes, batch, cost);
+            return census(lo, mid, aim, batch, cost);
           }
           LOG.warn("{} (tenant '{}'): counting rows from {} failed, planning plain cells instead: {}",
               table.sourceTable(), tenant.key(), KustoTime.format(lo), e.getMessage());
@@ -144,13 +221,26 @@ final class UnitRecorder {
         });
   }
 
-  private List<CellMerger.Unit> merged(Instant from, Instant to, OptionalLong rowBytes, int batch) {
+  private List<CellMerger.Unit> merged(Instant from, Instant to, Aim aim, int batch) {
     Map<Instant, Long> bins;
+    Map<Instant, CellMerger.Peak> peaks;
     synchronized (this) {
       bins = censusBins;
+      peaks = censusPeaks;
     }
-    return new CellMerger(grid, merge.policy().maxCellsPerUnit())
-        .merge(from, to, bins, merge.policy().targetRows(rowBytes), batch);
+    MergePolicy policy = merge.policy();
+    List<CellMerger.Unit> units = new CellMerger(grid, policy.maxCellsPerUnit())
+        .merge(from, to, bins, peaks, policy.targetRows(aim.rowBytes(), aim.share()), batch);
+    long rowBytes = aim.rowBytes().orElse(policy.assumedRowBytes());
+    synchronized (this) {
+      for (CellMerger.Unit u : units) {
+        plannedLoads.put(u.window(), policy.load(u.estimatedRows(), u.estimatedRows() * rowBytes));
+        if (u.window().isInstant()) {
+          instantRows.put(u.window(), u.estimatedRows());
+        }
+      }
+    }
+    return units;
   }
 
   /** Units of one cell each (the first from {@code from} to its cell's end), not counted. */

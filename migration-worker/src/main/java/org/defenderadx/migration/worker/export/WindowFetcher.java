@@ -82,7 +82,10 @@ public final class WindowFetcher {
     this.serviceClock = serviceClock;
   }
 
-  /** Uncompressed bytes at which a window's blob is cut: the most one window's blob holds. */
+  /**
+   * Room a window reserves in the node's in-flight budget before it is fetched ({@code adx.blobTargetSize}); once
+   * built, its gzip'd blob keeps what it takes of it. A complete answer is never fetched again for its blob's size.
+   */
   public long blobTargetBytes() {
     return blobTargetBytes;
   }
@@ -174,12 +177,11 @@ public final class WindowFetcher {
       WindowBlobWriter blob = rows.blob();
       OptionalLong total = blob.windowTotal() < 0 ? OptionalLong.empty() : OptionalLong.of(blob.windowTotal());
       ResultCompleteness completeness = ResultCompleteness.of(blob.rows(), total);
-      if (completeness == ResultCompleteness.TRUNCATED || blob.uncompressedBytes() > blobTargetBytes) {
-        String why = completeness == ResultCompleteness.TRUNCATED
-            ? "result cut at " + blob.rows() + " of " + total.getAsLong() + " rows"
-            : "blob of " + blob.uncompressedBytes() + " bytes exceeds the target";
+      // A complete answer is kept whatever its blob's size: the blob is bounded by the byte cap the answer met, and
+      // fetching a complete result again in smaller parts would cost calls for our own storage's sake.
+      if (completeness == ResultCompleteness.TRUNCATED) {
         observer.windowSplit(tenant.key(), table.sourceTable());
-        split(window, why, s, done);
+        split(window, "result cut at " + blob.rows() + " of " + total.getAsLong() + " rows", s, done);
         return;
       }
       if (completeness == ResultCompleteness.INCONSISTENT) {
@@ -189,7 +191,7 @@ public final class WindowFetcher {
         return;
       }
       try {
-        done.complete(new Fetched.Complete(window, blob.finish(), blob.rows(), blob.uncompressedBytes(), s,
+        done.complete(new Fetched.Complete(window, blob.finish(), blob.rows(), blob.uncompressedBytes(), rows.bytes(), s,
             blob.schema()));
         observer.rowsFetched(tenant.key(), table.sourceTable(), blob.rows());
       } catch (IOException e) {

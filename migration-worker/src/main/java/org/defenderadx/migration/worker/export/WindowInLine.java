@@ -34,15 +34,16 @@ final class WindowInLine {
 
   void ready(Fetched.Complete c) {
     // Without the blob: the window is confirmed, and its bytes no longer count against the budget.
-    complete = new Fetched.Complete(c.window(), new byte[0], c.rows(), c.uncompressedBytes(), c.stats());
+    complete = new Fetched.Complete(c.window(), new byte[0], c.rows(), c.uncompressedBytes(), c.responseBytes(),
+        c.stats());
     state = State.READY;
   }
 
-  /** Keeps only what the built blob takes of the room reserved for it. */
+  /** Holds what the built blob takes instead of the room reserved for it. */
   void keepBlob(long bytes) {
     InFlightBytes.Permit p = permit;
     if (p != null) {
-      p.shrinkTo(bytes);
+      p.keep(bytes);
     }
   }
 

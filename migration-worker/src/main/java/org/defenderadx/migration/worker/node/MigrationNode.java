@@ -217,8 +217,7 @@ public final class MigrationNode {
         snapshots,
         new InFlightBytes(settings.adx().maxInFlightBytes()))
         .mergingCells(new HourlyCounts(fetcher, adx), new PlannedUnitStore(adx, state),
-            MergePolicy.of(settings.migration().rowCap(),
-                Math.min(settings.migration().byteCap(), settings.adx().blobTargetBytes())))
+            MergePolicy.of(settings.migration().rowCap(), settings.migration().byteCap()))
         .keepingTypedTables(typedTables);
 
     ClusterConfig cluster = settings.cluster();

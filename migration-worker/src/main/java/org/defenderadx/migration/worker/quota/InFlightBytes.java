@@ -10,7 +10,8 @@ import java.util.List;
 /**
  * A node-wide budget of bytes held in window blobs that ADX has not confirmed yet, across all tables
  * ({@code adx.maxInFlightSize}). A window reserves room before its blob is built, keeps what its blob really takes
- * once built, and gives it back when ADX confirms it or the window is given up. Requests are granted in the order
+ * once built (which may pass the budget by what that blob exceeds its reservation), and gives it back when ADX
+ * confirms it or the window is given up. Requests are granted in the order
  * they were made, so a large one is not overtaken for ever by small ones. Thread-safe.
  *
  * <p>Holders never wait for one another (a permit is held only while a window is fetched, sent and confirmed, each
@@ -55,6 +56,23 @@ public final class InFlightBytes {
         granted = grant();
       }
       complete(granted);
+    }
+
+    /**
+     * Holds exactly what the built blob takes: less gives room back; more (a complete answer is kept whatever its
+     * blob's size) is taken at once, even past the budget, since the blob exists already: the windows asking next
+     * wait until the budget has room again, and no holder ever waits.
+     */
+    public void keep(long bytes) {
+      synchronized (InFlightBytes.this) {
+        if (bytes > held) {
+          inUse += bytes - held;
+          peak = Math.max(peak, inUse);
+          held = bytes;
+          return;
+        }
+      }
+      shrinkTo(bytes);
     }
 
     public void release() {

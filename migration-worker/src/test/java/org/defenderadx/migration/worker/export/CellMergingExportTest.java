@@ -86,6 +86,64 @@ class CellMergingExportTest {
   }
 
   @Test
+  void unitsAimAtTheEffectiveCapAndABurstIsPagedStraightAwayWithoutACutCall() throws Exception {
+    // GIVEN a table whose 30 days hold several times the (scaled) effective cap, 1,500 of its rows sharing one
+    // ingestion time (more than a call may carry)
+    String table = "DeviceProcessEvents";
+    env.configureIncremental(List.of(table));
+    TableExporter exporter = env.mergingExporter("test-node", HOURLY);
+    TenantContext tenant = TenantFixture.context(env.vertx, env.sim, env.time, "", "graph");
+    MigrationConfigRow row = await(env.state.latest()).rows().get(0);
+    Instant start = SCHEDULE.horizonStart(env.time.now());
+    Instant close = SCHEDULE.closePoint(env.time.now(), Optional.empty(), Duration.ZERO);
+    long callsBefore = env.sim.stats().calls("graph", 200);
+    long allBefore = env.sim.stats().calls("graph", 400) + env.sim.stats().calls("graph", 429);
+
+    // WHEN it is back-filled
+    TableExporter.Result result = await(exporter.run(tenant, row, start, close, "run-1"));
+
+    // THEN it is exact, and no call was wasted: one census, then every call a whole window, none cut
+    assertThat(result.failure()).isEmpty();
+    env.assertExact(table, row.destinationTable(), result.row().lastRefreshed().orElseThrow(), start);
+    long calls = env.sim.stats().calls("graph", 200) - callsBefore;
+    assertThat(env.sim.stats().calls("graph", 400) + env.sim.stats().calls("graph", 429) - allBefore).isZero();
+    List<Map<String, Object>> windows = await(env.adxClient.query("MigrationAuditLog | where SourceTable == '"
+        + table + "' and Status == 'Succeeded' | project WindowStart, WindowEnd, RecordCount, ApiCalls "
+        + "| order by WindowStart asc"));
+    assertThat(windows).allSatisfy(w -> assertThat(((Number) w.get("ApiCalls")).longValue()).isEqualTo(1));
+    assertThat(calls).isEqualTo(windows.size() + 1);
+    // The burst was a unit of its own, paged at once in hash buckets (a power of two of them), none of them cut.
+    var limits = env.sim.config().limits();
+    long byteCap = limits.byteCap(org.defenderadx.simulator.defender.ApiFlavour.GRAPH).bytes();
+    // The table's bytes per row as the service renders it (with the row count our windows add to each row).
+    Fetched sampled = await(env.fetcher().fetch(tenant, row.resolve(), Window.of(start, close), table + " | take 300 | extend __WindowTotal = 300",
+        new org.defenderadx.migration.worker.defender.Provenance(tenant.key(), table, "sample", null)));
+    assertThat(sampled).as(sampled.toString()).isInstanceOf(Fetched.Complete.class);
+    Fetched.Complete sample = (Fetched.Complete) sampled;
+    double bytesPerRow = (double) sample.responseBytes() / sample.rows();
+    List<Map<String, Object>> burst = windows.stream().filter(w -> instant(w.get("WindowEnd")).equals(
+        instant(w.get("WindowStart")).plusNanos(100))).toList();
+    long burstRows = burst.stream().mapToLong(w -> ((Number) w.get("RecordCount")).longValue()).sum();
+    assertThat(burstRows).isEqualTo(1500);
+    assertThat(Integer.bitCount(burst.size())).isEqualTo(1);
+    // The other units, but the first (planned before any row was measured) and the one ending at the burst, carried
+    // on average at least 70% of the effective cap: the smaller of the row cap and the byte cap at the table's bytes
+    // per row.
+    double cap = Math.min(limits.rowCap(), byteCap / bytesPerRow);
+    List<Map<String, Object>> spread = windows.stream().filter(w -> !burst.contains(w)).toList();
+    List<Map<String, Object>> measured = new ArrayList<>(spread.subList(1, spread.size()));
+    measured.removeIf(w -> burst.stream().anyMatch(b -> b.get("WindowStart").equals(w.get("WindowEnd"))));
+    double perCall = measured.stream().mapToLong(w -> ((Number) w.get("RecordCount")).longValue()).average()
+        .orElseThrow();
+    assertThat(perCall / cap).as("%.0f rows a call, effective cap %.0f rows", perCall, cap)
+        .isGreaterThanOrEqualTo(0.7);
+  }
+
+  private static Instant instant(Object v) {
+    return org.defenderadx.migration.common.kql.KustoTime.fromValue(v);
+  }
+
+  @Test
   void aPreemptedCensusIsTriedOnHalfItsRangeNeverAgainOnTheSameRange() throws Exception {
     // GIVEN the source preempting the first call of a backfill: its census
     String table = "DeviceLogonEvents";
@@ -105,7 +163,7 @@ class CellMergingExportTest {
     // call per hourly cell, and the table ends exact
     assertThat(result.failure()).isEmpty();
     env.assertExact(table, row.destinationTable(), result.row().lastRefreshed().orElseThrow(), start);
-    List<String> censuses = env.sim.stats().queries().stream().filter(q -> q.contains("summarize Count = count()") && q.contains("mv-expand __bins"))
+    List<String> censuses = env.sim.stats().queries().stream().filter(q -> q.contains("summarize InstantRows = count()") && q.contains("mv-expand __bins"))
         .toList();
     assertThat(censuses).as("census queries").hasSizeGreaterThanOrEqualTo(2).doesNotHaveDuplicates();
     List<Instant> first = bounds(censuses.get(0));

@@ -52,6 +52,25 @@ class InFlightBytesTest {
   }
 
   @Test
+  void aBlobLargerThanItsReservationIsHeldAtOnceAndTheNextWindowsWaitForRoom() {
+    InFlightBytes budget = new InFlightBytes(100);
+    InFlightBytes.Permit big = budget.acquire(40).result();
+    InFlightBytes.Permit small = budget.acquire(40).result();
+
+    big.keep(90); // a complete answer is kept whatever its blob's size: past the budget, without waiting
+    assertThat(budget.inUse()).isEqualTo(130);
+    assertThat(budget.peak()).isEqualTo(130);
+    Future<InFlightBytes.Permit> next = budget.acquire(10);
+    assertThat(next.isComplete()).isFalse();
+
+    small.keep(5);
+    assertThat(next.isComplete()).as("95 held: room for 5 only").isFalse();
+    big.release();
+    assertThat(next.succeeded()).isTrue();
+    assertThat(budget.inUse()).isEqualTo(15);
+  }
+
+  @Test
   void releasingTwiceGivesTheRoomBackOnce() {
     InFlightBytes budget = new InFlightBytes(100);
     InFlightBytes.Permit p = budget.acquire(40).result();
