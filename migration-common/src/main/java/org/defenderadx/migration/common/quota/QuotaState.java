@@ -7,38 +7,54 @@ import java.util.OptionalInt;
 
 /**
  * The call budget of one tenant as an immutable value, so it can live in a cluster-wide map and be updated with
- * compare-and-set. Each bucket's level is kept in integer units where one permit is worth one period in
- * nanoseconds (60e9 for the minute bucket): refilling by {@code (limit - burst)} units per nanosecond is then exact,
+ * compare-and-set.
+ *
+ * <p>The minute is a token bucket (see {@link QuotaLimits}): its small burst costs a twentieth of the rate, and its
+ * rate is the one the learned-rate logic lowers and probes back up. Its level is kept in integer units where one
+ * permit is worth a minute in nanoseconds: refilling by {@code (limit - burst)} units per nanosecond is then exact,
  * with no rounding drift.
  *
+ * <p>The hour is a sliding window of minute slots ({@link HourWindow}), not a second token bucket: a bucket strict
+ * enough for the sliding hour would pace the hour's 1,500 calls evenly (about 24 a minute after a burst of 75), so a
+ * backfill shorter than an hour could not spend the 45 a minute the service allows. The window lets calls go at the
+ * minute bucket's rate until the hour's calls are spent, then waits for the oldest counted minute to drop out. The
+ * service does not document whether its hour is a clock hour or a sliding one; the window keeps the harsher, sliding
+ * one.
+ *
  * @param limits      the configured limits
+ * @param hour        the calls counted in the hour, up to the minute of {@code updatedAt}; {@link HourWindow#NONE}
+ *                    without an hourly limit
  * @param pausedUntil no permit before this instant (a CPU-quota or Retry-After pause); EPOCH when not paused
  * @param learned     the per-minute rate the tenant's 429s taught, when below the configured one
  */
-public record QuotaState(QuotaLimits limits, long minuteUnits, long hourUnits, Instant updatedAt,
+public record QuotaState(QuotaLimits limits, long minuteUnits, HourWindow hour, Instant updatedAt,
     Instant pausedUntil, LearnedRate learned) {
   static final long MINUTE_NANOS = Duration.ofMinutes(1).toNanos();
-  static final long HOUR_NANOS = Duration.ofHours(1).toNanos();
 
   public QuotaState {
     Objects.requireNonNull(limits, "limits");
+    Objects.requireNonNull(hour, "hour");
     Objects.requireNonNull(updatedAt, "updatedAt");
     Objects.requireNonNull(pausedUntil, "pausedUntil");
     Objects.requireNonNull(learned, "learned");
-    if (minuteUnits < 0 || minuteUnits > capacity(limits.minuteBurst(), MINUTE_NANOS)
-        || hourUnits < 0 || hourUnits > capacity(limits.hourBurst(), HOUR_NANOS)) {
-      throw new IllegalArgumentException("bucket level outside its capacity");
+    if (minuteUnits < 0 || minuteUnits > capacity(limits.minuteBurst())) {
+      throw new IllegalArgumentException("minute bucket level outside its capacity");
+    }
+    if (hour.kept() != limits.hasHourlyLimit()) {
+      throw new IllegalArgumentException("an hour window is kept exactly when there is an hourly limit");
+    }
+    if (hour.kept() && hour.newestSlot() > HourWindow.slotOf(updatedAt)) {
+      throw new IllegalArgumentException("hour window newer than the state's clock");
+    }
+    if (hour.busiestSlot() > limits.perHour()) {
+      throw new IllegalArgumentException("a minute slot counts more calls than the hourly limit");
     }
   }
 
-  public QuotaState(QuotaLimits limits, long minuteUnits, long hourUnits, Instant updatedAt, Instant pausedUntil) {
-    this(limits, minuteUnits, hourUnits, updatedAt, pausedUntil, LearnedRate.NONE);
-  }
-
-  /** A tenant that has made no call yet: both buckets hold their burst. */
+  /** A tenant that has made no call yet: the minute bucket holds its burst, the hour counts no call. */
   public static QuotaState full(QuotaLimits limits, Instant now) {
-    return new QuotaState(limits, capacity(limits.minuteBurst(), MINUTE_NANOS),
-        capacity(limits.hourBurst(), HOUR_NANOS), now, Instant.EPOCH);
+    return new QuotaState(limits, capacity(limits.minuteBurst()), emptyHour(limits, now), now, Instant.EPOCH,
+        LearnedRate.NONE);
   }
 
   /**
@@ -51,7 +67,7 @@ public record QuotaState(QuotaLimits limits, long minuteUnits, long hourUnits, I
     }
     int perMinute = learned.perMinute();
     return new QuotaLimits(perMinute, Math.min(limits.minuteBurst(), QuotaLimits.defaultBurst(perMinute)),
-        limits.perHour(), limits.hourBurst());
+        limits.perHour());
   }
 
   /**
@@ -60,10 +76,10 @@ public record QuotaState(QuotaLimits limits, long minuteUnits, long hourUnits, I
    */
   public QuotaState throttled(Instant now, OptionalInt statedPerMinute) {
     LearnedRate next = learned.throttled(now, limits.perMinute(), statedPerMinute);
-    QuotaState lowered = new QuotaState(limits, minuteUnits, hourUnits, updatedAt, pausedUntil, next);
-    long cap = capacity(lowered.effective().minuteBurst(), MINUTE_NANOS);
+    QuotaState lowered = new QuotaState(limits, minuteUnits, hour, updatedAt, pausedUntil, next);
+    long cap = capacity(lowered.effective().minuteBurst());
     return minuteUnits <= cap ? lowered
-        : new QuotaState(limits, cap, hourUnits, updatedAt, pausedUntil, next);
+        : new QuotaState(limits, cap, hour, updatedAt, pausedUntil, next);
   }
 
   /** Takes one permit if both budgets allow it now, else says when the first one will. */
@@ -71,62 +87,72 @@ public record QuotaState(QuotaLimits limits, long minuteUnits, long hourUnits, I
     Instant at = now.isAfter(updatedAt) ? now : updatedAt;
     LearnedRate probed = learned.probed(at, limits.perMinute());
     QuotaLimits eff = probed == learned ? effective()
-        : new QuotaState(limits, minuteUnits, hourUnits, updatedAt, pausedUntil, probed).effective();
-    long elapsed = nanosBetween(updatedAt, at);
-    long minute = Math.min(capacity(eff.minuteBurst(), MINUTE_NANOS),
-        refill(minuteUnits, elapsed, eff.perMinute(), eff.minuteBurst(), MINUTE_NANOS));
-    long hour = limits.hasHourlyLimit()
-        ? refill(hourUnits, elapsed, limits.perHour(), limits.hourBurst(), HOUR_NANOS) : 0;
+        : new QuotaState(limits, minuteUnits, hour, updatedAt, pausedUntil, probed).effective();
+    long minute = Math.min(capacity(eff.minuteBurst()),
+        refill(minuteUnits, nanosBetween(updatedAt, at), eff.perMinute(), eff.minuteBurst()));
+    long slot = HourWindow.slotOf(at);
+    HourWindow window = hour.at(slot);
 
-    long minuteWait = waitNanos(minute, eff.perMinute(), eff.minuteBurst(), MINUTE_NANOS);
-    long hourWait = limits.hasHourlyLimit() ? waitNanos(hour, limits.perHour(), limits.hourBurst(), HOUR_NANOS) : 0;
-    Instant ready = at.plusNanos(Math.max(minuteWait, hourWait));
+    Instant ready = at.plusNanos(waitNanos(minute, eff.perMinute(), eff.minuteBurst()));
+    if (limits.hasHourlyLimit()) {
+      Instant room = HourWindow.startOf(window.firstSlotWithRoom(slot, limits.perHour()));
+      ready = room.isAfter(ready) ? room : ready;
+    }
     if (pausedUntil.isAfter(ready)) {
       ready = pausedUntil;
     }
     if (!ready.isAfter(at)) {
       QuotaState taken = new QuotaState(limits, minute - MINUTE_NANOS,
-          limits.hasHourlyLimit() ? hour - HOUR_NANOS : 0, at, pausedUntil, probed);
+          limits.hasHourlyLimit() ? window.plusCall(slot) : window, at, pausedUntil, probed);
       return new QuotaDecision(taken, true, at);
     }
-    return new QuotaDecision(new QuotaState(limits, minute, hour, at, pausedUntil, probed), false, ready);
+    return new QuotaDecision(new QuotaState(limits, minute, window, at, pausedUntil, probed), false, ready);
   }
 
   /** Permits the minute bucket holds at {@code now}, refilled (for status and metrics; changes nothing). */
   public double minutePermits(Instant now) {
     long elapsed = nanosBetween(updatedAt, now.isAfter(updatedAt) ? now : updatedAt);
     QuotaLimits eff = effective();
-    return (double) Math.min(capacity(eff.minuteBurst(), MINUTE_NANOS),
-        refill(minuteUnits, elapsed, eff.perMinute(), eff.minuteBurst(), MINUTE_NANOS)) / MINUTE_NANOS;
+    return (double) Math.min(capacity(eff.minuteBurst()),
+        refill(minuteUnits, elapsed, eff.perMinute(), eff.minuteBurst())) / MINUTE_NANOS;
   }
 
-  /** Permits the hour bucket holds at {@code now}, refilled; 0 without an hourly limit. */
+  /** Calls the hour has left at {@code now}: the hourly limit less the calls its window counts; 0 without a limit. */
   public double hourPermits(Instant now) {
     if (!limits.hasHourlyLimit()) {
       return 0;
     }
-    long elapsed = nanosBetween(updatedAt, now.isAfter(updatedAt) ? now : updatedAt);
-    return (double) refill(hourUnits, elapsed, limits.perHour(), limits.hourBurst(), HOUR_NANOS) / HOUR_NANOS;
+    long counted = hour.at(HourWindow.slotOf(now.isAfter(updatedAt) ? now : updatedAt)).calls();
+    return Math.max(0, limits.perHour() - counted);
   }
 
   /** No permit before {@code until} (keeps the later of this and any pause already set). */
   public QuotaState pausedUntil(Instant until) {
-    return until.isAfter(pausedUntil) ? new QuotaState(limits, minuteUnits, hourUnits, updatedAt, until, learned)
+    return until.isAfter(pausedUntil) ? new QuotaState(limits, minuteUnits, hour, updatedAt, until, learned)
         : this;
   }
 
-  /** The same levels under new limits (configuration reload), clamped to the new capacities. */
+  /**
+   * The same budget under new limits (configuration reload): the minute bucket clamped to the new burst, the hour's
+   * calls kept (a window starts empty when an hourly limit appears, and goes when it does).
+   */
   public QuotaState withLimits(QuotaLimits newLimits) {
-    return new QuotaState(newLimits, Math.min(minuteUnits, capacity(newLimits.minuteBurst(), MINUTE_NANOS)),
-        Math.min(hourUnits, capacity(newLimits.hourBurst(), HOUR_NANOS)), updatedAt, pausedUntil, learned);
+    HourWindow kept = !newLimits.hasHourlyLimit() ? HourWindow.NONE
+        : hour.kept() ? hour.cappedAt(newLimits.perHour()) : emptyHour(newLimits, updatedAt);
+    return new QuotaState(newLimits, Math.min(minuteUnits, capacity(newLimits.minuteBurst())), kept, updatedAt,
+        pausedUntil, learned);
   }
 
-  private static long capacity(int burst, long periodNanos) {
-    return burst * periodNanos;
+  private static HourWindow emptyHour(QuotaLimits limits, Instant now) {
+    return limits.hasHourlyLimit() ? HourWindow.empty(HourWindow.slotOf(now)) : HourWindow.NONE;
   }
 
-  private static long refill(long level, long elapsedNanos, int limit, int burst, long periodNanos) {
-    long cap = capacity(burst, periodNanos);
+  private static long capacity(int burst) {
+    return burst * MINUTE_NANOS;
+  }
+
+  private static long refill(long level, long elapsedNanos, int limit, int burst) {
+    long cap = capacity(burst);
     long rate = limit - burst;
     long missing = cap - level;
     if (elapsedNanos >= ceilDiv(missing, rate)) {
@@ -135,8 +161,8 @@ public record QuotaState(QuotaLimits limits, long minuteUnits, long hourUnits, I
     return level + elapsedNanos * rate;
   }
 
-  private static long waitNanos(long level, int limit, int burst, long periodNanos) {
-    return level >= periodNanos ? 0 : ceilDiv(periodNanos - level, limit - burst);
+  private static long waitNanos(long level, int limit, int burst) {
+    return level >= MINUTE_NANOS ? 0 : ceilDiv(MINUTE_NANOS - level, limit - burst);
   }
 
   private static long ceilDiv(long a, long b) {
@@ -145,7 +171,7 @@ public record QuotaState(QuotaLimits limits, long minuteUnits, long hourUnits, I
 
   private static long nanosBetween(Instant from, Instant to) {
     Duration d = Duration.between(from, to);
-    // Anything beyond a few hours refills every bucket; saturate instead of overflowing toNanos().
+    // Anything beyond a few minutes refills the bucket; saturate instead of overflowing toNanos().
     return d.compareTo(Duration.ofDays(1)) > 0 ? Duration.ofDays(1).toNanos() : d.toNanos();
   }
 }

@@ -1,2 +1,5 @@
-/** Per-tenant call budgets (per minute and per hour) as immutable token-bucket state. */
+/**
+ * Per-tenant call budgets as immutable values: a token bucket for the minute, a sliding window of minute slots for
+ * the hour.
+ */
 package org.defenderadx.migration.common.quota;

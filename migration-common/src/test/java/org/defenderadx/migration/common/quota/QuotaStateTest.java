@@ -71,8 +71,7 @@ class QuotaStateTest {
     for (int trial = 0; trial < 20; trial++) {
       int perMinute = 2 + r.nextInt(60);
       int perHour = r.nextBoolean() ? 0 : perMinute + r.nextInt(40 * perMinute);
-      QuotaLimits limits = new QuotaLimits(perMinute, 1 + r.nextInt(perMinute - 1), perHour,
-          perHour == 0 ? 0 : 1 + r.nextInt(perHour - 1));
+      QuotaLimits limits = new QuotaLimits(perMinute, 1 + r.nextInt(perMinute - 1), perHour);
       QuotaState state = QuotaState.full(limits, T0);
       Instant now = T0;
       List<Instant> grants = new ArrayList<>();
@@ -95,7 +94,7 @@ class QuotaStateTest {
 
   @Test
   void refusalSaysExactlyWhenTheNextPermitIsAvailable() {
-    QuotaLimits limits = new QuotaLimits(10, 2, 0, 0);
+    QuotaLimits limits = new QuotaLimits(10, 2, 0);
     QuotaState state = QuotaState.full(limits, T0);
     state = state.tryTake(T0).state();
     state = state.tryTake(T0).state();
@@ -120,7 +119,7 @@ class QuotaStateTest {
 
   @Test
   void aClockThatStepsBackDoesNotMintPermits() {
-    QuotaState state = QuotaState.full(new QuotaLimits(10, 1, 0, 0), T0.plusSeconds(60));
+    QuotaState state = QuotaState.full(new QuotaLimits(10, 1, 0), T0.plusSeconds(60));
     state = state.tryTake(T0.plusSeconds(60)).state();
     QuotaDecision d = state.tryTake(T0);
     assertThat(d.granted()).isFalse();
@@ -130,7 +129,7 @@ class QuotaStateTest {
   @Test
   void callBudgetReadsTheInjectedClock() {
     MutableClock clock = new MutableClock(T0);
-    CallBudget budget = new CallBudget(new QuotaLimits(4, 1, 0, 0), clock);
+    CallBudget budget = new CallBudget(new QuotaLimits(4, 1, 0), clock);
     assertThat(budget.tryTake().granted()).isTrue();
     assertThat(budget.tryTake().granted()).isFalse();
     clock.now = T0.plusSeconds(20);
@@ -142,7 +141,7 @@ class QuotaStateTest {
 
   @Test
   void rejectsLimitsThatCannotRefill() {
-    assertThatThrownBy(() -> new QuotaLimits(45, 45, 0, 0)).hasMessageContaining("burst");
+    assertThatThrownBy(() -> new QuotaLimits(45, 45, 0)).hasMessageContaining("burst");
     assertThatThrownBy(() -> QuotaLimits.of(1, 0)).hasMessageContaining("at least 2");
   }
 

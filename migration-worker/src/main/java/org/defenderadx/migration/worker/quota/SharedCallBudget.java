@@ -3,6 +3,7 @@ package org.defenderadx.migration.worker.quota;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.AsyncMap;
 import io.vertx.core.shareddata.Lock;
@@ -15,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
+import org.defenderadx.migration.common.quota.HourWindow;
 import org.defenderadx.migration.common.quota.LearnedRate;
 import org.defenderadx.migration.common.quota.QuotaDecision;
 import org.defenderadx.migration.common.quota.QuotaLimits;
@@ -140,7 +142,7 @@ public final class SharedCallBudget {
     Optional<String> opened = stored instanceof String text ? seals.open(tenantKey, text) : Optional.empty();
     if (opened.isPresent()) {
       try {
-        return decode(new JsonObject(opened.get()), limits);
+        return decode(new JsonObject(opened.get()), limits, time.now());
       } catch (RuntimeException e) {
         LOG.warn("tenant '{}': the shared call budget holds an unreadable entry ({}): read as full", tenantKey,
             e.getMessage());
@@ -161,29 +163,83 @@ public final class SharedCallBudget {
     return vertx.sharedData().getAsyncMap(MAP);
   }
 
+  /**
+   * The state as stored: the limits it was counted under, the minute bucket's level, and with an hourly limit the
+   * hour's newest minute slot ({@code hourSlot}) and its calls per slot, oldest first ({@code hourCalls}).
+   */
   static JsonObject encode(QuotaState s) {
-    return new JsonObject()
+    JsonObject j = new JsonObject()
         .put("perMinute", s.limits().perMinute()).put("minuteBurst", s.limits().minuteBurst())
-        .put("perHour", s.limits().perHour()).put("hourBurst", s.limits().hourBurst())
-        .put("minuteUnits", s.minuteUnits()).put("hourUnits", s.hourUnits())
+        .put("perHour", s.limits().perHour()).put("minuteUnits", s.minuteUnits())
         .put("updatedAtNanos", toNanos(s.updatedAt())).put("pausedUntilNanos", toNanos(s.pausedUntil()))
         .put("learnedPerMinute", s.learned().perMinute()).put("calmSinceNanos", toNanos(s.learned().calmSince()))
         .put("learnedCeiling", s.learned().ceiling()).put("cutAtNanos", toNanos(s.learned().cutAt()))
         .put("cutTo", s.learned().cutTo());
+    if (s.hour().kept()) {
+      JsonArray calls = new JsonArray();
+      for (int c : s.hour().counts()) {
+        calls.add(c);
+      }
+      j.put("hourSlot", s.hour().newestSlot()).put("hourCalls", calls);
+    }
+    return j;
   }
 
-  /** A stored state under its own limits, moved to the configured ones if they changed. */
-  static QuotaState decode(JsonObject j, QuotaLimits configured) {
+  /**
+   * A stored state under its own limits, moved to the configured ones if they changed. The entry is read as
+   * untrusted (sealed, but any member holding the key writes it): a value out of range throws, and the caller reads
+   * the budget as full.
+   *
+   * @param now this node's clock: an hour window whose newest slot is more than a minute ahead of it is corrupt
+   */
+  static QuotaState decode(JsonObject j, QuotaLimits configured, Instant now) {
     QuotaLimits stored = new QuotaLimits(j.getInteger("perMinute"), j.getInteger("minuteBurst"),
-        j.getInteger("perHour"), j.getInteger("hourBurst"));
+        j.getInteger("perHour"));
     // An entry written before rates were learned has neither field: nothing learned.
     LearnedRate learned = j.getInteger("learnedPerMinute", 0) == 0 ? LearnedRate.NONE
         : new LearnedRate(j.getInteger("learnedPerMinute"), fromNanos(j.getLong("calmSinceNanos", 0L)),
             j.getInteger("learnedCeiling", 0), fromNanos(j.getLong("cutAtNanos", 0L)),
             j.getInteger("cutTo", 0));
-    QuotaState state = new QuotaState(stored, j.getLong("minuteUnits"), j.getLong("hourUnits"),
+    QuotaState state = new QuotaState(stored, j.getLong("minuteUnits"), hourWindow(j, stored, now),
         fromNanos(j.getLong("updatedAtNanos")), fromNanos(j.getLong("pausedUntilNanos")), learned);
     return stored.equals(configured) ? state : state.withLimits(configured);
+  }
+
+  /** The stored hour window: present exactly with an hourly limit, {@link HourWindow#SLOTS} counts in range. */
+  private static HourWindow hourWindow(JsonObject j, QuotaLimits stored, Instant now) {
+    JsonArray calls = j.getJsonArray("hourCalls");
+    if (!stored.hasHourlyLimit()) {
+      if (calls != null || j.containsKey("hourSlot")) {
+        throw new IllegalArgumentException("an hour window without an hourly limit");
+      }
+      return HourWindow.NONE;
+    }
+    if (calls == null || calls.size() != HourWindow.SLOTS) {
+      throw new IllegalArgumentException("hourCalls must hold " + HourWindow.SLOTS + " counts, got "
+          + (calls == null ? "none" : calls.size()));
+    }
+    long slot = whole("hourSlot", j.getValue("hourSlot"));
+    if (slot > HourWindow.slotOf(now) + 1) {
+      throw new IllegalArgumentException("hourSlot " + slot + " is more than a minute ahead of this node's clock ("
+          + now + ")");
+    }
+    int[] counts = new int[HourWindow.SLOTS];
+    for (int i = 0; i < counts.length; i++) {
+      long c = whole("hourCalls[" + i + "]", calls.getValue(i));
+      if (c < 0 || c > stored.perHour()) {
+        throw new IllegalArgumentException("hourCalls[" + i + "] must be in 0.." + stored.perHour() + ", got " + c);
+      }
+      counts[i] = (int) c;
+    }
+    return HourWindow.of(slot, counts);
+  }
+
+  /** A JSON integer (not a fraction, nor one beyond a long, which Jackson reads as a BigInteger). */
+  private static long whole(String name, Object value) {
+    if (value instanceof Integer || value instanceof Long) {
+      return ((Number) value).longValue();
+    }
+    throw new IllegalArgumentException(name + " must be an integer, got " + value);
   }
 
   private static long toNanos(Instant t) {

@@ -170,8 +170,8 @@ final class BackfillScenario {
     TenantShareScenario.figures(report, "quota-bound run (one tenant, caps ÷ " + TenantShareScenario.CAP_DIVISOR
         + ", " + runs.size() + " run(s))", runs, load, true);
     report.note("Quota-bound run: " + setup.describe() + " The back-fill lasts about a simulated hour, as a real "
-        + "30-day back-fill does many times over: under an hour the node's limiter, which paces the hour's 1,500 "
-        + "calls evenly, cannot reach 90% of a ceiling that allows 45 calls a minute.");
+        + "30-day back-fill does many times over; the node's limiter spends up to 45 calls a minute (less its "
+        + "minute bucket's burst, a twentieth) while the sliding hour's 1,500 allow.");
   }
 
   /**

@@ -21,6 +21,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.defenderadx.migration.common.kql.KustoTime;
 import org.defenderadx.migration.common.model.MigrationConfigRow;
+import org.defenderadx.migration.common.quota.HourWindow;
 import org.defenderadx.migration.common.quota.QuotaLimits;
 import org.defenderadx.migration.worker.adx.MigrationStateStore;
 import org.defenderadx.migration.worker.bench.BenchEnvironment.Exactness;
@@ -113,28 +114,30 @@ final class TenantShareScenario {
     }
 
     /**
-     * The most calls the node's own limiter grants in {@code minutes}: token buckets whose burst keeps every
-     * sliding minute and hour within the quota, so it paces the hour at (1,500 - burst) an hour rather than
-     * spending 45 a minute for the first 33 minutes.
+     * The most calls the node's own limiter grants in {@code minutes}: a minute token bucket whose burst keeps every
+     * sliding minute within the quota (so the quota less the burst a minute sustained), and an hour of 61 minute
+     * slots, which grants at most the hour's quota in any 61 consecutive slots (a span of {@code minutes} touches at
+     * most one slot more).
      */
     double limiterMax(int perHour) {
       QuotaLimits q = QuotaLimits.of(callsPerMinute, perHour);
-      return Math.min(q.minuteBurst() + (q.perMinute() - q.minuteBurst()) * minutes,
-          q.hourBurst() + (q.perHour() - q.hourBurst()) * minutes / 60);
+      double minuteBucket = q.minuteBurst() + (q.perMinute() - q.minuteBurst()) * minutes;
+      double hourWindows = Math.ceil((Math.ceil(minutes) + 1) / HourWindow.SLOTS);
+      return Math.min(minuteBucket, q.perHour() * hourWindows);
     }
 
     /** Why the share is what it is, from the same run's numbers. */
     String why(double load, int perHour) {
       double granted = limiterMax(perHour);
       return String.format(Locale.ROOT, "%s used %d calls of the %.0f its %.1f simulated minutes allowed; the "
-              + "node's own limiter (token buckets with a burst of a twentieth of each quota) grants at most %.0f "
-              + "in that time (%.0f%% of the ceiling), of which it used %.0f%%; its busiest simulated minute had "
-              + "%.0f calls (quota %d); the machine's load average reached %.1f on %d cores. %s",
+              + "node's own limiter (a minute token bucket with a burst of a twentieth, an hour of 61 minute slots) "
+              + "grants at most %.0f in that time (%.0f%% of the ceiling), of which it used %.0f%%; its busiest "
+              + "simulated minute had %.0f calls (quota %d); the machine's load average reached %.1f on %d cores. %s",
           key.isEmpty() ? "The tenant" : key, calls, ceiling, minutes, granted, 100 * granted / ceiling, 100 * calls / granted, busiestMinute, callsPerMinute,
           load, Runtime.getRuntime().availableProcessors(), calls >= AT_BUDGET * granted
-              ? "So the shortfall is mostly the limiter's pacing: it spreads the hour's 1,500 calls evenly, where a "
-              + "sliding hour would allow 45 a minute for 33 minutes; back-fills of more than an hour lose only the "
-              + "burst's twentieth."
+              ? "So the shortfall is mostly the limiter's: its minute bucket sustains the minute's quota less its "
+              + "burst (a twentieth), and its hour, counted in minute slots, frees a spent hour's calls up to a "
+              + "minute after the service's sliding hour does."
               : "The rest is time the tenant could not use what its limiter granted: at the start (its tables "
               + "picked up at the next planning cycle), at the end (the last tables alone, each with at most four "
               + "windows waiting for their ingestion to be confirmed), or CPU (see the load average).");

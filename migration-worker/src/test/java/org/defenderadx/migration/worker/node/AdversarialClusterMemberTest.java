@@ -24,6 +24,7 @@ import org.defenderadx.migration.api.bus.TableWork;
 import org.defenderadx.migration.api.config.ConfigLoader;
 import org.defenderadx.migration.common.config.MigrationSettings;
 import org.defenderadx.migration.common.model.MigrationConfigRow;
+import org.defenderadx.migration.common.quota.HourWindow;
 import org.defenderadx.migration.common.quota.QuotaLimits;
 import org.defenderadx.migration.worker.adx.MigrationStateStore;
 import org.defenderadx.migration.worker.cluster.PeerSignature;
@@ -166,9 +167,13 @@ class AdversarialClusterMemberTest {
     // GIVEN an intruder holding DeviceInfo's lease (no expiry) and pausing the tenant's call budget until 2100 with
     // its minute and hour spent, written straight into the shared maps
     long year2100 = TimeUnit.SECONDS.toNanos(Instant.parse("2100-01-01T00:00:00Z").getEpochSecond());
-    JsonObject drained = new JsonObject().put("perMinute", 45).put("minuteBurst", 45).put("perHour", 1500)
-        .put("hourBurst", 1500).put("minuteUnits", 0L).put("hourUnits", 0L).put("updatedAtNanos", year2100)
-        .put("pausedUntilNanos", year2100);
+    JsonArray hourSpent = new JsonArray();
+    for (int slot = 0; slot < HourWindow.SLOTS; slot++) {
+      hourSpent.add(slot == HourWindow.SLOTS - 1 ? 1500 : 0);
+    }
+    JsonObject drained = new JsonObject().put("perMinute", 45).put("minuteBurst", 2).put("perHour", 1500)
+        .put("minuteUnits", 0L).put("hourSlot", HourWindow.slotOf(Instant.parse("2100-01-01T00:00:00Z")))
+        .put("hourCalls", hourSpent).put("updatedAtNanos", year2100).put("pausedUntilNanos", year2100);
     await(intruder.sharedData().<String, String>getAsyncMap("defender-adx-migration.leases")
         .compose(m -> m.put(TableLeases.key("", "DeviceInfo"), "intruder-lease")));
     await(intruder.sharedData().<String, Object>getAsyncMap("defender-adx-migration.quota")

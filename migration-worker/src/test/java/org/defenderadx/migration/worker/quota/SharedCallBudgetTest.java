@@ -4,11 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.shareddata.AsyncMap;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.defenderadx.migration.common.quota.HourWindow;
 import org.defenderadx.migration.common.quota.QuotaLimits;
 import org.defenderadx.migration.common.time.TimeSource;
 import org.defenderadx.migration.worker.testing.LoopbackCluster;
@@ -84,6 +87,28 @@ class SharedCallBudgetTest {
 
       assertThat(granted).isAfterOrEqualTo(until);
       assertThat(await(budget.peek("contoso", LIMITS)).pausedUntil()).isEqualTo(until);
+    } finally {
+      await(vertx.close());
+    }
+  }
+
+  @Test
+  void theHoursCallsAreSharedAndAnEntryWhoseHourIsAheadOfTheClockReadsAsFull() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      TimeSource time = TimeSource.scaled(Instant.parse("2026-11-01T00:00:00Z"), 1);
+      SharedCallBudget budget = new SharedCallBudget(vertx, time);
+      await(budget.acquire("contoso", LIMITS));
+      await(budget.acquire("contoso", LIMITS));
+      assertThat(await(budget.peek("contoso", LIMITS)).hourPermits(time.now())).isEqualTo(1_498);
+
+      // GIVEN the entry's newest hour slot moved ten minutes ahead of the clock
+      AsyncMap<String, Object> map = await(vertx.sharedData().getAsyncMap(SharedCallBudget.MAP));
+      JsonObject stored = new JsonObject((String) await(map.get("contoso")));
+      await(map.put("contoso", stored.put("hourSlot", HourWindow.slotOf(time.now()) + 10).encode()));
+
+      // THEN it is read as corrupt: a full budget
+      assertThat(await(budget.peek("contoso", LIMITS)).hourPermits(time.now())).isEqualTo(1_500);
     } finally {
       await(vertx.close());
     }
