@@ -1,14 +1,11 @@
 package org.defenderadx.migration.worker.bench;
 
-import static org.defenderadx.migration.worker.testing.StandIns.await;
-
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.defenderadx.simulator.defender.DefenderSimConfig.Limits;
 import org.defenderadx.simulator.defender.data.Profile;
 
@@ -33,8 +30,7 @@ final class BackfillScenario {
 
   /** One run's measured values. */
   record Run(double seconds, long rows, long bytes, SimProbe.Counters calls, double simMinutes,
-             ProcessFigures process, double denseRowsPerCall, double denseEffectiveCap, Limits limits,
-             long windows, Instant simStart, double denseRows, double denseCalls) {
+             ProcessFigures process, Limits limits, long windows, Instant simStart, TableCalls.Run perTable) {
 
     double callCeiling() {
       return callCeiling(limits, simMinutes);
@@ -74,35 +70,14 @@ final class BackfillScenario {
     for (String t : tables) {
       rows += env.adxTable(t + "Raw").rowCount();
     }
-    double denseRowsPerCall = Double.NaN;
-    double denseCap = Double.NaN;
-    double denseRows = Double.NaN;
-    double denseCalls = Double.NaN;
-    String dense = "DeviceProcessEvents";
-    if (tables.contains(dense)) {
-      List<Map<String, Object>> audit = await(env.env.adxClient.query("MigrationAuditLog | where (Status == "
-          + "'Succeeded' or Status == 'Planned') and SourceTable == '" + dense + "' | summarize R = sumif(RecordCount, "
-          + "Status == 'Succeeded'), C = sum(ApiCalls)"));
-      if (!audit.isEmpty() && audit.get(0).get("C") != null) {
-        double r = ((Number) audit.get(0).get("R")).doubleValue();
-        double c = ((Number) audit.get(0).get("C")).doubleValue();
-        denseRowsPerCall = c == 0 ? Double.NaN : r / c;
-        denseRows = r;
-        denseCalls = c;
-      }
-      Limits l = env.limits();
-      double bytesPerRow = SimProbe.bytesPerRow(env.env.sim.baseUrl(), dense, 2000);
-      denseCap = Math.min(l.rowCap(), l.byteCap(org.defenderadx.simulator.defender.ApiFlavour.GRAPH).bytes()
-          / bytesPerRow);
-    }
     long windows = 0;
     for (Object t : result.getJsonArray("tables")) {
       windows += ((JsonObject) t).getLong("windowsCommitted", 0L);
     }
     return new Run(result.getDouble("backfillSeconds"), rows, used.bytes(), used,
         Duration.between(simStart, simEnd).toMillis() / 60_000.0,
-        ProcessFigures.fromJson(result.getJsonObject("process")), denseRowsPerCall, denseCap, env.limits(), windows,
-        simStart, denseRows, denseCalls);
+        ProcessFigures.fromJson(result.getJsonObject("process")), env.limits(), windows, simStart,
+        TableCalls.measure(env, tables, used.calls()));
   }
 
   static ScenarioReport run(SuiteOptions o) throws Exception {
@@ -127,6 +102,7 @@ final class BackfillScenario {
         + tuning(o).encode() + " (the rest at their defaults); the stand-in keeps digests only for the raw tables "
         + "(its state tables keep rows).";
     figures(report, runs, load, o.backfillTimeScale(), true);
+    callsPerTable(report, runs, "");
     quotaBound(report, o);
     part(report, "Fetch instances", () -> FetchInstanceScaling.measure(report, o));
     part(report, "Control commands per committed window", () -> CommitCommandCount.measure(report, o));
@@ -176,8 +152,7 @@ final class BackfillScenario {
 
   /**
    * The node's settings for a backfill: the production defaults (an hourly grid, whose sparse cells the exporter
-   * merges into units of about 80% of the effective cap after one counting call); the smoke run looks back two days
-   * only.
+   * merges into units aimed at the effective cap after a counting call); the smoke run looks back two days only.
    */
   static JsonObject tuning(SuiteOptions o) {
     JsonObject m = new JsonObject();
@@ -205,7 +180,6 @@ final class BackfillScenario {
     Samples calls = samples(runs, r -> (double) r.calls().calls());
     Samples perMinute = samples(runs, r -> r.calls().calls() / Math.max(r.simMinutes(), 1e-9));
     Samples perHour = samples(runs, r -> r.calls().calls() / Math.max(r.simMinutes() / 60, 1e-9));
-    Samples dense = samples(runs, r -> 100 * r.denseRowsPerCall() / r.denseEffectiveCap());
     Samples allRowsPerCall = samples(runs, r -> (double) r.rows() / Math.max(1, r.calls().calls200()));
     Samples cpuQuota = samples(runs, Run::cpuQuotaShare);
     Samples throttled = samples(runs, r -> (double) r.calls().calls429());
@@ -225,8 +199,6 @@ final class BackfillScenario {
         "%.0f"));
     Figure budgetFigure = Figure.of(targets ? "share of the call budget used (documented caps: no target, see the "
         + "notes)" : "share of the call budget used", budget, "%", "%.0f");
-    Figure denseFigure = Figure.of("rows per call on DeviceProcessEvents against the effective cap", dense, "%",
-        "%.0f");
     Figure heapFigure = Figure.of("peak heap (sum of the heap pools' peaks, an upper bound)", heap, "MiB", "%.0f");
     if (targets) {
       // At the documented caps the share is a throughput figure: the ≥ 90% target is judged on the quota-bound run.
@@ -239,18 +211,6 @@ final class BackfillScenario {
               + "cores.", budget.median(), budget.median() >= 90 ? "This run was quota-bound too"
               : "This run was not quota-bound", mbPerSecond.median(), timeScale, mbNeeded,
           limits.callsPerMinute(), load, Runtime.getRuntime().availableProcessors()));
-      double denseRows = samples(runs, Run::denseRows).median();
-      double denseCalls = samples(runs, Run::denseCalls).median();
-      double cap = samples(runs, Run::denseEffectiveCap).median();
-      denseFigure = denseFigure.target("≥ 70%", v -> v >= 70, denseRows < 2 * cap
-          ? String.format(java.util.Locale.ROOT, "DeviceProcessEvents held %.0f rows in this run, less than two calls' "
-              + "effective cap of %.0f rows: too little data to fill calls (the figure needs a backlog of many caps).",
-              denseRows, cap)
-          : String.format(java.util.Locale.ROOT, "DeviceProcessEvents: %.0f rows in %.0f calls against an effective cap "
-              + "of %.0f rows (%.1f calls if every call were full). Units aim at 80%% of the cap from the census; the "
-              + "other calls are the census itself, calls cut at the cap when a unit held more rows or bytes than "
-              + "counted, and the halving around a burst of rows sharing one ingestion time.", denseRows, denseCalls,
-              cap, denseRows / cap));
     }
     // The node runs with -Xmx512m: a run that completed stayed within it (an OutOfMemoryError fails the scenario).
     // The pools' peaks are reached at different moments, so their sum is only an upper bound of the heap in use.
@@ -261,13 +221,22 @@ final class BackfillScenario {
     }
     report.add(budgetFigure);
     report.add(Figure.of("rows per successful call, all tables", allRowsPerCall, "rows", "%.0f"));
-    report.add(denseFigure);
+    // Rows per call against the effective cap, per table, judged wherever the rows need 10 full calls or more.
+    TableCalls.figures(runs.stream().map(Run::perTable).toList()).forEach(report::add);
     report.add(Figure.of("CPU quota spent (share of 150 s per 15 simulated minutes)", cpuQuota, "%", "%.1f"));
     report.add(Figure.of("429 answers", throttled, "", "%.0f"));
     report.add(completedFigure);
     report.add(heapFigure);
     report.add(Figure.of("peak RSS (VmHWM)", rss, "MiB", "%.0f"));
     report.add(Figure.of("node CPU seconds per million rows", cpuPerMillion, "s", "%.1f"));
+  }
+
+  /** The table of calls per table against the minimum, with its notes; {@code side} names whose runs ("ours"). */
+  static void callsPerTable(ScenarioReport report, List<Run> runs, String side) {
+    List<TableCalls.Run> perTable = runs.stream().map(Run::perTable).toList();
+    report.add(TableCalls.table(side.isEmpty() ? "Calls per table against the minimum"
+        : side + ": calls per table against the minimum", perTable));
+    TableCalls.notes(side, perTable).forEach(report::note);
   }
 
   static Samples samples(List<Run> runs, java.util.function.ToDoubleFunction<Run> f) {

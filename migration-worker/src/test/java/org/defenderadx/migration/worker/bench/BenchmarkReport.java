@@ -118,6 +118,9 @@ final class BenchmarkReport {
             .append(" | ").append(target).append(" | ").append(met).append(" |\n");
       }
       md.append('\n');
+      for (MarkdownTable t : s.tables) {
+        md.append(t.render());
+      }
       for (Figure f : s.figures) {
         if (f.met().isPresent() && !f.met().get()) {
           md.append("- Missed: ").append(f.name()).append(". ")

@@ -3,11 +3,15 @@ package org.defenderadx.migration.worker.bench;
 import java.util.ArrayList;
 import java.util.List;
 
-/** What one scenario reports: its figures, notes about how they were taken, or why it was not run. */
+/**
+ * What one scenario reports: its figures, tables beside them, notes about how they were taken, or why it was not
+ * run.
+ */
 final class ScenarioReport {
   final String title;
   final String measures;
   final List<Figure> figures = new ArrayList<>();
+  final List<MarkdownTable> tables = new ArrayList<>();
   final List<String> notes = new ArrayList<>();
   String setup = "";
   String notRun = "";
@@ -21,6 +25,11 @@ final class ScenarioReport {
 
   ScenarioReport add(Figure f) {
     figures.add(f);
+    return this;
+  }
+
+  ScenarioReport add(MarkdownTable t) {
+    tables.add(t);
     return this;
   }
 

@@ -7,6 +7,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import org.defenderadx.migration.common.query.HuntingQueries;
 import org.defenderadx.simulator.defender.DefenderSimConfig;
 import org.defenderadx.simulator.defender.SimStats;
 
@@ -27,10 +28,15 @@ final class SimProbe {
             .header("Content-Type", "application/x-www-form-urlencoded")
             .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString()).body())
         .getString("access_token");
-    HttpResponse<byte[]> resp = HTTP.send(HttpRequest.newBuilder(URI.create(simBase + "/v1.0/security/runHuntingQuery"))
+    HttpRequest request = HttpRequest.newBuilder(URI.create(simBase + "/v1.0/security/runHuntingQuery"))
         .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("Query", kql).encode())).build(),
-        HttpResponse.BodyHandlers.ofByteArray());
+        .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("Query", kql).encode())).build();
+    HttpResponse<byte[]> resp = HTTP.send(request, HttpResponse.BodyHandlers.ofByteArray());
+    // The harness's probes share the tenant's call quota with the node that just ran: a 429 is waited out.
+    for (int tries = 1; resp.statusCode() == 429 && tries < 10; tries++) {
+      Thread.sleep(2_000);
+      resp = HTTP.send(request, HttpResponse.BodyHandlers.ofByteArray());
+    }
     if (resp.statusCode() != 200) {
       throw new IllegalStateException("simulator answered " + resp.statusCode() + ": "
           + new String(resp.body(), StandardCharsets.UTF_8));
@@ -38,11 +44,35 @@ final class SimProbe {
     return resp.body();
   }
 
-  /** Average served bytes per row of a table, from a sample of its rows. */
-  static double bytesPerRow(String simBase, String table, int sample) throws Exception {
-    byte[] body = graphQuery(simBase, table + " | take " + sample);
-    int rows = new JsonObject(new String(body, StandardCharsets.UTF_8)).getJsonArray("results").size();
-    return (double) body.length / Math.max(1, rows);
+  /**
+   * Average bytes a row of {@code table} takes of a result's byte cap, from a sample of its rows. The simulator's
+   * {@code ResultWriter} holds the cap against the rows part of the body ({@code {...},{...}}: each row's JSON and
+   * the commas between rows, not the schema and envelope around them), so that part is measured, divided by the
+   * rows with one comma each; and the sample carries the two columns the node's window query adds to every row
+   * ({@link HuntingQueries#window}), so the rows are the size the node's calls receive.
+   */
+  static double capBytesPerRow(String simBase, String table, int sample) throws Exception {
+    String kql = "let __w = " + table + " | take " + sample + ";\n"
+        + "let __total = toscalar(__w | count);\n"
+        + "__w\n"
+        + "| extend " + HuntingQueries.SOURCE_INGESTION_TIME + " = ingestion_time(), " + HuntingQueries.WINDOW_TOTAL
+        + " = __total";
+    byte[] body = graphQuery(simBase, kql);
+    String text = new String(body, StandardCharsets.UTF_8);
+    int rows = new JsonObject(text).getJsonArray("results").size();
+    if (rows == 0) {
+      return Double.NaN;
+    }
+    // Graph's body is {"@odata.context":...,"schema":[...],"results":[ROWS]}; the context and schema hold no
+    // such key, so the first one opens the rows.
+    String open = ",\"results\":[";
+    int from = text.indexOf(open);
+    if (from < 0 || !text.endsWith("]}")) {
+      throw new IllegalStateException("not a Graph hunting result: " + text.substring(0, Math.min(200, text.length())));
+    }
+    long rowsPart = body.length - (long) text.substring(0, from + open.length()).getBytes(StandardCharsets.UTF_8)
+        .length - 2;
+    return (rowsPart + 1.0) / rows;
   }
 
   /** The simulator's counters at one moment, for differences over a run. */

@@ -1,0 +1,272 @@
+package org.defenderadx.migration.worker.bench;
+
+import static org.defenderadx.migration.worker.testing.StandIns.await;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import org.defenderadx.migration.worker.export.PlannedUnitStore;
+import org.defenderadx.simulator.defender.ApiFlavour;
+import org.defenderadx.simulator.defender.DefenderSimConfig.Limits;
+
+/**
+ * One table's calls in one backfill run against the fewest that could carry its rows (issue #14): the calls from
+ * the audit log, the rows from ADX, the size of a row as the simulator's byte cap counts it.
+ *
+ * <p>Which audit rows carry which calls (the exporter's {@code export} package): a census is booked on the first
+ * {@code Planned} row it recorded, failed attempts included ({@code PlannedUnitStore}, {@code UnitRecorder}); a
+ * committed window's {@code Succeeded} row holds its calls, the 429s among them, and the calls of the windows it
+ * was split from (a cut result is booked on the first half, {@code TableRun}); {@code Paused}, {@code Failed} and
+ * {@code Quarantined} rows hold the calls of a fetch that ended there. {@code Retried} rows repeat the calls of the
+ * window being sent, which its final row books again, so they are left out. Calls the audit holds under any other
+ * status are reported apart ({@link Run#otherStatuses}), and the sum is checked against the simulator's count.
+ *
+ * @param rows          rows of the table in ADX after the run
+ * @param bytesPerRow   bytes a row takes of the byte cap ({@link SimProbe#capBytesPerRow}), NaN without rows
+ * @param calls         calls booked for the table (the statuses above)
+ * @param census        calls of the table's {@code Planned} rows
+ * @param results       committed windows ({@code Succeeded} rows), each one answered call
+ * @param emptyResults  committed windows without rows
+ * @param resultRows    rows of the committed windows
+ * @param resultCalls   calls of the {@code Succeeded} rows
+ * @param result429     429 answers among them
+ * @param endedCalls    calls of the {@code Paused}, {@code Failed} and {@code Quarantined} rows
+ */
+record TableCalls(String table, long rows, double bytesPerRow, int rowCap, long byteCap, long calls, long census,
+                  long results, long emptyResults, long resultRows, long resultCalls, long result429,
+                  long endedCalls) {
+
+  /** The issue's target for rows per call against the effective cap, in percent. */
+  static final double TARGET = 70;
+  /** The target holds for tables whose rows need this many full calls or more. */
+  static final double JUDGED_FROM = 10;
+  /** Audit statuses that book calls once each (see the class comment). */
+  static final Set<String> CALL_STATUSES = Set.of(PlannedUnitStore.PLANNED, "Succeeded", "Paused", "Failed",
+      "Quarantined");
+  /** Repeats the calls of a window booked again on its final row. */
+  static final String RETRIED = "Retried";
+  private static final int SAMPLE_ROWS = 2000;
+
+  /** Every table of one run, the audit's calls under other statuses, and the simulator's count. */
+  record Run(List<TableCalls> tables, long simulatorCalls, Map<String, Long> otherStatuses) {
+    long auditedCalls() {
+      return tables.stream().mapToLong(TableCalls::calls).sum();
+    }
+  }
+
+  /**
+   * Reads the audit log of a fresh stand-in after one node's backfill of {@code tables}, and samples each table's
+   * row size at the simulator (after the run: the probes are not among {@code simulatorCalls}).
+   */
+  static Run measure(BenchEnvironment env, List<String> tables, long simulatorCalls) throws Exception {
+    Map<String, Map<String, Map<String, Object>>> byTable = new HashMap<>();
+    Map<String, Long> otherStatuses = new TreeMap<>();
+    for (Map<String, Object> r : await(env.env.adxClient.query("MigrationAuditLog\n"
+        + "| summarize N = count(), Empty = countif(RecordCount == 0), Rows = sum(RecordCount), "
+        + "Calls = sum(ApiCalls), Q = sum(CallQuota429), P = sum(CpuQuota429) by SourceTable, Status"))) {
+      String table = String.valueOf(r.get("SourceTable"));
+      String status = String.valueOf(r.get("Status"));
+      byTable.computeIfAbsent(table, k -> new HashMap<>()).put(status, r);
+      if (!CALL_STATUSES.contains(status) && !RETRIED.equals(status) && number(r, "Calls") > 0) {
+        otherStatuses.merge(status, number(r, "Calls"), Long::sum);
+      }
+    }
+    Limits limits = env.limits();
+    List<TableCalls> out = new ArrayList<>();
+    for (String t : tables) {
+      Map<String, Map<String, Object>> s = byTable.getOrDefault(t, Map.of());
+      long calls = 0;
+      for (String status : CALL_STATUSES) {
+        calls += number(s.get(status), "Calls");
+      }
+      Map<String, Object> ok = s.get("Succeeded");
+      long rows = env.adxTable(t + "Raw").rowCount();
+      double bytesPerRow = rows == 0 ? Double.NaN
+          : SimProbe.capBytesPerRow(env.env.sim.baseUrl(), t, SAMPLE_ROWS);
+      out.add(new TableCalls(t, rows, bytesPerRow, limits.rowCap(), limits.byteCap(ApiFlavour.GRAPH).bytes(), calls,
+          number(s.get(PlannedUnitStore.PLANNED), "Calls"), number(ok, "N"), number(ok, "Empty"),
+          number(ok, "Rows"), number(ok, "Calls"), number(ok, "Q") + number(ok, "P"),
+          number(s.get("Paused"), "Calls") + number(s.get("Failed"), "Calls")
+              + number(s.get("Quarantined"), "Calls")));
+    }
+    return new Run(out, simulatorCalls, otherStatuses);
+  }
+
+  private static long number(Map<String, Object> row, String column) {
+    Object v = row == null ? null : row.get(column);
+    return v instanceof Number n ? n.longValue() : 0;
+  }
+
+  /** Bytes of the table's rows as the byte cap counts them (the sampled size times the rows). */
+  double bytes() {
+    return rows == 0 ? 0 : rows * bytesPerRow;
+  }
+
+  /** The most rows one call can carry: the row cap, or the byte cap at this table's row size. */
+  double effectiveCap() {
+    return Math.floor(Math.min(rowCap, byteCap / bytesPerRow));
+  }
+
+  /** Calls the rows would take if every call were full. */
+  double fullCallsNeeded() {
+    return rows / effectiveCap();
+  }
+
+  /** The fewest calls: enough for the rows under both caps, plus the census calls the run made. */
+  long minimumCalls() {
+    long forRows = rows == 0 ? 0
+        : Math.max(-Math.floorDiv(-rows, rowCap), (long) Math.ceil(bytes() / byteCap));
+    return forRows + census;
+  }
+
+  /** Rows per call against the effective cap, in percent. */
+  double fill() {
+    return calls == 0 || rows == 0 ? Double.NaN : 100.0 * rows / calls / effectiveCap();
+  }
+
+  boolean judged() {
+    return fullCallsNeeded() >= JUDGED_FROM;
+  }
+
+  Optional<Boolean> met() {
+    return judged() && !Double.isNaN(fill()) ? Optional.of(fill() >= TARGET) : Optional.empty();
+  }
+
+  /** Where the calls went, from the same run: how full the committed results were, and the calls beside them. */
+  String whyMissed() {
+    long cutOrRetried = resultCalls - results - result429;
+    long beside = calls - results;
+    return String.format(Locale.ROOT, "%d calls for %d rows, %.1f full calls' worth. The %d committed results "
+            + "held %.0f%% of the effective cap on average%s; %d calls (%.0f%%) carried no committed result: census "
+            + "%d, cut or retried %d, answered 429 %d, paused, failed or quarantined %d.", calls, rows,
+        fullCallsNeeded(), results, 100.0 * resultRows / Math.max(1, results) / effectiveCap(),
+        emptyResults == 0 ? "" : " (" + emptyResults + " of them empty)", beside, 100.0 * beside / calls, census,
+        cutOrRetried, result429, endedCalls);
+  }
+
+  /**
+   * The figure per table: rows per call against the effective cap over the runs, judged against the target when
+   * the median run's rows need 10 full calls or more; a miss carries the reason from the median run.
+   */
+  static List<Figure> figures(List<Run> runs) {
+    List<Figure> out = new ArrayList<>();
+    for (int i = 0; i < runs.get(0).tables().size(); i++) {
+      int index = i;
+      List<TableCalls> mine = new ArrayList<>(runs.stream().map(r -> r.tables().get(index)).toList());
+      Figure f = Figure.of(mine.get(0).table() + ": rows per call against the effective cap",
+          new Samples(mine.stream().map(TableCalls::fill).toList()), "%", "%.0f");
+      // The middle run by fill (the lower one of two), which is the median's run.
+      mine.sort(Comparator.comparingDouble(TableCalls::fill));
+      TableCalls middle = mine.get((mine.size() - 1) / 2);
+      out.add(middle.judged() ? f.target("≥ " + (int) TARGET + "%", v -> v >= TARGET, middle.table() + ": "
+          + middle.whyMissed()) : f);
+    }
+    return out;
+  }
+
+  /** The table "calls per table against the minimum" of one or more runs (a run column when more than one). */
+  static MarkdownTable table(String title, List<Run> runs) {
+    boolean several = runs.size() > 1;
+    List<String> header = new ArrayList<>(List.of("table", "rows", "MB at the source", "effective cap (rows)",
+        "full calls needed", "minimum calls (incl. census)", "calls made", "census calls",
+        "rows per call ÷ effective cap", "target", "met", "reason when missed"));
+    if (several) {
+      header.add(0, "run");
+    }
+    MarkdownTable t = MarkdownTable.of(title, header);
+    for (int r = 0; r < runs.size(); r++) {
+      Run run = runs.get(r);
+      for (TableCalls c : run.tables()) {
+        List<String> cells = new ArrayList<>(List.of(c.table(), String.valueOf(c.rows()), mb(c.bytes()),
+            number("%.0f", c.effectiveCap()), number("%.1f", c.fullCallsNeeded()), String.valueOf(c.minimumCalls()),
+            String.valueOf(c.calls()), String.valueOf(c.census()), number("%.0f%%", c.fill()),
+            c.judged() ? "≥ " + (int) TARGET + "%" : "—",
+            c.met().map(m -> m ? "yes" : "**no**").orElse("—"),
+            c.met().filter(m -> !m).map(m -> c.whyMissed()).orElse("—")));
+        if (several) {
+          cells.add(0, String.valueOf(r + 1));
+        }
+        t = t.row(cells);
+      }
+      List<String> total = new ArrayList<>(List.of("all tables",
+          String.valueOf(run.tables().stream().mapToLong(TableCalls::rows).sum()),
+          mb(run.tables().stream().mapToDouble(TableCalls::bytes).sum()), "—",
+          number("%.1f", run.tables().stream().filter(c -> c.rows() > 0).mapToDouble(TableCalls::fullCallsNeeded)
+              .sum()),
+          String.valueOf(run.tables().stream().mapToLong(TableCalls::minimumCalls).sum()),
+          String.valueOf(run.auditedCalls()),
+          String.valueOf(run.tables().stream().mapToLong(TableCalls::census).sum()), "—", "—", "—",
+          simulatorCheck(run)));
+      if (several) {
+        total.add(0, String.valueOf(r + 1));
+      }
+      t = t.row(total);
+    }
+    return t;
+  }
+
+  /** The audit's calls against the simulator's own count for the run: a mismatch is shown, not smoothed over. */
+  static String simulatorCheck(Run run) {
+    long diff = run.simulatorCalls() - run.auditedCalls();
+    return diff == 0 ? "the simulator counted the same " + run.simulatorCalls() + " calls"
+        : "**the simulator counted " + run.simulatorCalls() + " calls, " + Math.abs(diff)
+            + (diff > 0 ? " more" : " fewer") + " than the audit books per table**";
+  }
+
+  /**
+   * Notes on how the table was measured, and on any calls of the runs the per-table sums do not hold; {@code side}
+   * names whose runs they are ("ours"), or is empty.
+   */
+  static List<String> notes(String side, List<Run> runs) {
+    TableCalls any = runs.get(0).tables().get(0);
+    List<String> notes = new ArrayList<>();
+    notes.add(String.format(Locale.ROOT, "Calls per table%s: `ApiCalls` of the table's audit rows summed over "
+            + "the statuses that book calls once (Planned: the census; Succeeded: a committed window with its 429s, "
+            + "retries and the cut calls of the windows it was split from; Paused, Failed, Quarantined), Retried "
+            + "rows left out (they repeat the calls of the window they send); rows: the table in ADX; the effective "
+            + "cap: the smaller of the %,d-row cap and the %,d-byte cap over the table's bytes a row, sampled from "
+            + "%d rows at the simulator after the run in the shape of the node's window query (its two added "
+            + "columns included). The sample is measured as the simulator's `ResultWriter` holds the byte cap: "
+            + "the rows part of the body (each row's JSON and the comma before the next), not the schema and "
+            + "envelope around it. MB at the source: rows × that size; minimum calls: max(⌈rows ÷ row cap⌉, "
+            + "⌈bytes ÷ byte cap⌉) plus the census calls the run made; the ≥ 70%% target holds for tables whose "
+            + "rows need %.0f full calls or more.", side.isEmpty() ? "" : " (" + side + ")", any.rowCap(), any.byteCap(), SAMPLE_ROWS, JUDGED_FROM));
+    for (int r = 0; r < runs.size(); r++) {
+      Run run = runs.get(r);
+      List<String> labels = new ArrayList<>();
+      if (!side.isEmpty()) {
+        labels.add(side);
+      }
+      if (runs.size() > 1) {
+        labels.add("run " + (r + 1));
+      }
+      String which = labels.isEmpty() ? "" : " (" + String.join(", ", labels) + ")";
+      if (!run.otherStatuses().isEmpty()) {
+        notes.add("Audited calls under other statuses, not in the per-table sums" + which + ": "
+            + run.otherStatuses() + ".");
+      }
+      if (run.simulatorCalls() != run.auditedCalls()) {
+        notes.add(String.format(Locale.ROOT, "Mismatch%s: the simulator answered %d hunting calls during the "
+                + "node's run, the audit books %d per table (%+d). Calls no audit row books per table are, for "
+                + "example, a source-schema read, a late-commit re-count that found nothing to audit, or calls "
+                + "under way when the node stopped; the harness does not tell them apart.", which,
+            run.simulatorCalls(), run.auditedCalls(), run.simulatorCalls() - run.auditedCalls()));
+      }
+    }
+    return notes;
+  }
+
+  private static String mb(double bytes) {
+    return number("%.1f", bytes / 1e6);
+  }
+
+  private static String number(String format, double v) {
+    return Double.isNaN(v) || Double.isInfinite(v) ? "n/a" : String.format(Locale.ROOT, format, v);
+  }
+}
