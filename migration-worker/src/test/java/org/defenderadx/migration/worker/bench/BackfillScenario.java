@@ -6,7 +6,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.defenderadx.simulator.defender.DefenderSimConfig.Limits;
+import org.defenderadx.simulator.defender.SimStats;
 import org.defenderadx.simulator.defender.data.Profile;
 
 /**
@@ -60,12 +62,17 @@ final class BackfillScenario {
     env.env.configureIncremental(tables);
     Path config = env.writeNodeConfig(work, name, migration);
     SimProbe.Counters before = SimProbe.Counters.of(env.stats(), "graph");
+    int queriesBefore = env.stats().queries().size();
     Instant simStart = env.now();
     JsonObject result = ChildJvm.run(NodeProcess.class, "512m",
         List.of(config.toString(), env.env.sim.certificatePath(), "bench-node", String.join(",", tables), "0"),
         BenchEnvironment.nodeEnvironment(), work.resolve(name + ".log"), 3 * 3600);
     Instant simEnd = env.now();
     SimProbe.Counters used = SimProbe.Counters.of(env.stats(), "graph").minus(before);
+    List<String> queries = env.stats().queries();
+    // The simulator keeps the newest queries only: a full record may have lost some of this run's.
+    Optional<List<String>> runQueries = queries.size() < SimStats.QUERIES_KEPT
+        ? Optional.of(queries.subList(queriesBefore, queries.size())) : Optional.empty();
     long rows = 0;
     for (String t : tables) {
       rows += env.adxTable(t + "Raw").rowCount();
@@ -77,7 +84,7 @@ final class BackfillScenario {
     return new Run(result.getDouble("backfillSeconds"), rows, used.bytes(), used,
         Duration.between(simStart, simEnd).toMillis() / 60_000.0,
         ProcessFigures.fromJson(result.getJsonObject("process")), env.limits(), windows, simStart,
-        TableCalls.measure(env, tables, used.calls()));
+        TableCalls.measure(env, tables, used.calls(), runQueries));
   }
 
   static ScenarioReport run(SuiteOptions o) throws Exception {

@@ -243,8 +243,8 @@ final class BaselineComparisonScenario {
     double bound = new Samples(atMinimum).median();
     return String.format(java.util.Locale.ROOT, "Our node made %.0f calls for %.0f rows (%.0f rows a call); the "
             + "fewest calls that carry these rows at each table's effective cap, census included, are %.0f (the "
-            + "table of calls per table). The baseline's pages held %.0f rows a call, so our node making only that "
-            + "minimum would be %.1f× fewer calls per row: %s", ourCalls, ourRows, ourRows / Math.max(1, ourCalls),
+            + "table of calls per table). The baseline's pages held %.0f rows a call, so with only that minimum "
+            + "the ratio would be %.1f×: %s", ourCalls, ourRows, ourRows / Math.max(1, ourCalls),
         minimum, baselineRowsPerCall, bound, bound < 1.5
             ? "the caps, not the calls beyond the minimum, bound the ratio on this data."
             : "the calls beyond the minimum (" + Math.round(ourCalls - minimum) + ") make the shortfall.");

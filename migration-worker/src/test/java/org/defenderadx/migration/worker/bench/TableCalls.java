@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 import org.defenderadx.migration.worker.export.PlannedUnitStore;
 import org.defenderadx.simulator.defender.ApiFlavour;
 import org.defenderadx.simulator.defender.DefenderSimConfig.Limits;
@@ -53,18 +54,47 @@ record TableCalls(String table, long rows, double bytesPerRow, int rowCap, long 
   static final String RETRIED = "Retried";
   private static final int SAMPLE_ROWS = 2000;
 
-  /** Every table of one run, the audit's calls under other statuses, and the simulator's count. */
-  record Run(List<TableCalls> tables, long simulatorCalls, Map<String, Long> otherStatuses) {
+  /**
+   * Every table of one run, the audit's calls under other statuses, the simulator's count, and the queries the
+   * simulator received in the run by table and kind (empty when its record of queries overflowed).
+   */
+  record Run(List<TableCalls> tables, long simulatorCalls, Map<String, Long> otherStatuses,
+             Optional<Map<String, Map<String, Long>>> received) {
     long auditedCalls() {
       return tables.stream().mapToLong(TableCalls::calls).sum();
     }
   }
 
+  /** Kinds of query, told apart by the shapes the node's queries have ({@code HuntingQueries}, {@code SourceSchemas}). */
+  private static String kind(String kql) {
+    return kql.contains("getschema") ? "schema" : kql.contains("__bins") ? "count" : kql.contains("let __lo")
+        ? "window" : "other";
+  }
+
+  /** The queries by table (the first of {@code tables} each names, "none" if none) and kind. */
+  static Map<String, Map<String, Long>> received(List<String> queries, List<String> tables) {
+    Map<String, Map<String, Long>> out = new TreeMap<>();
+    List<Pattern> names = tables.stream().map(t -> Pattern.compile("\\b" + Pattern.quote(t) + "\\b")).toList();
+    for (String q : queries) {
+      String table = "none";
+      for (int i = 0; i < tables.size(); i++) {
+        if (names.get(i).matcher(q).find()) {
+          table = tables.get(i);
+          break;
+        }
+      }
+      out.computeIfAbsent(table, k -> new TreeMap<>()).merge(kind(q), 1L, Long::sum);
+    }
+    return out;
+  }
+
   /**
    * Reads the audit log of a fresh stand-in after one node's backfill of {@code tables}, and samples each table's
-   * row size at the simulator (after the run: the probes are not among {@code simulatorCalls}).
+   * row size at the simulator (after the run: the probes are not among {@code simulatorCalls} nor {@code queries},
+   * the texts of the queries the simulator received during the run, when it kept them all).
    */
-  static Run measure(BenchEnvironment env, List<String> tables, long simulatorCalls) throws Exception {
+  static Run measure(BenchEnvironment env, List<String> tables, long simulatorCalls,
+                     Optional<List<String>> queries) throws Exception {
     Map<String, Map<String, Map<String, Object>>> byTable = new HashMap<>();
     Map<String, Long> otherStatuses = new TreeMap<>();
     for (Map<String, Object> r : await(env.env.adxClient.query("MigrationAuditLog\n"
@@ -95,7 +125,7 @@ record TableCalls(String table, long rows, double bytesPerRow, int rowCap, long 
           number(s.get("Paused"), "Calls") + number(s.get("Failed"), "Calls")
               + number(s.get("Quarantined"), "Calls")));
     }
-    return new Run(out, simulatorCalls, otherStatuses);
+    return new Run(out, simulatorCalls, otherStatuses, queries.map(q -> received(q, tables)));
   }
 
   private static long number(Map<String, Object> row, String column) {
@@ -144,8 +174,8 @@ record TableCalls(String table, long rows, double bytesPerRow, int rowCap, long 
     long beside = calls - results;
     return String.format(Locale.ROOT, "%d calls for %d rows, %.1f full calls' worth. The %d committed results "
             + "held %.0f%% of the effective cap on average%s; %d calls (%.0f%%) carried no committed result: census "
-            + "%d, cut or retried %d, answered 429 %d, paused, failed or quarantined %d.", calls, rows,
-        fullCallsNeeded(), results, 100.0 * resultRows / Math.max(1, results) / effectiveCap(),
+            + "%d, cut or retried %d, answered 429 %d, ended without a result (paused, failed, quarantined) %d.",
+        calls, rows, fullCallsNeeded(), results, 100.0 * resultRows / Math.max(1, results) / effectiveCap(),
         emptyResults == 0 ? "" : " (" + emptyResults + " of them empty)", beside, 100.0 * beside / calls, census,
         cutOrRetried, result429, endedCalls);
   }
@@ -160,12 +190,11 @@ record TableCalls(String table, long rows, double bytesPerRow, int rowCap, long 
       int index = i;
       List<TableCalls> mine = new ArrayList<>(runs.stream().map(r -> r.tables().get(index)).toList());
       Figure f = Figure.of(mine.get(0).table() + ": rows per call against the effective cap",
-          new Samples(mine.stream().map(TableCalls::fill).toList()), "%", "%.0f");
+          new Samples(mine.stream().map(TableCalls::fill).toList()), "%", "%.1f");
       // The middle run by fill (the lower one of two), which is the median's run.
       mine.sort(Comparator.comparingDouble(TableCalls::fill));
       TableCalls middle = mine.get((mine.size() - 1) / 2);
-      out.add(middle.judged() ? f.target("≥ " + (int) TARGET + "%", v -> v >= TARGET, middle.table() + ": "
-          + middle.whyMissed()) : f);
+      out.add(middle.judged() ? f.target("≥ " + (int) TARGET + "%", v -> v >= TARGET, middle.whyMissed()) : f);
     }
     return out;
   }
@@ -185,7 +214,7 @@ record TableCalls(String table, long rows, double bytesPerRow, int rowCap, long 
       for (TableCalls c : run.tables()) {
         List<String> cells = new ArrayList<>(List.of(c.table(), String.valueOf(c.rows()), mb(c.bytes()),
             number("%.0f", c.effectiveCap()), number("%.1f", c.fullCallsNeeded()), String.valueOf(c.minimumCalls()),
-            String.valueOf(c.calls()), String.valueOf(c.census()), number("%.0f%%", c.fill()),
+            String.valueOf(c.calls()), String.valueOf(c.census()), number("%.1f%%", c.fill()),
             c.judged() ? "≥ " + (int) TARGET + "%" : "—",
             c.met().map(m -> m ? "yes" : "**no**").orElse("—"),
             c.met().filter(m -> !m).map(m -> c.whyMissed()).orElse("—")));
@@ -253,13 +282,40 @@ record TableCalls(String table, long rows, double bytesPerRow, int rowCap, long 
       }
       if (run.simulatorCalls() != run.auditedCalls()) {
         notes.add(String.format(Locale.ROOT, "Mismatch%s: the simulator answered %d hunting calls during the "
-                + "node's run, the audit books %d per table (%+d). Calls no audit row books per table are, for "
-                + "example, a source-schema read, a late-commit re-count that found nothing to audit, or calls "
-                + "under way when the node stopped; the harness does not tell them apart.", which,
-            run.simulatorCalls(), run.auditedCalls(), run.simulatorCalls() - run.auditedCalls()));
+                + "node's run, the audit books %d per table (%+d). %s", which, run.simulatorCalls(),
+            run.auditedCalls(), run.simulatorCalls() - run.auditedCalls(), run.received()
+                .map(got -> "The queries the simulator received, by the table they name and their shape (window: "
+                    + "a window's rows; count: a census or a re-count of exported hours; schema: a `getschema`), "
+                    + "against the audit's calls: " + byTable(run, got) + ".")
+                .orElse("The simulator kept too many queries to tell them apart by table.")));
       }
     }
     return notes;
+  }
+
+  private static String byTable(Run run, Map<String, Map<String, Long>> received) {
+    List<String> parts = new ArrayList<>();
+    for (TableCalls c : run.tables()) {
+      Map<String, Long> kinds = received.getOrDefault(c.table(), Map.of());
+      parts.add(c.table() + " " + kinds(kinds) + " against " + c.calls());
+    }
+    if (received.containsKey("none")) {
+      parts.add("naming none of the tables " + kinds(received.get("none")));
+    }
+    long queries = received.values().stream().flatMap(m -> m.values().stream()).mapToLong(Long::longValue).sum();
+    if (queries != run.simulatorCalls()) {
+      parts.add((run.simulatorCalls() - queries) + " call(s) without a query the simulator recorded (refused "
+          + "before it read one)");
+    }
+    return String.join("; ", parts);
+  }
+
+  /** "4 (count 2, schema 1, window 1)". */
+  private static String kinds(Map<String, Long> kinds) {
+    List<String> each = new ArrayList<>();
+    kinds.forEach((k, n) -> each.add(k + " " + n));
+    return kinds.values().stream().mapToLong(Long::longValue).sum() + (each.isEmpty() ? ""
+        : " (" + String.join(", ", each) + ")");
   }
 
   private static String mb(double bytes) {
