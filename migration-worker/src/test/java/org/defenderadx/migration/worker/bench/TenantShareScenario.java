@@ -58,8 +58,6 @@ final class TenantShareScenario {
    *  whole quota: its pipeline holds four windows, each waiting for its ingestion to be confirmed). */
   static final List<String> TABLES = List.of("DeviceEvents", "DeviceRegistryEvents", "DeviceFileEvents");
   static final List<String> TENANT_KEYS = List.of("tenant-a", "tenant-b", "tenant-c");
-  /** A tenant that used this share of what its node's limiter granted was held back by the limiter. */
-  private static final double AT_BUDGET = 0.9;
 
   private TenantShareScenario() {
   }
