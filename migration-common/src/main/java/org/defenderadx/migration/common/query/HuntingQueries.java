@@ -39,11 +39,23 @@ public final class HuntingQueries {
         + totalAndRows("__w");
   }
 
-  /** One hash bucket of a whole table that has no usable time column ({@link Bucket#ALL}: the whole table). */
+  /**
+   * One hash bucket of a whole table that has no usable time column ({@link Bucket#ALL}: the whole table). Every row
+   * also carries the whole table's fingerprint ({@link #SOURCE_COUNT}, {@link #SOURCE_NEWEST}, as
+   * {@link #snapshotFingerprint} reads it), taken by the same query as the rows, so no call of its own is needed to
+   * tell whether the source changed during the snapshot.
+   */
   public static String snapshotBucket(String table, Bucket bucket) {
     KqlIdentifiers.requireTable(table);
-    return "let __s = " + table + bucketFilter(bucket) + ";\n" + totalAndRows("__s");
+    return "let __s = " + table + bucketFilter(bucket) + ";\n" + totalAndRows("__s") + ",\n    "
+        + SOURCE_COUNT + " = toscalar(" + table + " | count), " + SOURCE_NEWEST + " = toscalar(" + table
+        + " | summarize max(ingestion_time()))";
   }
+
+  /** The snapshot source's row count, riding on every row of a bucket (taken out before the rows are stored). */
+  public static final String SOURCE_COUNT = "__SourceCount";
+  /** The snapshot source's newest ingestion time, riding on every row of a bucket (taken out too). */
+  public static final String SOURCE_NEWEST = "__SourceNewest";
 
   /** Row count and newest ingestion time: tells whether a snapshot table changed since the last copy. */
   public static String snapshotFingerprint(String table) {

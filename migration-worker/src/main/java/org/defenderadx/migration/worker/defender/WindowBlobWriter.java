@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.function.IntSupplier;
 import java.util.zip.Deflater;
 import java.util.zip.GZIPOutputStream;
+import org.defenderadx.migration.common.query.HuntingQueries;
 
 /**
  * Turns one window's result rows into one gzip'd multi-JSON blob for ADX (one JSON object per line, ingested with the
@@ -39,7 +40,13 @@ public final class WindowBlobWriter implements HuntingResultStreamParser.RowSink
   private int members; // the current row's own members, those kept
   private int[] cuts = new int[4]; // the current row's __WindowTotal members: where each name and its value end
   private int cutCount;
-  private boolean windowTotalValueNext;
+  /** Which member riding along the row comes next: 0 none, else one of the RIDING constants. */
+  private int ridingValueNext;
+  private static final int TOTAL = 1;
+  private static final int SOURCE_COUNT = 2;
+  private static final int SOURCE_NEWEST = 3;
+  private long sourceCount = -1;
+  private String sourceNewest;
   private boolean ingestionTimeValueNext;
   private String minIngestionTime;
   private String maxIngestionTime;
@@ -81,12 +88,15 @@ public final class WindowBlobWriter implements HuntingResultStreamParser.RowSink
   public void member(JsonParser parser, IntSupplier end) throws IOException {
     String name = parser.currentName();
     if (name.length() > 2 && name.charAt(0) == '_' && name.charAt(1) == '_') {
-      if (Provenance.WINDOW_TOTAL.equalsIgnoreCase(name)) {
+      int riding = Provenance.WINDOW_TOTAL.equalsIgnoreCase(name) ? TOTAL
+          : HuntingQueries.SOURCE_COUNT.equalsIgnoreCase(name) ? SOURCE_COUNT
+          : HuntingQueries.SOURCE_NEWEST.equalsIgnoreCase(name) ? SOURCE_NEWEST : 0;
+      if (riding != 0) {
         if (2 * cutCount + 2 > cuts.length) {
           cuts = Arrays.copyOf(cuts, cuts.length * 2);
         }
         cuts[2 * cutCount++] = end.getAsInt();
-        windowTotalValueNext = true;
+        ridingValueNext = riding;
         return;
       }
       ingestionTimeValueNext = Provenance.SOURCE_INGESTION_TIME.equalsIgnoreCase(name);
@@ -96,18 +106,25 @@ public final class WindowBlobWriter implements HuntingResultStreamParser.RowSink
 
   @Override
   public void value(JsonParser parser, JsonToken token, IntSupplier end) throws IOException {
-    if (windowTotalValueNext) {
-      windowTotalValueNext = false;
+    if (ridingValueNext != 0) {
+      int riding = ridingValueNext;
+      ridingValueNext = 0;
       if (token.isStructStart()) { // not ours: kept as it is
         cutCount--;
         members++;
         return;
       }
       cuts[2 * cutCount - 1] = end.getAsInt();
-      if (token == JsonToken.VALUE_NUMBER_INT) {
-        windowTotal = parser.getLongValue();
-      } else if (token == JsonToken.VALUE_STRING) {
-        windowTotal = Long.parseLong(parser.getText().trim());
+      if (riding == SOURCE_NEWEST) {
+        sourceNewest = token == JsonToken.VALUE_STRING ? parser.getText() : null;
+        return;
+      }
+      long v = token == JsonToken.VALUE_NUMBER_INT ? parser.getLongValue()
+          : token == JsonToken.VALUE_STRING ? Long.parseLong(parser.getText().trim()) : -1;
+      if (riding == TOTAL) {
+        windowTotal = v;
+      } else {
+        sourceCount = v;
       }
     } else if (ingestionTimeValueNext) {
       ingestionTimeValueNext = false;
@@ -147,7 +164,7 @@ public final class WindowBlobWriter implements HuntingResultStreamParser.RowSink
     for (int c = 0; c < cutCount; c++) {
       int nameEnd = cuts[2 * c];
       int valueEnd = cuts[2 * c + 1];
-      // The name decodes to __WindowTotal, so its only quote bytes are its own two.
+      // The name decodes to one of ours (__WindowTotal, ...), so its only quote bytes are its own two.
       int open = nameEnd - 1;
       while (text[open] != '"') { // (in case the parser's position is past the colon)
         open--;
@@ -212,6 +229,16 @@ public final class WindowBlobWriter implements HuntingResultStreamParser.RowSink
   /** The {@code __WindowTotal} the query reported (the same on every row), or -1 if no row carried it. */
   public long windowTotal() {
     return windowTotal;
+  }
+
+  /** The snapshot source's row count riding on the rows ({@code __SourceCount}), or -1 if none carried it. */
+  public long sourceCount() {
+    return sourceCount;
+  }
+
+  /** The snapshot source's newest ingestion time riding on the rows ({@code __SourceNewest}), or null. */
+  public String sourceNewest() {
+    return sourceNewest;
   }
 
   /** Uncompressed JSON bytes written so far. */

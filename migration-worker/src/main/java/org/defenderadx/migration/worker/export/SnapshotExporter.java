@@ -92,6 +92,8 @@ public final class SnapshotExporter {
   private final Options options;
   private final Observer observer;
   private final SnapshotFingerprintReader fingerprints;
+  /** Per tenant and table, the row count of its last snapshot planned here: a large table skips the one-call read. */
+  private final Map<String, Long> lastCounts = new java.util.concurrent.ConcurrentHashMap<>();
   /** Set once at wiring, before any run. */
   private volatile TypedDelivery typed = TypedDelivery.NONE;
 
@@ -179,6 +181,8 @@ public final class SnapshotExporter {
     long rows;
     int committed;
     int restarts;
+    /** Calls not booked yet (a first read that did not fit one call, fingerprints, cut buckets): on the next commit. */
+    FetchStats carried = FetchStats.none();
 
     Run(TenantContext tenant, ResolvedTable table, MigrationConfigRow row, String runId, Fence fence) {
       this.fence = fence;
@@ -194,6 +198,10 @@ public final class SnapshotExporter {
         // Every bucket was confirmed before a crash: only the commit itself is missing.
         progress = underWay.get();
         commitSnapshot();
+        return;
+      }
+      if (underWay.isEmpty() && fitsOneCall()) {
+        firstRead();
         return;
       }
       fingerprint().onComplete(ar -> {
@@ -217,31 +225,101 @@ public final class SnapshotExporter {
       });
     }
 
-    /** Plans a snapshot of the source as {@code fingerprint} describes it, and persists the plan first. */
-    void begin(SnapshotFingerprint fingerprint) {
+    /** Whether the table's last snapshot seen by this exporter (if any) fitted one call. */
+    boolean fitsOneCall() {
+      Long last = lastCounts.get(key());
+      return last == null || bucketsFor(last) == 1;
+    }
+
+    String key() {
+      return tenant.key() + "\u0000" + table.sourceTable();
+    }
+
+    int bucketsFor(long count) {
+      return SnapshotPaging.bucketCount(count, options.rowCap(), options.byteCap(), options.averageRowBytes(),
+          options.safetyFactor());
+    }
+
+    /** A new stamp, which must differ from every earlier one: buckets are tagged by it, and ADX skips a tag it saw. */
+    Instant nextStamp() {
       Instant at = KustoTime.truncate(time.now());
-      // A new stamp must differ from every earlier one: buckets are tagged by it, and ADX skips a tag it has seen.
       Instant floor = progress != null ? progress.snapshotTime() : row.lastCommittedSnapshot().orElse(null);
       if (floor != null && !at.isAfter(floor)) {
         at = floor.plus(KustoTime.TICK);
       }
-      int buckets = SnapshotPaging.bucketCount(fingerprint.count(), options.rowCap(), options.byteCap(),
-          options.averageRowBytes(), options.safetyFactor());
-      SnapshotProgress planned = SnapshotProgress.start(at, buckets, fingerprint);
-      ingestion.commit(new SnapshotCommit(fence, row, row.lastCommittedSnapshot(), Optional.of(planned), List.of(),
-          List.of())).onComplete(ar -> {
-        if (ar.failed()) {
-          fail("could not persist the snapshot plan: " + ar.cause().getMessage(), FetchStats.none());
-          return;
-        }
-        row = ar.result();
-        progress = planned;
+      return at;
+    }
+
+    /**
+     * A snapshot that may fit one call is read whole at once, its fingerprint riding along: one call for a small
+     * table. Its plan (one bucket) is persisted before its rows are sent, as any plan. A read cut at the caps costs
+     * that call, and the snapshot goes on as a large one (its fingerprint read, then its buckets).
+     */
+    void firstRead() {
+      Instant at = nextStamp();
+      WindowId id = WindowId.ofSnapshot(tenant.key(), table.sourceTable(), at, Bucket.ALL);
+      Provenance provenance = new Provenance(tenant.key(), table.sourceTable(), id.text(), KustoTime.format(at));
+      fetcher.fetch(tenant, table, new Window(at, at.plus(KustoTime.TICK), Bucket.ALL),
+          HuntingQueries.snapshotBucket(table.sourceTable(), Bucket.ALL), provenance).onComplete(ar -> {
+            if (ar.failed()) {
+              fail("reading the table failed: " + ar.cause(), FetchStats.none());
+              return;
+            }
+            Fetched f = ar.result();
+            if (f instanceof Fetched.Complete c && (c.sourceFingerprint().isPresent() || c.rows() == 0)) {
+              SnapshotFingerprint fingerprint = c.sourceFingerprint()
+                  .orElse(new SnapshotFingerprint(0, Optional.empty()));
+              lastCounts.put(key(), fingerprint.count());
+              persistPlan(at, 1, fingerprint).onSuccess(v -> deliver(c, Bucket.ALL, id));
+            } else if (f instanceof Fetched.Paused p) {
+              state.audit(List.of(audit("Paused", p.reason(), 0, id.text(), p.stats(), Map.of())))
+                  .onComplete(x -> finish(Optional.of(p.until()), Optional.empty(), false));
+            } else if (f instanceof Fetched.Failed failed) {
+              fail(failed.reason(), failed.stats());
+            } else {
+              LOG.debug("{}: the whole table does not fit one call: {}", table.sourceTable(),
+                  f instanceof Fetched.Split s ? s.reason() : "its rows carried no fingerprint");
+              carried = carried.plus(f.stats());
+              fingerprint().onComplete(fp -> {
+                if (fp.failed()) {
+                  failOrPause(fp.cause(), carried);
+                } else {
+                  begin(fp.result());
+                }
+              });
+            }
+          });
+    }
+
+    /** Plans a snapshot of the source as {@code fingerprint} describes it, and persists the plan first. */
+    void begin(SnapshotFingerprint fingerprint) {
+      Instant at = nextStamp();
+      int buckets = bucketsFor(fingerprint.count());
+      lastCounts.put(key(), fingerprint.count());
+      persistPlan(at, buckets, fingerprint).onSuccess(v -> {
         LOG.info("{}: snapshot {} of {} rows in {} buckets", table.sourceTable(), stamp(), fingerprint.count(),
             buckets);
         todo.clear();
         todo.addAll(progress.remaining());
         next();
       });
+    }
+
+    /** Persists the plan in the configuration row (the run fails if it cannot), then it is the run's progress. */
+    Future<Void> persistPlan(Instant at, int buckets, SnapshotFingerprint fingerprint) {
+      SnapshotProgress planned = SnapshotProgress.start(at, buckets, fingerprint);
+      Promise<Void> promise = Promise.promise();
+      ingestion.commit(new SnapshotCommit(fence, row, row.lastCommittedSnapshot(), Optional.of(planned), List.of(),
+          List.of())).onComplete(ar -> {
+        if (ar.failed()) {
+          fail("could not persist the snapshot plan: " + ar.cause().getMessage(), carried);
+          return;
+        }
+        row = ar.result();
+        progress = planned;
+        promise.complete();
+      });
+      return promise.future();
     }
 
     void restart(String why, SnapshotFingerprint now) {
@@ -284,6 +362,7 @@ public final class SnapshotExporter {
             Fetched f = ar.result();
             if (f instanceof Fetched.Split s) {
               LOG.debug("{}: splitting bucket {}: {}", table.sourceTable(), bucket, s.reason());
+              carried = carried.plus(s.stats());
               for (int i = s.children().size() - 1; i >= 0; i--) {
                 todo.addFirst(s.children().get(i).bucket());
               }
@@ -302,7 +381,9 @@ public final class SnapshotExporter {
 
     /** The bucket counts only if the source still is what the snapshot started on. */
     void checkThenDeliver(Fetched.Complete c, Bucket bucket, WindowId id) {
-      fingerprint().onComplete(ar -> {
+      // The fingerprint rides on the bucket's rows; an empty bucket carries none, and it is read then.
+      Future<SnapshotFingerprint> now = c.sourceFingerprint().map(Future::succeededFuture).orElseGet(this::fingerprint);
+      now.onComplete(ar -> {
         if (ar.failed()) {
           failOrPause(ar.cause(), c.stats());
         } else if (!ar.result().equals(progress.fingerprint())) {
@@ -344,7 +425,10 @@ public final class SnapshotExporter {
     }
 
     /** Commits the bucket as done ({@code bucketRows} 0 when an earlier process's send was confirmed). */
-    void commitBucket(long bucketRows, FetchStats stats, Bucket bucket, WindowId id) {
+    void commitBucket(long bucketRows, FetchStats bucketStats, Bucket bucket, WindowId id) {
+      // A cut first read is booked with the first bucket, so the audit's ApiCalls add up to the calls made.
+      FetchStats stats = bucketStats.plus(carried);
+      carried = FetchStats.none();
       SnapshotProgress after = progress.after(bucket);
       ingestion.commit(new SnapshotCommit(fence, row, row.lastCommittedSnapshot(), Optional.of(after), List.of(),
               List.of(audit("Succeeded", "", bucketRows, id.text(), stats, Map.of("bucket", bucket.toString())))))
@@ -385,7 +469,10 @@ public final class SnapshotExporter {
     /** The source's count and newest ingestion time, read through the same budget, breaker and retries. */
     Future<SnapshotFingerprint> fingerprint() {
       Instant at = progress != null ? progress.snapshotTime() : KustoTime.truncate(time.now());
-      return fingerprints.read(tenant, table, at);
+      return fingerprints.read(tenant, table, at).map(read -> {
+        carried = carried.plus(read.stats()); // booked with the next bucket committed
+        return read.fingerprint();
+      });
     }
 
     /** A CPU-quota pause ends the run until then, keeping the progress; anything else fails it. */

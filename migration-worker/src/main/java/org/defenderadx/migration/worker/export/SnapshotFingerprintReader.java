@@ -39,7 +39,11 @@ final class SnapshotFingerprintReader {
    *
    * @param at the snapshot's stamp (or now, before one is planned): the query rides in a one-tick window there
    */
-  Future<SnapshotFingerprint> read(TenantContext tenant, ResolvedTable table, Instant at) {
+  /** A fingerprint and what reading it cost. */
+  record Read(SnapshotFingerprint fingerprint, FetchStats stats) {
+  }
+
+  Future<Read> read(TenantContext tenant, ResolvedTable table, Instant at) {
     // The query yields one row; it counts itself so that the fetcher's completeness check holds.
     String query = HuntingQueries.snapshotFingerprint(table.sourceTable()) + "\n| extend "
         + HuntingQueries.WINDOW_TOTAL + " = 1";
@@ -47,7 +51,7 @@ final class SnapshotFingerprintReader {
     return fetcher.fetch(tenant, table, Window.of(at, at.plus(KustoTime.TICK)), query, provenance)
         .compose(f -> {
           if (f instanceof Fetched.Complete c) {
-            return Future.succeededFuture(parse(c.blob()));
+            return Future.succeededFuture(new Read(parse(c.blob()), c.stats()));
           }
           if (f instanceof Fetched.Paused p) {
             return Future.failedFuture(new SourcePaused(p));
@@ -66,8 +70,12 @@ final class SnapshotFingerprintReader {
     Object count = r.getValue("Count");
     Object max = r.getValue("MaxIngestion");
     long n = count instanceof Number num ? num.longValue() : Long.parseLong(String.valueOf(count).trim());
-    Optional<Instant> newest = max == null || String.valueOf(max).isBlank() ? Optional.empty()
-        : Optional.of(KustoTime.truncate(KustoTime.parse(String.valueOf(max))));
-    return new SnapshotFingerprint(n, newest);
+    return fingerprint(n, max == null ? null : String.valueOf(max));
+  }
+
+  /** A fingerprint from a count and a newest ingestion time as the service wrote it (null or blank: none). */
+  static SnapshotFingerprint fingerprint(long count, String newest) {
+    return new SnapshotFingerprint(count, newest == null || newest.isBlank() ? Optional.empty()
+        : Optional.of(KustoTime.truncate(KustoTime.parse(newest))));
   }
 }

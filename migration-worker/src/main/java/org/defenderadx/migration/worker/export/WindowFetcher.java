@@ -192,7 +192,8 @@ public final class WindowFetcher {
       }
       try {
         done.complete(new Fetched.Complete(window, blob.finish(), blob.rows(), blob.uncompressedBytes(), rows.bytes(), s,
-            blob.schema()));
+            blob.schema(), blob.sourceCount() < 0 ? Optional.empty()
+                : Optional.of(SnapshotFingerprintReader.fingerprint(blob.sourceCount(), blob.sourceNewest()))));
         observer.rowsFetched(tenant.key(), table.sourceTable(), blob.rows());
       } catch (IOException e) {
         done.fail(e);

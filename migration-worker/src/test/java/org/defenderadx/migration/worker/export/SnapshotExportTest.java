@@ -72,6 +72,7 @@ class SnapshotExportTest {
   private static final String VIEW = TABLE + "Snapshots";
   /** The simulator truncates every result at this many rows; the table holds about 40. */
   private static final int SIM_ROW_CAP = 12;
+  private static final int ONE_CALL_ROW_CAP = 1000;
 
   private final Vertx vertx = Vertx.vertx();
   private AzuriteProcess azurite;
@@ -85,11 +86,13 @@ class SnapshotExportTest {
   private TenantContext tenant;
 
   @BeforeEach
-  void start() throws Exception {
+  void start(org.junit.jupiter.api.TestInfo test) throws Exception {
     azurite = AzuriteProcess.start();
     DefenderSimConfig.Builder simConfig = Scenario.SCALED.apply(DefenderSimConfig.builder().timeScale(60));
+    // The test of a table that fits one call gets the documented row cap; every other one the small cap.
+    int rowCap = test.getDisplayName().contains("FitsOneCall") ? ONE_CALL_ROW_CAP : SIM_ROW_CAP;
     sim = await(DefenderSimulator.start(vertx, simConfig
-        .limits(DefenderSimConfig.Limits.documented().withRowCap(SIM_ROW_CAP)).build()));
+        .limits(DefenderSimConfig.Limits.documented().withRowCap(rowCap)).build()));
     time = TimeSource.of(sim.clock(), sim.config().timeScale());
     adx = await(AdxStandIn.start(vertx, new AdxStandInOptions().azurite(azurite.endpoints()).clock(time.clock())
         .pollInterval(Duration.ofMillis(50))));
@@ -141,12 +144,39 @@ class SnapshotExportTest {
     assertThat(buckets).anySatisfy(id -> assertThat(bucketCount(id)).isGreaterThan(2));
     assertThat(buckets).doesNotHaveDuplicates();
     assertThat(result.windowsCommitted()).isEqualTo(buckets.size());
+    // The whole table was tried in one call first (cut), then its fingerprint read once: the buckets carried it
+    // along, so none needed a call of its own to check the source had not changed.
+    List<String> queries = sim.stats().queries();
+    assertThat(queries.stream().filter(q -> q.startsWith("print Count = toscalar("))).hasSize(1);
+    long calls = sim.stats().calls("graph", 200);
+    Object booked = await(adxClient.query("MigrationAuditLog | summarize C = sum(ApiCalls)")).get(0).get("C");
+    assertThat(((Number) booked).longValue()).as("every call booked in the audit").isEqualTo(calls);
 
     // AND a second run within the cadence does nothing
     TableExporter.Result again = await(exporter.run(tenant, latestRow(), Instant.EPOCH, time.now(), "run-2"));
     assertThat(again.caughtUp()).isTrue();
     assertThat(again.windowsCommitted()).isZero();
     assertThat(again.row().lastCommittedSnapshot()).contains(stamp);
+  }
+
+  @Test
+  void aSnapshotThatFitsOneCallIsReadInOneCall() throws Exception {
+    // GIVEN a snapshot table of about 40 rows, under the row and byte caps
+    SnapshotExporter exporter = snapshotExporter(options(ONE_CALL_ROW_CAP, 1.0), SnapshotExporter.Observer.NONE);
+
+    // WHEN it is exported
+    TableExporter.Result result = await(exporter.run(tenant, configRow(), "run-1"));
+
+    // THEN one call read it (its count and newest ingestion time riding along), and the committed snapshot is the
+    // source at its stamp
+    assertThat(result.failure()).isEmpty();
+    assertThat(sim.stats().calls("graph", 200)).isEqualTo(1);
+    Instant stamp = result.row().lastCommittedSnapshot().orElseThrow();
+    ExactlyOnce.assertSameRows(TABLE, truthAt(stamp), RowDigest.sorted(records(VIEW)));
+    assertThat(records(VIEW)).allSatisfy(r -> assertThat(r.fieldNames())
+        .doesNotContain("__SourceCount", "__SourceNewest", "__WindowTotal"));
+    assertThat(column("MigrationAuditLog | where Status == 'Succeeded' | project C = tostring(ApiCalls)", "C"))
+        .containsExactly("1");
   }
 
   @Test
