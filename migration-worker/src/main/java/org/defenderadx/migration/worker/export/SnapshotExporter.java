@@ -269,8 +269,15 @@ public final class SnapshotExporter {
             if (f instanceof Fetched.Complete c && (c.sourceFingerprint().isPresent() || c.rows() == 0)) {
               SnapshotFingerprint fingerprint = c.sourceFingerprint()
                   .orElse(new SnapshotFingerprint(0, Optional.empty()));
-              lastCounts.put(key(), fingerprint.count());
-              persistPlan(at, 1, fingerprint).onSuccess(v -> deliver(c, Bucket.ALL, id));
+              if (bucketsFor(fingerprint.count()) == 1) {
+                lastCounts.put(key(), fingerprint.count());
+                persistPlan(at, 1, fingerprint).onSuccess(v -> deliver(c, Bucket.ALL, id));
+              } else {
+                // The service served more than the configured caps allow one call: buckets, as configured, from the
+                // count that came with the rows (the call is booked with the first bucket).
+                carried = carried.plus(c.stats());
+                begin(fingerprint);
+              }
             } else if (f instanceof Fetched.Paused p) {
               state.audit(List.of(audit("Paused", p.reason(), 0, id.text(), p.stats(), Map.of())))
                   .onComplete(x -> finish(Optional.of(p.until()), Optional.empty(), false));
