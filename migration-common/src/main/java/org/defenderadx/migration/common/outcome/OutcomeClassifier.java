@@ -79,11 +79,12 @@ public final class OutcomeClassifier {
             "tenant CPU quota exhausted on " + flavour.configName() + "; pausing the tenant until " + until, false);
       }
       // The service's word first: a Retry-After, then the quota window its message states ("maximum allowed 45 per
-      // 00:01:00": by then every counted call has left it); else a wait that grows with the 429s this call met in a
-      // row (not with its failed tries).
+      // 00:01:00": by then every counted call has left it); else the documented window, a minute (Graph's 429 states
+      // neither): a service that counts refused calls in its window refuses every call until the window has drained,
+      // so a shorter wait only spends calls on more 429s. A little jitter spreads the calls that resume.
       Instant until = retryAfter(headers, now, maxServiceWait)
           .or(() -> ServiceWaits.quotaWindow(haystack, maxServiceWait).map(now::plus))
-          .orElseGet(() -> now.plus(backoff(new Attempt(attempt.throttles() + 1, false))));
+          .orElseGet(() -> now.plus(QUOTA_WINDOW).plusMillis((long) (random.nextDouble() * QUOTA_JITTER_MILLIS)));
       return outcome(OutcomeKind.CALL_QUOTA_429, status, Optional.of(until), error, requestId,
           "call-rate quota exceeded on " + flavour.configName() + "; waiting until " + until, false);
     }
@@ -157,6 +158,10 @@ public final class OutcomeClassifier {
       String requestId, String explanation, boolean exhausted) {
     return new Outcome(kind, status, resumeAt, error.message, error.code, requestId, explanation, exhausted);
   }
+
+  /** The documented call-quota window: how long an unstated call-quota 429 makes the tenant wait. */
+  public static final Duration QUOTA_WINDOW = Duration.ofMinutes(1);
+  static final long QUOTA_JITTER_MILLIS = 5_000;
 
   /** Exponential backoff with the upper half jittered from the injected random source. */
   Duration backoff(Attempt attempt) {

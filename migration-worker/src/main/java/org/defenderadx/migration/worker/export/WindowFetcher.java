@@ -63,6 +63,8 @@ public final class WindowFetcher {
   private volatile EngineObserver observer = EngineObserver.NONE;
   /** Per tenant, the calls in flight from this node ({@code api.maxConcurrentCalls}). */
   private final Map<String, CallGate> gates = new ConcurrentHashMap<>();
+  /** Per tenant, when this node's calls of the last minute were made (to learn a rate no 429 states). */
+  private final Map<String, java.util.ArrayDeque<Instant>> recentCalls = new ConcurrentHashMap<>();
 
   public WindowFetcher(Vertx vertx, HuntingClient client, SharedCallBudget budget, OutcomeClassifier classifier,
                        WindowSplitter splitter, TimeSource time, long blobTargetBytes) {
@@ -118,7 +120,10 @@ public final class WindowFetcher {
     CallGate gate = gates.computeIfAbsent(tenant.key(), k -> new CallGate(tenant.config().api().maxConcurrentCalls()));
     gate.acquire()
         .compose(open -> budget.acquire(tenant.key(), tenant.limits())
-            .compose(granted -> tenant.tokens().authorization())
+            .compose(granted -> {
+              called(tenant.key());
+              return tenant.tokens().authorization();
+            })
             .compose(auth -> tenant.breaker().<HuntingResponse>execute(() -> call(tenant, auth, window, query,
                 provenance)))
             .onComplete(x -> gate.release()))
@@ -217,9 +222,14 @@ public final class WindowFetcher {
         // windows do not spend calls on more 429s. A 429 is not a failed try: the call is made again when the
         // service allows, with its retries intact.
         Instant until = outcome.resumeAt().orElse(time.now());
-        // And the tenant's rate is lowered for every node: to the rate the message states, or by a quarter.
+        // And the tenant's rate is lowered for every node: to the rate the message states; else, when no Retry-After
+        // came either (Graph), to the calls this node made in the minute that met the limit, less the one refused
+        // (the tenant waits out that minute, so the service's window has drained when calls resume).
         OptionalInt stated = ServiceWaits.statedPerMinute(error.body() == null ? ""
             : error.body().toLowerCase(Locale.ROOT));
+        if (stated.isEmpty() && error.retryAfter().isEmpty()) {
+          stated = OptionalInt.of(Math.max(2, callsInLastMinute(tenant.key()) - 1));
+        }
         budget.throttled(tenant.key(), tenant.limits(), until, stated).onComplete(x -> later(until,
             () -> attempt(tenant, table, window, query, provenance, attempt.afterThrottle(), counted, done)));
       }
@@ -244,6 +254,34 @@ public final class WindowFetcher {
       case BACK_OFF -> retryOrFail(tenant, table, window, query, provenance, attempt, s.plusServerError(), outcome, done);
       case FAIL_TABLE, PROCEED -> done.complete(new Fetched.Failed(window,
           SourceUnavailable.reason(table.sourceTable(), outcome, describe(outcome)).orElse(describe(outcome)), s));
+    }
+  }
+
+  /** Notes a call of {@code tenantKey} made now, forgetting those over a minute old. */
+  private void called(String tenantKey) {
+    Instant now = time.now();
+    java.util.ArrayDeque<Instant> calls = recentCalls.computeIfAbsent(tenantKey, k -> new java.util.ArrayDeque<>());
+    synchronized (calls) {
+      calls.addLast(now);
+      forgetOld(calls, now);
+    }
+  }
+
+  private int callsInLastMinute(String tenantKey) {
+    java.util.ArrayDeque<Instant> calls = recentCalls.get(tenantKey);
+    if (calls == null) {
+      return 0;
+    }
+    synchronized (calls) {
+      forgetOld(calls, time.now());
+      return calls.size();
+    }
+  }
+
+  private static void forgetOld(java.util.ArrayDeque<Instant> calls, Instant now) {
+    Instant minuteAgo = now.minus(OutcomeClassifier.QUOTA_WINDOW);
+    while (!calls.isEmpty() && !calls.peekFirst().isAfter(minuteAgo)) {
+      calls.removeFirst();
     }
   }
 
