@@ -653,8 +653,9 @@ public final class Migrationctl implements Callable<Integer> {
     }
   }
 
-  @Command(name = "plan", description = "Dry run: the windows the backlog needs now, the calls they take at least, "
-      + "and how long the tenants' call quotas make that take.")
+  @Command(name = "plan", description = "Dry run: the grid cells the backlog spans, the calls it will take as the "
+      + "exporter plans it (from a census of the source: one call per table with unplanned ground), and how long the "
+      + "tenants' call quotas make that take.")
   static final class Plan extends Verb {
     @Option(names = "--tenant", paramLabel = "KEY", description = "Only this tenant")
     String tenant;
@@ -665,16 +666,17 @@ public final class Migrationctl implements Callable<Integer> {
     int run(OpsClient client) throws Exception {
       return send(client, Addresses.OPS_PLAN, new OpsRequest(Optional.ofNullable(tenant), Optional.ofNullable(table),
           Optional.empty(), Optional.empty(), Optional.empty(), false, 0, requestedBy(), ""), reply -> {
-        TextTable t = new TextTable("TENANT", "TABLE", "KIND", "WATERMARK", "WINDOWS", "CALLS (MIN)", "FIRST",
-            "LAST END", "ETA (TENANT)");
+        TextTable t = new TextTable("TENANT", "TABLE", "KIND", "WATERMARK", "CELLS", "CALLS (EST.)", "FIRST",
+            "LAST END", "ETA (TENANT)", "ESTIMATED FROM");
         for (Object o : reply.data().getJsonArray("tables", new JsonArray())) {
           JsonObject j = (JsonObject) o;
           Long eta = j.getLong("etaSeconds");
           t.row(StatusView.tenant(j.getString("tenantKey")), j.getString("sourceTable"), j.getString("kind"),
               j.getString("watermark"), j.getValue("windows"), j.getValue("estimatedCalls"),
-              j.getValue("firstWindow"), j.getValue("lastWindowEnd"), eta == null ? "-" : OpsTime.span(eta));
+              j.getValue("firstWindow"), j.getValue("lastWindowEnd"), eta == null ? "-" : OpsTime.span(eta),
+              j.getValue("basis"));
         }
-        TextTable q = new TextTable("TENANT", "CALLS (MIN)", "CALLS/MIN QUOTA", "ETA");
+        TextTable q = new TextTable("TENANT", "CALLS (EST.)", "CALLS/MIN QUOTA", "ETA");
         for (Object o : reply.data().getJsonArray("tenants", new JsonArray())) {
           JsonObject j = (JsonObject) o;
           q.row(StatusView.tenant(j.getString("key")), j.getValue("estimatedCalls"), j.getValue("callsPerMinute"),

@@ -139,6 +139,16 @@ public final class TableExporter {
     return this;
   }
 
+  /**
+   * Estimates a table's backlog in calls as this exporter will plan it, with what its fetches have measured (empty
+   * when it does not merge cells: then every grid cell is a call).
+   */
+  public java.util.Optional<BacklogEstimate> backlogEstimate() {
+    UnitRecorder.Merging m = merging;
+    return m == null ? java.util.Optional.empty() : java.util.Optional.of(new BacklogEstimate(m.census(), m.store(),
+        m.policy(), planner.grid(), shared.unitSizing()));
+  }
+
   public Future<Result> run(TenantContext tenant, MigrationConfigRow row, Instant horizonStart, Instant closePoint,
                             String runId) {
     return run(tenant, row, horizonStart, closePoint, runId, CommitGuard.NONE, Fence.NONE);

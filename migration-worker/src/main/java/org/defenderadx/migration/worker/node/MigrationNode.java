@@ -50,6 +50,7 @@ import org.defenderadx.migration.worker.cluster.ClusterSetup;
 import org.defenderadx.migration.worker.cluster.PeerSignature;
 import org.defenderadx.migration.worker.cluster.CoordinatorElection;
 import org.defenderadx.migration.worker.defender.HuntingClient;
+import org.defenderadx.migration.worker.export.BacklogEstimate;
 import org.defenderadx.migration.worker.export.CommittedWindows;
 import org.defenderadx.migration.worker.export.HourlyCounts;
 import org.defenderadx.migration.worker.export.LateCommitWatch;
@@ -245,7 +246,8 @@ public final class MigrationNode {
     boolean exports = cluster.has(ClusterConfig.NodeRole.EXPORTER);
     boolean coordinates = cluster.has(ClusterConfig.NodeRole.COORDINATOR);
     OpsVerticle ops = ops(vertx, settings, env, adx, state, fetcher, toIngestion, leases, tenants, coordinator,
-        typedTables, serviceClock, exports ? runs::drain : () -> Future.succeededFuture(false));
+        typedTables, serviceClock, exports ? runs::drain : () -> Future.succeededFuture(false),
+        exporter.backlogEstimate().orElse(null));
     int instances = settings.migration().fetchInstances();
     // Roles (cluster.roles): a node without the exporter role takes no table work; one without the coordinator
     // role never plans, not even on standby. Ingestion first: the fetch verticles hand it their windows.
@@ -271,7 +273,7 @@ public final class MigrationNode {
                                  TableLeases leases, Map<String, TenantContext> tenants,
                                  CoordinatorVerticle coordinator, TypedTables typedTables,
                                  ServiceClock serviceClock,
-                                 Supplier<Future<Boolean>> drain) {
+                                 Supplier<Future<Boolean>> drain, BacklogEstimate backlog) {
     TimeSource time = env.time();
     PeerSignature peers = new PeerSignature(settings.ops().token());
     Verifier verifier = new Verifier(new HourlyCounts(fetcher, adx), time, MigrationTuning.HORIZON);
@@ -285,7 +287,8 @@ public final class MigrationNode {
             settings.migration().settleLag()),
         serviceClock, time, (tenant, table) -> CoordinatorVerticle.askActive(vertx, peers, tenant, table), drain,
         OpsCommands.Options.defaults(env.nodeName(), settings.migration().settleLag()),
-        new PlannedUnitStore(adx, state), new SourceSchemas(fetcher, time), typedTables);
+        new PlannedUnitStore(adx, state), new SourceSchemas(fetcher, time), typedTables,
+        backlog);
     return new OpsVerticle(commands, new OpsToken(settings.ops().token()));
   }
 

@@ -8,6 +8,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +21,7 @@ import org.defenderadx.migration.common.kql.KqlLiterals;
 import org.defenderadx.migration.common.kql.KustoTime;
 import org.defenderadx.migration.common.model.ConfigRowException;
 import org.defenderadx.migration.common.model.MigrationConfigRow;
+import org.defenderadx.migration.common.model.ResolvedTable;
 import org.defenderadx.migration.common.time.TimeSource;
 import org.defenderadx.migration.common.window.WindowPlan;
 import org.defenderadx.migration.common.window.WindowPlanner;
@@ -27,6 +29,7 @@ import org.defenderadx.migration.common.window.WindowSchedule;
 import org.defenderadx.migration.worker.adx.AdxClient;
 import org.defenderadx.migration.worker.adx.AdxRowAppender;
 import org.defenderadx.migration.worker.adx.MigrationStateStore;
+import org.defenderadx.migration.worker.export.BacklogEstimate;
 import org.defenderadx.migration.worker.export.PlannedUnitStore;
 import org.defenderadx.migration.worker.export.Repairer;
 import org.defenderadx.migration.worker.export.ServiceClock;
@@ -60,6 +63,8 @@ public final class OpsCommands {
   }
 
   private final MigrationStateStore state;
+  /** Null when the node does not merge cells into units: every grid cell is then a call. */
+  private final BacklogEstimate backlog;
   private final AdxClient adx;
   private final OpsHolds holds;
   private final Map<String, TenantContext> tenants;
@@ -79,7 +84,9 @@ public final class OpsCommands {
                      TableLeases leases, OpsHolds holds, Map<String, TenantContext> tenants, Verifier verifier,
                      Repairer repairer, WindowPlanner planner, WindowSchedule schedule, ServiceClock serviceClock,
                      TimeSource time, RunNow runNow, Supplier<Future<Boolean>> drain, Options options,
-                     PlannedUnitStore plannedUnits, SourceSchemas sourceSchemas, TypedTables typedTables) {
+                     PlannedUnitStore plannedUnits, SourceSchemas sourceSchemas, TypedTables typedTables,
+                     BacklogEstimate backlog) {
+    this.backlog = backlog;
     this.state = state;
     this.adx = adx;
     this.holds = holds;
@@ -200,16 +207,18 @@ public final class OpsCommands {
   // ------------------------------------------------------------------------------------------------------ plan
 
   /**
-   * A dry run of the backlog: per active incremental table the windows the planner would hand out now, the calls
-   * they take at least (one per window; windows that must be split take more), and how long the tenant's call quota
-   * lets that take. Nothing is fetched.
+   * A dry run of the backlog: per active incremental table the windows the grid alone would hand out now, and the
+   * calls the backlog will take as the exporter plans it ({@link BacklogEstimate}: the units recorded ahead, then the
+   * units a census of the rest merges into; the census costs a call per table with ground not planned yet, taken from
+   * the tenant's budget like any call; a paused tenant, or a node that does not merge cells, is estimated at one call
+   * per grid cell), and how long the tenant's call quotas make that take. Nothing else is fetched.
    */
   public Future<OpsReply> plan(OpsRequest req) {
     req.tenant().ifPresent(lookup::requireTenant);
-    return state.latest().compose(rows -> holds.pausedTenants().map(paused -> {
+    return state.latest().compose(rows -> holds.pausedTenants().compose(paused -> {
       Instant now = time.now();
       JsonArray tables = new JsonArray();
-      Map<String, Long> callsPerTenant = new LinkedHashMap<>();
+      List<Future<?>> estimates = new ArrayList<>();
       for (MigrationConfigRow r : rows.rows()) {
         if (!r.active() || !tenants.containsKey(r.tenantId())
             || req.tenant().map(t -> !t.equals(r.tenantId())).orElse(false)
@@ -219,47 +228,72 @@ public final class OpsCommands {
         JsonObject j = new JsonObject().put("tenantKey", r.tenantId()).put("sourceTable", r.sourceTable())
             .put("kind", kind(r)).put("watermark", r.progress().map(p -> p.watermark().toString()).orElse(null))
             .put("tenantPaused", paused.containsKey(r.tenantId()));
+        tables.add(j);
         if (kind(r).equals("snapshot")) {
           j.put("windows", null).put("estimatedCalls", null);
-        } else {
-          try {
-            r.resolve();
-            Instant close = schedule.closePoint(now, Optional.of(serviceClock.now(r.tenantId(), now)),
-                r.lateArrivalAllowance());
-            WindowPlan plan = planner.plan(r.progress(), schedule.horizonStart(now, r.progress().isPresent()), close,
-                PLAN_LIMIT);
-            long windows = plan.windows().size();
-            j.put("windows", windows).put("estimatedCalls", windows)
-                .put("firstWindow", plan.windows().isEmpty() ? null : plan.windows().get(0).lo().toString())
-                .put("lastWindowEnd", plan.windows().isEmpty() ? null
-                    : plan.windows().get(plan.windows().size() - 1).hi().toString())
-                .put("agedOut", plan.unreachable().map(g -> g.from() + "/" + g.to()).orElse(null));
-            callsPerTenant.merge(r.tenantId(), windows, Long::sum);
-          } catch (ConfigRowException e) {
-            j.put("error", e.getMessage());
-          }
+          continue;
         }
-        tables.add(j);
-      }
-      JsonArray tenantsOut = new JsonArray();
-      long maxEta = 0;
-      for (Map.Entry<String, Long> e : callsPerTenant.entrySet()) {
-        int perMinute = tenants.get(e.getKey()).config().api().callsPerMinute();
-        long etaSeconds = (long) Math.ceil(e.getValue() * 60.0 / Math.max(1, perMinute));
-        maxEta = Math.max(maxEta, etaSeconds);
-        tenantsOut.add(new JsonObject().put("key", e.getKey()).put("estimatedCalls", e.getValue())
-            .put("callsPerMinute", perMinute).put("etaSeconds", etaSeconds));
-        for (Object o : tables) {
-          JsonObject t = (JsonObject) o;
-          if (t.getString("tenantKey").equals(e.getKey()) && t.getLong("estimatedCalls") != null) {
-            t.put("etaSeconds", etaSeconds);
+        try {
+          ResolvedTable table = r.resolve();
+          Instant close = schedule.closePoint(now, Optional.of(serviceClock.now(r.tenantId(), now)),
+              r.lateArrivalAllowance());
+          Instant horizon = schedule.horizonStart(now, r.progress().isPresent());
+          WindowPlan plan = planner.plan(r.progress(), horizon, close, PLAN_LIMIT);
+          long windows = plan.windows().size();
+          j.put("windows", windows).put("estimatedCalls", windows).put("basis", "one call per grid cell")
+              .put("firstWindow", plan.windows().isEmpty() ? null : plan.windows().get(0).lo().toString())
+              .put("lastWindowEnd", plan.windows().isEmpty() ? null
+                  : plan.windows().get(plan.windows().size() - 1).hi().toString())
+              .put("agedOut", plan.unreachable().map(g -> g.from() + "/" + g.to()).orElse(null));
+          if (backlog != null && !paused.containsKey(r.tenantId()) && windows > 0) {
+            estimates.add(backlog.estimate(tenants.get(r.tenantId()), table,
+                planner.resumePoint(r.progress(), horizon), close).onSuccess(e -> j.put("estimatedCalls", e.calls())
+                    .put("censusCalls", e.censusCalls()).put("estimatedRows", e.rows()).put("basis", e.basis())));
           }
+        } catch (ConfigRowException e) {
+          j.put("error", e.getMessage());
         }
       }
-      return OpsReply.ok(node(), "backlog: " + callsPerTenant.values().stream().mapToLong(Long::longValue).sum()
-              + " window(s); at the tenants' call quotas about " + maxEta + " s of service time",
-          new JsonObject().put("tables", tables).put("tenants", tenantsOut).put("clock", now.toString()));
+      return Future.join(estimates).otherwiseEmpty().map(x -> planReply(tables, now));
     }));
+  }
+
+  /** The tables' estimates, summed per tenant, with how long the tenant's call quotas make them take. */
+  private OpsReply planReply(JsonArray tables, Instant now) {
+    Map<String, Long> callsPerTenant = new LinkedHashMap<>();
+    for (Object o : tables) {
+      JsonObject t = (JsonObject) o;
+      Long calls = t.getLong("estimatedCalls");
+      if (calls != null) {
+        callsPerTenant.merge(t.getString("tenantKey"), calls, Long::sum);
+      }
+    }
+    JsonArray tenantsOut = new JsonArray();
+    long maxEta = 0;
+    for (Map.Entry<String, Long> e : callsPerTenant.entrySet()) {
+      var api = tenants.get(e.getKey()).config().api();
+      long etaSeconds = quotaSeconds(e.getValue(), api.callsPerMinute(), api.callsPerHour());
+      maxEta = Math.max(maxEta, etaSeconds);
+      tenantsOut.add(new JsonObject().put("key", e.getKey()).put("estimatedCalls", e.getValue())
+          .put("callsPerMinute", api.callsPerMinute()).put("etaSeconds", etaSeconds));
+      for (Object o : tables) {
+        JsonObject t = (JsonObject) o;
+        if (t.getString("tenantKey").equals(e.getKey()) && t.getLong("estimatedCalls") != null) {
+          t.put("etaSeconds", etaSeconds);
+        }
+      }
+    }
+    return OpsReply.ok(node(), "backlog: about " + callsPerTenant.values().stream().mapToLong(Long::longValue).sum()
+            + " call(s); at the tenants' call quotas about " + maxEta + " s of service time",
+        new JsonObject().put("tables", tables).put("tenants", tenantsOut).put("clock", now.toString()));
+  }
+
+  /** Seconds {@code calls} take at most {@code perMinute} a minute and {@code perHour} (0: none) in any hour. */
+  static long quotaSeconds(long calls, int perMinute, int perHour) {
+    double byMinute = calls * 60.0 / Math.max(1, perMinute);
+    // A sliding hour: each full hour's budget spent waits for the hour to pass.
+    double byHour = perHour <= 0 || calls <= perHour ? 0 : Math.floor((calls - 1) / (double) perHour) * 3600.0;
+    return (long) Math.ceil(Math.max(byMinute, byHour));
   }
 
   // ----------------------------------------------------------------------------------------------------- drain
