@@ -58,9 +58,19 @@ public final class PlannedUnitStore {
     });
   }
 
+  /** The first unit's detail: rows the census counted past the units recorded with it (for the backfill's ETA). */
+  public static final String ROWS_COUNTED_AFTER = "rowsCountedAfter";
+
   /** Records units before their first fetch; {@code rows} holds the census count of each (0 when not counted). */
   public Future<Void> record(String destinationTable, String tenantKey, String sourceTable, String runId, String node,
                              Instant now, List<Window> units, List<Long> rows, FetchStats censusCost) {
+    return record(destinationTable, tenantKey, sourceTable, runId, node, now, units, rows, censusCost, -1);
+  }
+
+  /** As above; {@code rowsCountedAfter} (-1: not known) goes with the first unit. */
+  public Future<Void> record(String destinationTable, String tenantKey, String sourceTable, String runId, String node,
+                             Instant now, List<Window> units, List<Long> rows, FetchStats censusCost,
+                             long rowsCountedAfter) {
     List<AuditRecord> records = new ArrayList<>();
     for (int i = 0; i < units.size(); i++) {
       Window u = units.get(i);
@@ -68,7 +78,8 @@ public final class PlannedUnitStore {
       FetchStats s = i == 0 ? censusCost : FetchStats.none();
       records.add(new AuditRecord(destinationTable, now, PLANNED, "", rows.get(i), tenantKey, sourceTable, runId,
           WindowId.of(tenantKey, sourceTable, u).text(), u.lo(), u.hi(), s.calls(), s.callQuota429(),
-          s.cpuQuota429(), i == 0 ? s.elapsed() : Duration.ZERO, node, Map.of()));
+          s.cpuQuota429(), i == 0 ? s.elapsed() : Duration.ZERO, node,
+          i == 0 && rowsCountedAfter >= 0 ? Map.of(ROWS_COUNTED_AFTER, rowsCountedAfter) : Map.of()));
     }
     return state.audit(records);
   }

@@ -255,6 +255,20 @@ final class UnitRecorder {
     return cells;
   }
 
+  /** Rows the last census counted from {@code from} to its end (-1 without a census there). */
+  private synchronized long rowsCountedAfter(Instant from) {
+    if (censusLo == null || !from.isBefore(censusHi)) {
+      return censusLo == null ? -1 : 0;
+    }
+    long rows = 0;
+    for (Map.Entry<Instant, Long> bin : censusBins.entrySet()) {
+      if (!bin.getKey().isBefore(from) && bin.getKey().isBefore(censusHi)) {
+        rows += bin.getValue();
+      }
+    }
+    return rows;
+  }
+
   /** Appends the units to the audit log (durable before any of them is fetched), then adds them to the plan. */
   private Future<Void> record(List<CellMerger.Unit> newUnits, FetchStats censusCost) {
     if (newUnits.isEmpty()) {
@@ -262,7 +276,8 @@ final class UnitRecorder {
     }
     List<Window> windows = newUnits.stream().map(CellMerger.Unit::window).toList();
     return merge.store().record(table.destinationTable(), tenant.key(), table.sourceTable(), runId, node,
-        time.now(), windows, newUnits.stream().map(CellMerger.Unit::estimatedRows).toList(), censusCost).map(v -> {
+        time.now(), windows, newUnits.stream().map(CellMerger.Unit::estimatedRows).toList(), censusCost,
+        rowsCountedAfter(windows.get(windows.size() - 1).hi())).map(v -> {
           synchronized (this) {
             units = units.with(windows);
           }

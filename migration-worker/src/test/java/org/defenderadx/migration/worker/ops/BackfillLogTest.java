@@ -46,6 +46,28 @@ class BackfillLogTest {
   }
 
   @Test
+  void withRecordedUnitsTheTimeLeftIsTheCallsLeftAtTheCallsMade() {
+    // GIVEN ten units recorded ahead (the census counted 20,000 more rows past them), two of them fetched in the last
+    // 30 seconds, one call and 5,000 rows each
+    Instant w = clock.instant().minus(Duration.ofDays(20));
+    List<AuditRecord> planned = new java.util.ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      planned.add(new AuditRecord("DeviceProcessEventsRaw", w, "Planned", "", 5_000, "", "DeviceProcessEvents", "run",
+          "u-" + i, w.plus(Duration.ofHours(i)), w.plus(Duration.ofHours(i + 1)), i == 0 ? 1 : 0, 0, 0,
+          Duration.ZERO, "node", i == 0 ? Map.of("rowsCountedAfter", 20_000L) : Map.of()));
+    }
+    log.audited(planned);
+    log.audited(List.of(window("DeviceProcessEvents", w, w.plus(Duration.ofHours(1)), 5_000),
+        window("DeviceProcessEvents", w.plus(Duration.ofHours(1)), w.plus(Duration.ofHours(2)), 5_000)));
+    clock.advance(Duration.ofSeconds(30));
+
+    // WHEN the report runs THEN the time left is 12 calls (8 units, and 20,000 rows at 5,000 a call) at the 3 calls
+    // (the census and two windows) of the last 30 seconds: 6 a minute, 2 minutes
+    assertThat(log.report()).singleElement().asString()
+        .endsWith("about 2 min to catch up (12 call(s) left at 6.0 a minute)");
+  }
+
+  @Test
   void saysWhenATableIsNotCatchingUp() {
     Instant w = clock.instant().minus(Duration.ofDays(20));
     log.audited(List.of(window("DeviceInfo", w, w.plusSeconds(10), 100)));
