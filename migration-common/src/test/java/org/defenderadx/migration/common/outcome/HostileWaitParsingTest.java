@@ -169,11 +169,12 @@ class HostileWaitParsingTest {
   }
 
   @Test
-  void aRetryAfterThatIsGarbageFallsBackToTheBackoff() {
+  void aRetryAfterThatIsGarbageFallsBackToTheDocumentedQuotaWindow() {
     Outcome o = classifier(MAX).classify(ApiFlavour.GRAPH, 429, Map.of("Retry-After", List.of("whenever")), "",
         Attempt.first());
     assertThat(o.kind()).isEqualTo(OutcomeKind.CALL_QUOTA_429);
-    assertThat(o.resumeAt().orElseThrow()).isBetween(NOW, NOW.plus(RetryPolicy.defaults().maxDelay()));
+    assertThat(o.resumeAt().orElseThrow()).isBetween(NOW.plus(OutcomeClassifier.QUOTA_WINDOW),
+        NOW.plus(OutcomeClassifier.QUOTA_WINDOW).plusSeconds(5));
   }
 
   @Test

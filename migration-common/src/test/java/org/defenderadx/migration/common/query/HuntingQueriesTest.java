@@ -57,7 +57,9 @@ class HuntingQueriesTest {
         | where abs(hash_xxhash64(tostring(pack_all())) % 8) == 3;
         let __total = toscalar(__s | count);
         __s
-        | extend __SourceIngestionTime = ingestion_time(), __WindowTotal = __total""");
+        | extend __SourceIngestionTime = ingestion_time(), __WindowTotal = __total,
+            __SourceCount = toscalar(DeviceTvmSoftwareInventory | count), \
+        __SourceNewest = toscalar(DeviceTvmSoftwareInventory | summarize max(ingestion_time()))""");
     assertThat(HuntingQueries.snapshotBucket("DeviceTvmSoftwareInventory", Bucket.ALL))
         .startsWith("let __s = DeviceTvmSoftwareInventory;\n").doesNotContain("hash_xxhash64");
   }
