@@ -29,7 +29,7 @@ public record MergePolicy(long rowCap, long byteCap, double fill, int minCellsTo
     }
   }
 
-  /** Defaults for the given caps: 85% of the effective cap at first, a census from 4 closed cells, 4 KB rows. */
+  /** Defaults for the given caps: 90% of the effective cap at first, a census from 4 closed cells, 4 KB rows. */
   public static MergePolicy of(long rowCap, long byteCap) {
     return new MergePolicy(rowCap, byteCap, UnitFill.INITIAL, 4, 1024, 4096, 1);
   }

@@ -15,7 +15,7 @@ import java.util.Arrays;
  */
 public record UnitFill(double[] overshoots) {
   /** The share aimed at before the table has taught one. */
-  public static final double INITIAL = 0.85;
+  public static final double INITIAL = 0.9;
   /** Never aim higher: a result exactly at the cap cannot be told from a cut one. */
   public static final double MOST = 0.95;
   /** Never aim lower: the census cannot be that wrong for long, and half-full calls cost twice as many. */
@@ -39,6 +39,11 @@ public record UnitFill(double[] overshoots) {
   @Override
   public double[] overshoots() {
     return overshoots.clone();
+  }
+
+  /** Whether enough units were fetched for their overshoots to decide the share. */
+  public boolean learned() {
+    return overshoots.length >= TO_LEARN;
   }
 
   /** The share of the effective cap the next units aim at. */

@@ -246,8 +246,8 @@ class PlannedUnitsTest {
   @Test
   void targetsTheEffectiveCapMeasuredOrAssumed() {
     MergePolicy policy = MergePolicy.of(100_000, 50L * 1024 * 1024);
-    assertThat(policy.targetRows(OptionalLong.empty())).isEqualTo((long) (50L * 1024 * 1024 / 4096 * 0.85));
-    assertThat(policy.targetRows(OptionalLong.of(100))).isEqualTo(85_000);
+    assertThat(policy.targetRows(OptionalLong.empty())).isEqualTo((long) (50L * 1024 * 1024 / 4096 * 0.9));
+    assertThat(policy.targetRows(OptionalLong.of(100))).isEqualTo(90_000);
     assertThat(policy.targetRows(OptionalLong.of(1000), 0.95)).isEqualTo((long) (50L * 1024 * 1024 / 1000 * 0.95));
     assertThat(policy.load(50_000, 10L * 1024 * 1024)).isEqualTo(0.5);
     assertThat(policy.load(1_000, 50L * 1024 * 1024)).isEqualTo(1.0);

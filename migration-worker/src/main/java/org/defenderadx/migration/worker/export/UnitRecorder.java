@@ -85,6 +85,7 @@ final class UnitRecorder {
   Future<Void> advance(Instant at, UnitSizing sizing) {
     OptionalLong rowBytes = sizing.rowBytes(tenant.key(), table.sourceTable());
     double share = sizing.share(tenant.key(), table.sourceTable());
+    boolean learned = sizing.shareLearned(tenant.key(), table.sourceTable());
     if (!loaded()) {
       return merge.store().load(tenant.key(), table.sourceTable(), at).map(u -> {
         synchronized (this) {
@@ -93,7 +94,7 @@ final class UnitRecorder {
         return null;
       });
     }
-    return recordFrom(at, new Aim(rowBytes, share));
+    return recordFrom(at, new Aim(rowBytes, share, learned));
   }
 
   /**
@@ -158,8 +159,11 @@ final class UnitRecorder {
   }
 
   /** What units aim at: the table's measured response bytes per row (if measured) and the share of the cap. */
-  private record Aim(OptionalLong rowBytes, double share) {
+  private record Aim(OptionalLong rowBytes, double share, boolean shareLearned) {
   }
+
+  /** Units recorded at once while the table's share is being learned, so the learned share applies soon. */
+  static final int LEARNING_BATCH = 8;
 
   private Future<Void> recordFrom(Instant at, Aim aim) {
     Instant end = grid.cellStart(closePoint);
@@ -170,7 +174,8 @@ final class UnitRecorder {
     long cellTicks = KustoTime.toTicks(grid.cellWidth());
     long closedCells = -Math.floorDiv(-(KustoTime.toTicks(end) - KustoTime.toTicks(at)), cellTicks);
     MergePolicy policy = merge.policy();
-    int batch = aim.rowBytes().isPresent() ? planBatch : Math.min(planBatch, policy.firstBatchUnits());
+    int batch = aim.rowBytes().isEmpty() ? Math.min(planBatch, policy.firstBatchUnits())
+        : aim.shareLearned() ? planBatch : Math.min(planBatch, LEARNING_BATCH);
     if (closedCells < policy.minCellsToCount()) {
       return record(plainCells(at, end, batch), FetchStats.none());
     }

@@ -36,6 +36,11 @@ final class UnitSizing {
     return fills.getOrDefault(key(tenantKey, sourceTable), UnitFill.NEW).share();
   }
 
+  /** Whether the table's units have taught its share yet. */
+  boolean shareLearned(String tenantKey, String sourceTable) {
+    return fills.getOrDefault(key(tenantKey, sourceTable), UnitFill.NEW).learned();
+  }
+
   /** A unit that promised {@code plannedLoad} of the binding cap came back whole, taking {@code load}. */
   void unitFetched(String tenantKey, String sourceTable, double plannedLoad, double load) {
     fills.merge(key(tenantKey, sourceTable), UnitFill.NEW.fetched(plannedLoad, load),
