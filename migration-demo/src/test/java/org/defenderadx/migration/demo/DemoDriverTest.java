@@ -52,8 +52,10 @@ class DemoDriverTest {
       assertThat(t.verify()).as(t.table()).isEqualTo("exact");
       assertThat(t.caughtUp()).as(t.table()).isTrue();
     }
-    assertThat(summary.cutResults()).as("windows split at the caps").isPositive();
-    assertThat(summary.apiCalls()).isGreaterThan(summary.cutResults());
+    // Units are planned from the census (bursts included) at the measured row size: hardly a call is cut at the caps.
+    assertThat(summary.apiCalls()).isPositive();
+    assertThat(summary.cutResults()).as("results cut at the caps, of %d calls", summary.apiCalls())
+        .isLessThanOrEqualTo(summary.apiCalls() / 10);
     assertThat(output())
         .contains("tables caught up 3/3")
         .contains("RESULT: every table matches")
