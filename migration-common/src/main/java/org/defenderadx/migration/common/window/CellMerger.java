@@ -2,7 +2,9 @@ package org.defenderadx.migration.common.window;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -67,7 +69,7 @@ public final class CellMerger {
     long unitLo = KustoTime.toTicks(from);
     long unitRows = 0;
     long pos = unitLo;
-    java.util.ArrayDeque<Segment> ahead = new java.util.ArrayDeque<>();
+    ArrayDeque<Segment> ahead = new ArrayDeque<>();
     while (pos < end && units.size() < maxUnits) {
       if (ahead.isEmpty()) {
         segments(pos, binTicks, end, rowsPerBin, peaks, ahead);
@@ -128,7 +130,7 @@ public final class CellMerger {
 
   /** The bin holding {@code pos}, from {@code pos} on, as stretches: before its busiest instant, the instant, after. */
   private static void segments(long pos, long binTicks, long end, Map<Instant, Long> rowsPerBin,
-                               Map<Instant, Peak> peaks, java.util.Deque<Segment> out) {
+                               Map<Instant, Peak> peaks, Deque<Segment> out) {
     long binLo = Math.floorDiv(pos, binTicks) * binTicks;
     long binHi = Math.min(binLo + binTicks, end);
     long rows = rowsPerBin.getOrDefault(KustoTime.fromTicks(binLo), 0L);

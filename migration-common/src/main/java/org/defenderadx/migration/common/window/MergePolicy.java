@@ -53,6 +53,19 @@ public record MergePolicy(long rowCap, long byteCap, double fill, int minCellsTo
   }
 
   /**
+   * Hash-bucket pages an instant of {@code rows} rows at {@code rowBytes} each is read in: the fewest (a power of two,
+   * as the split tree has them) whose share of the binding cap is at most {@link UnitFill#MOST} each.
+   */
+  public int instantPages(long rows, long rowBytes) {
+    double load = load(rows, rows * rowBytes);
+    int pages = 1;
+    while (load / pages > UnitFill.MOST && pages < Bucket.MAX_COUNT) {
+      pages *= 2;
+    }
+    return pages;
+  }
+
+  /**
    * Cells one census may count: its result has a row per counting bin and must itself stay well under the row cap.
    */
   public long censusCells(WindowGrid grid) {

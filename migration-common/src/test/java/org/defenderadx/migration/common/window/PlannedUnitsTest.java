@@ -251,6 +251,11 @@ class PlannedUnitsTest {
     assertThat(policy.targetRows(OptionalLong.of(1000), 0.95)).isEqualTo((long) (50L * 1024 * 1024 / 1000 * 0.95));
     assertThat(policy.load(50_000, 10L * 1024 * 1024)).isEqualTo(0.5);
     assertThat(policy.load(1_000, 50L * 1024 * 1024)).isEqualTo(1.0);
+    // An instant of 3.6 caps' worth of bytes is read in 4 pages (0.9 each); of 3.9, in 8 (4 would take 0.975 each).
+    long rowBytes = 50L * 1024 * 1024 / 10_000;
+    assertThat(policy.instantPages(36_000, rowBytes)).isEqualTo(4);
+    assertThat(policy.instantPages(39_000, rowBytes)).isEqualTo(8);
+    assertThat(policy.instantPages(9_000, rowBytes)).isEqualTo(1);
     // A census row per counting bin, under 90% of the row cap: a 7-minute grid counts by the minute.
     assertThat(MergePolicy.of(1000, 1L << 30).censusCells(new WindowGrid(Duration.ofDays(1)))).isEqualTo(900 / 24);
     assertThat(MergePolicy.of(1000, 1L << 30).censusCells(new WindowGrid(Duration.ofMinutes(7)))).isEqualTo(900 / 7);

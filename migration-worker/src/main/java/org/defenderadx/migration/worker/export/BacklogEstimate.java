@@ -7,7 +7,6 @@ import org.defenderadx.migration.common.kql.KustoTime;
 import org.defenderadx.migration.common.model.ResolvedTable;
 import org.defenderadx.migration.common.window.CellMerger;
 import org.defenderadx.migration.common.window.MergePolicy;
-import org.defenderadx.migration.common.window.UnitFill;
 import org.defenderadx.migration.common.window.Window;
 import org.defenderadx.migration.common.window.WindowGrid;
 
@@ -102,9 +101,7 @@ public final class BacklogEstimate {
       long counted = 0;
       for (CellMerger.Unit u : merged) {
         counted += u.estimatedRows();
-        double load = policy.load(u.estimatedRows(), u.estimatedRows() * rowBytes);
-        pages += u.window().isInstant() && load > UnitFill.MOST
-            ? 1L << (long) Math.ceil(Math.log(load / UnitFill.MOST) / Math.log(2)) : 1;
+        pages += u.window().isInstant() ? policy.instantPages(u.estimatedRows(), rowBytes) : 1;
       }
       return counted(tenant, table, to, end, calls + c.stats().calls() + pages, censuses + 1, rows + counted,
           countedTicks + KustoTime.toTicks(to) - KustoTime.toTicks(lo));

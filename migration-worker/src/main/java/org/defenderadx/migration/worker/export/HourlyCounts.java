@@ -5,6 +5,7 @@ import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.defenderadx.migration.common.kql.KqlIdentifiers;
@@ -114,25 +115,35 @@ public final class HourlyCounts {
   }
 
   static String sourceQuery(ResolvedTable table, Instant lo, Instant hi, Duration bin) {
-    // The source is read once: its bins are gathered into one row that also counts them (the result's own total,
-    // for the fetcher's completeness check), then spread out again. Counting a let-bound result would read the
-    // table twice, at twice the CPU.
-    return HuntingQueries.recount(table.sourceTable(), table.watermark(), lo, hi, bin) + "\n"
-        + "| summarize __bins = make_list(bag_pack('Bin', Bin, 'Count', Count)), " + HuntingQueries.WINDOW_TOTAL
-        + " = count()\n"
-        + "| mv-expand __bins\n"
-        + "| project Bin = todatetime(__bins.Bin), Count = tolong(__bins.Count), " + HuntingQueries.WINDOW_TOTAL + "\n"
-        + "| where isnotnull(Bin)";
+    return withOwnTotal(HuntingQueries.recount(table.sourceTable(), table.watermark(), lo, hi, bin),
+        List.of("Bin", "todatetime", "Count", "tolong"));
   }
 
   /** The census, its rows gathered and spread out again so the result's own total rides along (one read). */
   static String censusQuery(ResolvedTable table, Instant lo, Instant hi, Duration bin) {
-    return HuntingQueries.census(table.sourceTable(), table.watermark(), lo, hi, bin) + "\n"
-        + "| summarize __bins = make_list(bag_pack('Bin', Bin, 'Count', Count, 'PeakRows', PeakRows, 'PeakAt', "
-        + "PeakAt)), " + HuntingQueries.WINDOW_TOTAL + " = count()\n"
+    return withOwnTotal(HuntingQueries.census(table.sourceTable(), table.watermark(), lo, hi, bin),
+        List.of("Bin", "todatetime", "Count", "tolong", "PeakRows", "tolong", "PeakAt", "todatetime"));
+  }
+
+  /**
+   * {@code counted}'s rows (one per bin, the first column {@code Bin}) gathered into one row that also counts them
+   * (the result's own total, for the fetcher's completeness check), then spread out again. The source is read once:
+   * counting a let-bound result would read the table twice, at twice the CPU.
+   *
+   * @param columns the result's columns as pairs of name and the conversion that restores its type
+   */
+  private static String withOwnTotal(String counted, List<String> columns) {
+    StringBuilder pack = new StringBuilder();
+    StringBuilder project = new StringBuilder();
+    for (int c = 0; c < columns.size(); c += 2) {
+      String name = columns.get(c);
+      pack.append(c == 0 ? "" : ", ").append('\'').append(name).append("', ").append(name);
+      project.append(name).append(" = ").append(columns.get(c + 1)).append("(__bins.").append(name).append("), ");
+    }
+    return counted + "\n"
+        + "| summarize __bins = make_list(bag_pack(" + pack + ")), " + HuntingQueries.WINDOW_TOTAL + " = count()\n"
         + "| mv-expand __bins\n"
-        + "| project Bin = todatetime(__bins.Bin), Count = tolong(__bins.Count), PeakRows = tolong(__bins.PeakRows), "
-        + "PeakAt = todatetime(__bins.PeakAt), " + HuntingQueries.WINDOW_TOTAL + "\n"
+        + "| project " + project + HuntingQueries.WINDOW_TOTAL + "\n"
         + "| where isnotnull(Bin)";
   }
 

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import org.defenderadx.migration.common.config.MigrationTuning;
 import org.defenderadx.migration.common.kql.KustoTime;
 import org.defenderadx.migration.common.model.AuditRecord;
@@ -93,7 +94,7 @@ public final class SnapshotExporter {
   private final Observer observer;
   private final SnapshotFingerprintReader fingerprints;
   /** Per tenant and table, the row count of its last snapshot planned here: a large table skips the one-call read. */
-  private final Map<String, Long> lastCounts = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, Long> lastCounts = new ConcurrentHashMap<>();
   /** Set once at wiring, before any run. */
   private volatile TypedDelivery typed = TypedDelivery.NONE;
 
@@ -279,8 +280,7 @@ public final class SnapshotExporter {
                 begin(fingerprint);
               }
             } else if (f instanceof Fetched.Paused p) {
-              state.audit(List.of(audit("Paused", p.reason(), 0, id.text(), p.stats(), Map.of())))
-                  .onComplete(x -> finish(Optional.of(p.until()), Optional.empty(), false));
+              pause(p, id.text());
             } else if (f instanceof Fetched.Failed failed) {
               fail(failed.reason(), failed.stats());
             } else {
@@ -320,6 +320,7 @@ public final class SnapshotExporter {
           List.of())).onComplete(ar -> {
         if (ar.failed()) {
           fail("could not persist the snapshot plan: " + ar.cause().getMessage(), carried);
+          promise.fail(ar.cause());
           return;
         }
         row = ar.result();
@@ -376,8 +377,7 @@ public final class SnapshotExporter {
               next();
             } else if (f instanceof Fetched.Paused p) {
               todo.addFirst(bucket);
-              state.audit(List.of(audit("Paused", p.reason(), 0, id.text(), p.stats(), Map.of())))
-                  .onComplete(x -> finish(Optional.of(p.until()), Optional.empty(), false));
+              pause(p, id.text());
             } else if (f instanceof Fetched.Failed failed) {
               fail("bucket " + bucket + ": " + failed.reason(), failed.stats());
             } else {
@@ -485,12 +485,16 @@ public final class SnapshotExporter {
     /** A CPU-quota pause ends the run until then, keeping the progress; anything else fails it. */
     void failOrPause(Throwable cause, FetchStats stats) {
       if (cause instanceof SnapshotFingerprintReader.SourcePaused paused) {
-        Fetched.Paused p = paused.paused;
-        state.audit(List.of(audit("Paused", p.reason(), 0, snapshotId(), p.stats(), Map.of())))
-            .onComplete(x -> finish(Optional.of(p.until()), Optional.empty(), false));
+        pause(paused.paused, snapshotId());
       } else {
         fail(cause.getMessage(), stats);
       }
+    }
+
+    /** The tenant is paused (CPU quota): the run ends until then, audited, its progress kept. */
+    void pause(Fetched.Paused p, String unitId) {
+      state.audit(List.of(audit("Paused", p.reason(), 0, unitId, p.stats(), Map.of())))
+          .onComplete(x -> finish(Optional.of(p.until()), Optional.empty(), false));
     }
 
     void fail(String reason, FetchStats stats) {

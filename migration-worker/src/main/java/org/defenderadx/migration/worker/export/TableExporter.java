@@ -143,9 +143,9 @@ public final class TableExporter {
    * Estimates a table's backlog in calls as this exporter will plan it, with what its fetches have measured (empty
    * when it does not merge cells: then every grid cell is a call).
    */
-  public java.util.Optional<BacklogEstimate> backlogEstimate() {
+  public Optional<BacklogEstimate> backlogEstimate() {
     UnitRecorder.Merging m = merging;
-    return m == null ? java.util.Optional.empty() : java.util.Optional.of(new BacklogEstimate(m.census(), m.store(),
+    return m == null ? Optional.empty() : Optional.of(new BacklogEstimate(m.census(), m.store(),
         m.policy(), planner.grid(), shared.unitSizing()));
   }
 

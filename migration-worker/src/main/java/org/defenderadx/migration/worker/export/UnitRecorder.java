@@ -15,7 +15,6 @@ import org.defenderadx.migration.common.time.TimeSource;
 import org.defenderadx.migration.common.window.CellMerger;
 import org.defenderadx.migration.common.window.MergePolicy;
 import org.defenderadx.migration.common.window.PlannedUnits;
-import org.defenderadx.migration.common.window.UnitFill;
 import org.defenderadx.migration.common.window.Window;
 import org.defenderadx.migration.common.window.WindowSplitter;
 import org.defenderadx.migration.common.window.WindowGrid;
@@ -135,20 +134,21 @@ final class UnitRecorder {
     }
     // The row size measured by now, which the census may have planned without.
     MergePolicy policy = merge.policy();
-    double load = policy.load(rows, rows * sizing.rowBytes(tenant.key(), table.sourceTable())
-        .orElse(policy.assumedRowBytes()));
-    if (load <= UnitFill.MOST) {
+    long rowBytes = sizing.rowBytes(tenant.key(), table.sourceTable()).orElse(policy.assumedRowBytes());
+    int count = policy.instantPages(rows, rowBytes);
+    if (count == 1) {
       return List.of(window);
     }
+    // The pages are the split tree's nodes at that depth, in planning order.
     List<Window> pages = List.of(window);
-    while (load > UnitFill.MOST) {
+    while (pages.size() < count) {
       List<Window> next = new ArrayList<>();
       for (Window w : pages) {
         next.addAll(splitter.split(w));
       }
       pages = next;
-      load /= 2;
     }
+    double load = policy.load(rows, rows * rowBytes) / count;
     synchronized (this) {
       plannedLoads.remove(window);
       for (Window w : pages) {

@@ -7,6 +7,7 @@ import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -64,7 +65,7 @@ public final class WindowFetcher {
   /** Per tenant, the calls in flight from this node ({@code api.maxConcurrentCalls}). */
   private final Map<String, CallGate> gates = new ConcurrentHashMap<>();
   /** Per tenant, when this node's calls of the last minute were made (to learn a rate no 429 states). */
-  private final Map<String, java.util.ArrayDeque<Instant>> recentCalls = new ConcurrentHashMap<>();
+  private final Map<String, ArrayDeque<Instant>> recentCalls = new ConcurrentHashMap<>();
 
   public WindowFetcher(Vertx vertx, HuntingClient client, SharedCallBudget budget, OutcomeClassifier classifier,
                        WindowSplitter splitter, TimeSource time, long blobTargetBytes) {
@@ -260,7 +261,7 @@ public final class WindowFetcher {
   /** Notes a call of {@code tenantKey} made now, forgetting those over a minute old. */
   private void called(String tenantKey) {
     Instant now = time.now();
-    java.util.ArrayDeque<Instant> calls = recentCalls.computeIfAbsent(tenantKey, k -> new java.util.ArrayDeque<>());
+    ArrayDeque<Instant> calls = recentCalls.computeIfAbsent(tenantKey, k -> new ArrayDeque<>());
     synchronized (calls) {
       calls.addLast(now);
       forgetOld(calls, now);
@@ -268,7 +269,7 @@ public final class WindowFetcher {
   }
 
   private int callsInLastMinute(String tenantKey) {
-    java.util.ArrayDeque<Instant> calls = recentCalls.get(tenantKey);
+    ArrayDeque<Instant> calls = recentCalls.get(tenantKey);
     if (calls == null) {
       return 0;
     }
@@ -278,7 +279,7 @@ public final class WindowFetcher {
     }
   }
 
-  private static void forgetOld(java.util.ArrayDeque<Instant> calls, Instant now) {
+  private static void forgetOld(ArrayDeque<Instant> calls, Instant now) {
     Instant minuteAgo = now.minus(OutcomeClassifier.QUOTA_WINDOW);
     while (!calls.isEmpty() && !calls.peekFirst().isAfter(minuteAgo)) {
       calls.removeFirst();

@@ -7,6 +7,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import org.defenderadx.migration.common.model.AuditRecord;
 import org.defenderadx.migration.common.time.TimeSource;
@@ -45,7 +46,7 @@ public final class BackfillLog implements EngineObserver {
     long rows;
     boolean backfilling;
     /** Ends of the units recorded ahead (Planned rows), and the rows the census counted past the furthest. */
-    final java.util.TreeSet<Instant> plannedEnds = new java.util.TreeSet<>();
+    final TreeSet<Instant> plannedEnds = new TreeSet<>();
     long countedAfter;
     /** Calls since the last report, and over the table's whole backfill: calls and rows of its committed windows. */
     long calls;
@@ -70,8 +71,7 @@ public final class BackfillLog implements EngineObserver {
   public void audited(List<AuditRecord> records) {
     for (AuditRecord r : records) {
       if (PlannedUnitStore.PLANNED.equals(r.status()) && r.windowEnd() != null) {
-        Progress p = tables.computeIfAbsent(r.tenantId() + "|" + r.sourceTable(),
-            k -> new Progress(r.tenantId(), r.sourceTable(), time.now()));
+        Progress p = progress(r);
         synchronized (p) {
           p.plannedEnds.add(r.windowEnd());
           if (r.details().get(PlannedUnitStore.ROWS_COUNTED_AFTER) instanceof Number n) {
@@ -85,8 +85,7 @@ public final class BackfillLog implements EngineObserver {
           || r.windowId() == null || r.windowId().isEmpty()) {
         continue;
       }
-      Progress p = tables.computeIfAbsent(r.tenantId() + "|" + r.sourceTable(),
-          k -> new Progress(r.tenantId(), r.sourceTable(), time.now()));
+      Progress p = progress(r);
       synchronized (p) {
         if (p.startEnd == null) {
           p.startEnd = r.windowStart();
@@ -100,6 +99,11 @@ public final class BackfillLog implements EngineObserver {
         p.allRows += r.recordCount();
       }
     }
+  }
+
+  private Progress progress(AuditRecord r) {
+    return tables.computeIfAbsent(r.tenantId() + "|" + r.sourceTable(),
+        k -> new Progress(r.tenantId(), r.sourceTable(), time.now()));
   }
 
   /** Logs each table that moved since the last call; returns the lines, for tests. */
