@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Each cycle, re-counts the recently exported hours of a table at the source (one {@code summarize} call, taking a
- * permit) and compares them with what was exported, as the audit log records it (RecordCount per committed window).
+ * permit; only hours exported less than {@link Options#recheck()} after they ended, which a back-fill's are not) and
+ * compares them with what was exported, as the audit log records it (RecordCount per committed window).
  * Rows the service commits later than the settle lag allowed for show up as a higher count at the source: each such
  * hour is audited once per count as {@code LateCommit} with both counts, and counted in {@link #lateCommits()}.
  * The rows themselves are not fetched here: the watermark is already past them, so {@link Repairer} brings them in.
@@ -131,7 +132,10 @@ public final class LateCommitWatch {
         committed.overlapping(tenant.key(), table.sourceTable(), from, to).compose(windows -> {
           // Rows leaving the source's 30 days would look like a change: spans that old are not compared.
           Instant oldest = time.now().minus(options.lookback()).plus(options.horizonMargin());
-          List<Span> spans = comparableSpans(windows, to).stream().filter(s -> !s.from().isBefore(oldest)).toList();
+          // A span exported when its end was already `recheck` old had settled: re-counting it costs a call for
+          // nothing (a back-fill exports days-old hours only).
+          List<Span> spans = comparableSpans(windows, to).stream()
+              .filter(s -> !s.from().isBefore(oldest) && exportedYoung(s, windows)).toList();
           if (spans.isEmpty()) {
             return Future.succeededFuture(new Result(table.sourceTable(), List.of(), List.of(), risk,
                 FetchStats.none()));
@@ -156,6 +160,13 @@ public final class LateCommitWatch {
                 .map(fresh -> new Result(table.sourceTable(), changes, fresh, risk, source.stats()));
           });
         }));
+  }
+
+  /** Whether a window of {@code span} was committed less than {@link Options#recheck()} after the span's end. */
+  private boolean exportedYoung(Span span, List<CommittedWindows.Committed> windows) {
+    Instant settled = span.to().plus(options.recheck());
+    return windows.stream().anyMatch(w -> w.lo().isBefore(span.to()) && span.from().isBefore(w.hi())
+        && w.auditedAt().isBefore(settled));
   }
 
   /** A run of committed windows from one hour boundary to another, with the rows they exported. */

@@ -279,6 +279,32 @@ class VerifyRepairTest {
   }
 
   @Test
+  void lateCommitWatchDoesNotRecountHoursExportedLongAfterTheyEnded() throws Exception {
+    // GIVEN hours exported when each had ended more than the re-check span (6 h) before, as a back-fill's are
+    Instant from = HourlyCounts.hourOf(time.now()).minus(Duration.ofHours(12));
+    export(from, from.plus(Duration.ofHours(5)));
+    long callsBefore = sim.stats().calls("graph", 200);
+
+    // WHEN the watch checks the table
+    LateCommitWatch.Result result = await(watch.check(tenant, latest(), "cycle-1"));
+
+    // THEN it spends no call: those hours had settled when they were exported
+    assertThat(result.changes()).isEmpty();
+    assertThat(result.stats().calls()).isZero();
+    assertThat(sim.stats().calls("graph", 200)).isEqualTo(callsBefore);
+
+    // WHILE an hour exported young is re-counted (one call)
+    Instant now = time.now();
+    Instant current = HourlyCounts.hourOf(now).plus(HOUR);
+    sim.clock().advance(Duration.between(now, current.plus(Duration.ofMinutes(10))));
+    export(current.minus(Duration.ofHours(2)), current);
+    long beforeYoung = sim.stats().calls("graph", 200);
+    LateCommitWatch.Result young = await(watch.check(tenant, latest(), "cycle-2"));
+    assertThat(young.stats().calls()).isEqualTo(1);
+    assertThat(sim.stats().calls("graph", 200) - beforeYoung).isEqualTo(1);
+  }
+
+  @Test
   void aRepairWhoseWindowCannotBeIngestedAgainLeavesTheTablesRowsAndExtentsUnchanged() throws Exception {
     // GIVEN four hours exported, and ADX failing every ingestion
     Instant from = HourlyCounts.hourOf(time.now()).minus(Duration.ofHours(6));
