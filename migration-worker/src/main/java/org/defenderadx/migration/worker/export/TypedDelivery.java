@@ -9,7 +9,8 @@ import org.defenderadx.migration.worker.typed.TypedTables;
 
 /**
  * The step before a result's rows are delivered: the table's typed copy has every column the result carries
- * ({@link TypedTables#prepare}), its schema read from the source only when the typed table is made.
+ * ({@link TypedTables#prepare}); a typed table is made from the result's own schema, or, when the result carries
+ * none, from the schema read at the source.
  */
 final class TypedDelivery {
   /** No typed tables: every result is delivered as it is. */
@@ -31,7 +32,10 @@ final class TypedDelivery {
     for (SchemaColumn c : result.schema()) {
       columns.put(c.name(), c.type());
     }
-    return typed.prepare(tenant.key(), table, columns, () -> schemas.of(tenant, table))
+    // A result that names its columns (Graph's always do) is the table's schema: making the typed table from it
+    // spares a getschema call; one without (some legacy answers) has the schema read from the source.
+    return typed.prepare(tenant.key(), table, columns, () -> columns.isEmpty() ? schemas.of(tenant, table)
+            : Future.succeededFuture(columns))
         .recover(e -> Future.failedFuture(new IllegalStateException("the typed table of " + table.sourceTable()
             + " could not be brought in step, so the rows were not delivered (tried again next run): "
             + e.getMessage(), e)));

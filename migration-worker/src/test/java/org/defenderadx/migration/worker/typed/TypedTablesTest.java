@@ -83,6 +83,8 @@ class TypedTablesTest {
     assertThat(count("DeviceProcessEvents")).isEqualTo(raw);
     assertThat(count("DeviceProcessEvents | where isnull(Timestamp) or isempty(DeviceId) or isempty(_WindowId)"))
         .isZero();
+    // Made from the first result's own schema (Graph names every result's columns): no getschema call was spent.
+    assertThat(env.sim.stats().queries()).noneMatch(q -> q.contains("getschema"));
   }
 
   @Test
