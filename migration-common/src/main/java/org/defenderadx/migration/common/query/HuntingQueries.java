@@ -95,6 +95,26 @@ public final class HuntingQueries {
         + "| project Bin, Count, PeakRows = InstantRows, PeakAt = Instant";
   }
 
+  /** Rows {@link #rowBytesSample} serialises. */
+  public static final int ROW_SAMPLE = 100;
+
+  /**
+   * A scalar expression: the average characters of a row of {@code table} in {@code [lo, hi)} as a window's answer
+   * carries it (every column by name, with the two columns a window adds), over {@link #ROW_SAMPLE} rows. The census
+   * carries it while the table's own answers have not measured its rows yet, so its first unit is sized for them
+   * instead of for an assumed row; {@code take} stops reading after the sample.
+   */
+  public static String rowBytesSample(String table, WatermarkSource watermark, Instant lo, Instant hi) {
+    KqlIdentifiers.requireTable(table);
+    String expr = watermark.kql();
+    return "toscalar(" + table + "\n"
+        + "    | where " + expr + " >= " + KustoTime.literal(lo) + " and " + expr + " < " + KustoTime.literal(hi)
+        + "\n"
+        + "    | take " + ROW_SAMPLE + "\n"
+        + "    | extend " + SOURCE_INGESTION_TIME + " = ingestion_time(), " + WINDOW_TOTAL + " = 100000\n"
+        + "    | summarize avg(strlen(tostring(pack_all()))))";
+  }
+
   /**
    * The same hourly count in ADX over the copied rows. For an ingestion-time watermark the destination keeps
    * the source time in {@link #SOURCE_INGESTION_TIME}; for a column watermark pass that column.

@@ -28,6 +28,20 @@ class HuntingQueriesTest {
   }
 
   @Test
+  void rowBytesSampleSerialisesAFewRowsOfTheRangeAsAWindowCarriesThem() {
+    assertThat(HuntingQueries.rowBytesSample("DeviceInfo", WatermarkSource.ingestionTime(), LO, HI))
+        .isEqualTo("""
+            toscalar(DeviceInfo
+                | where ingestion_time() >= datetime(2026-11-01T00:00:00.0000000Z) and ingestion_time() < \
+            datetime(2026-11-01T01:00:00.0000000Z)
+                | take 100
+                | extend __SourceIngestionTime = ingestion_time(), __WindowTotal = 100000
+                | summarize avg(strlen(tostring(pack_all()))))""");
+    assertThatThrownBy(() -> HuntingQueries.rowBytesSample("DeviceInfo | take 1", WatermarkSource.ingestionTime(),
+        LO, HI)).isInstanceOf(InvalidIdentifierException.class);
+  }
+
+  @Test
   void windowQueryOnAColumnFiltersThatColumn() {
     String q = HuntingQueries.window("DeviceProcessEvents", WatermarkSource.column("Timestamp"), Window.of(LO, HI));
     // The column is bracket-quoted: a column named like one of the query's own names or a keyword stays a column.

@@ -3,6 +3,7 @@ package org.defenderadx.migration.worker.export;
 import io.vertx.core.Future;
 import java.time.Instant;
 import java.util.List;
+import java.util.OptionalLong;
 import org.defenderadx.migration.common.kql.KustoTime;
 import org.defenderadx.migration.common.model.ResolvedTable;
 import org.defenderadx.migration.common.window.CellMerger;
@@ -91,10 +92,12 @@ public final class BacklogEstimate {
         cellTicks));
     Instant hi = grid.cellStart(KustoTime.fromTicks(KustoTime.toTicks(lo) + cells * cellTicks));
     Instant to = hi.isAfter(end) || !hi.isAfter(lo) ? end : hi;
-    return census.census(tenant, table, lo, to, grid.countingBin()).compose(c -> {
-      long target = policy.targetRows(sizing.rowBytes(tenant.key(), table.sourceTable()),
-          sizing.share(tenant.key(), table.sourceTable()));
-      long rowBytes = sizing.rowBytes(tenant.key(), table.sourceTable()).orElse(policy.assumedRowBytes());
+    OptionalLong measured = sizing.rowBytes(tenant.key(), table.sourceTable());
+    return census.census(tenant, table, lo, to, grid.countingBin(), measured.isEmpty()).compose(c -> {
+      // The rows as the table's answers measured them, or as the census sampled them.
+      OptionalLong sized = measured.isPresent() ? measured : c.sampledRowBytes();
+      long target = policy.targetRows(sized, sizing.share(tenant.key(), table.sourceTable()));
+      long rowBytes = sized.orElse(policy.assumedRowBytes());
       List<CellMerger.Unit> merged = new CellMerger(grid, policy.maxCellsPerUnit())
           .merge(lo, to, c.perBin(), c.peaks(), target, Integer.MAX_VALUE);
       long pages = 0;

@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.TreeMap;
 import org.defenderadx.migration.common.kql.KqlIdentifiers;
 import org.defenderadx.migration.common.kql.KqlLiterals;
@@ -63,22 +64,40 @@ public final class HourlyCounts {
         : "the count result was cut (" + ((Fetched.Split) f).reason() + ")";
   }
 
-  /** The planner's census: rows per bin, each bin's busiest instant, and what the call cost. */
-  public record Census(Map<Instant, Long> perBin, Map<Instant, CellMerger.Peak> peaks, FetchStats stats) {
+  /**
+   * The planner's census: rows per bin, each bin's busiest instant, what the call cost, and the response bytes of a
+   * sampled row when the census was asked for them (empty otherwise, or when the range held no row).
+   */
+  public record Census(Map<Instant, Long> perBin, Map<Instant, CellMerger.Peak> peaks, FetchStats stats,
+                       OptionalLong sampledRowBytes) {
   }
+
+  /** The census column carrying {@link HuntingQueries#rowBytesSample}. */
+  static final String SAMPLE_ROW_BYTES = "__SampleRowBytes";
+  /** A sampled row larger than this is not believed (the byte cap of a whole answer is 50 MB). */
+  static final long MAX_SAMPLED_ROW_BYTES = 64L << 20;
 
   /**
    * The census of {@code [lo, hi)} at the source in {@code bin}s ({@link HuntingQueries#census}); fails with the
    * reason when the call did not succeed.
+   *
+   * @param sampleRowBytes also sample the rows' response size ({@link HuntingQueries#rowBytesSample})
    */
-  public Future<Census> census(TenantContext tenant, ResolvedTable table, Instant lo, Instant hi, Duration bin) {
+  public Future<Census> census(TenantContext tenant, ResolvedTable table, Instant lo, Instant hi, Duration bin,
+                               boolean sampleRowBytes) {
     Window range = Window.of(lo, hi);
     Provenance provenance = new Provenance(tenant.key(), table.sourceTable(), "count", null);
-    return fetcher.fetch(tenant, table, range, censusQuery(table, lo, hi, bin), provenance).compose(f -> {
+    String query = censusQuery(table, lo, hi, bin) + (sampleRowBytes ? "\n| extend " + SAMPLE_ROW_BYTES + " = "
+        + HuntingQueries.rowBytesSample(table.sourceTable(), table.watermark(), lo, hi) : "");
+    return fetcher.fetch(tenant, table, range, query, provenance).compose(f -> {
       if (f instanceof Fetched.Complete c) {
         Map<Instant, Long> perBin = new TreeMap<>();
         Map<Instant, CellMerger.Peak> peaks = new TreeMap<>();
+        OptionalLong sampled = OptionalLong.empty();
         for (JsonObject row : BlobRows.of(c.blob())) {
+          if (sampleRowBytes && sampled.isEmpty()) {
+            sampled = sampledRowBytes(row.getValue(SAMPLE_ROW_BYTES));
+          }
           Instant binStart = instant(row.getValue("Bin"));
           perBin.merge(binStart, number(row.getValue("Count")), Long::sum);
           Instant at = KustoTime.fromValue(row.getValue("PeakAt"));
@@ -88,11 +107,23 @@ public final class HourlyCounts {
             peaks.put(binStart, new CellMerger.Peak(at, number(peakRows)));
           }
         }
-        return Future.succeededFuture(new Census(perBin, peaks, c.stats()));
+        return Future.succeededFuture(new Census(perBin, peaks, c.stats(), sampled));
       }
       return Future.failedFuture(new CountFailedException(table.sourceTable() + ": counting " + range
           + " at the source failed: " + failure(f), f.stats()));
     });
+  }
+
+  /**
+   * A row's bytes in an answer from the sample's average characters: one more for the comma between rows; nothing
+   * when the value is missing or not believable (the answer is untrusted).
+   */
+  static OptionalLong sampledRowBytes(Object average) {
+    if (!(average instanceof Number n) || !Double.isFinite(n.doubleValue()) || n.doubleValue() < 1
+        || n.doubleValue() > MAX_SAMPLED_ROW_BYTES) {
+      return OptionalLong.empty();
+    }
+    return OptionalLong.of(Math.round(n.doubleValue()) + 1);
   }
 
   /** Counts in ADX over {@code [lo, hi)} of the source watermark, for rows of this tenant and table only. */

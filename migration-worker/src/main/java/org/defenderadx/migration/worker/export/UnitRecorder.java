@@ -199,7 +199,8 @@ final class UnitRecorder {
    */
   private Future<Void> census(Instant lo, Instant hi, Aim aim, int batch, FetchStats spent) {
     MergePolicy policy = merge.policy();
-    return merge.census().census(tenant, table, lo, hi, grid.countingBin())
+    // Before the table's answers have measured its rows, the census samples them: the first unit is sized for them.
+    return merge.census().census(tenant, table, lo, hi, grid.countingBin(), aim.rowBytes().isEmpty())
         .compose(counted -> {
           synchronized (this) {
             censusLo = lo;
@@ -207,7 +208,9 @@ final class UnitRecorder {
             censusBins = counted.perBin();
             censusPeaks = counted.peaks();
           }
-          return record(merged(lo, hi, aim, batch), spent.plus(counted.stats()));
+          Aim sized = aim.rowBytes().isEmpty() && counted.sampledRowBytes().isPresent()
+              ? new Aim(counted.sampledRowBytes(), aim.share(), aim.shareLearned()) : aim;
+          return record(merged(lo, hi, sized, batch), spent.plus(counted.stats()));
         }, e -> {
           FetchStats cost = spent.plus(e instanceof HourlyCounts.CountFailedException cf ? cf.stats()
               : FetchStats.none());
