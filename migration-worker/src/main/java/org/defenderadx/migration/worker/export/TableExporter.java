@@ -46,8 +46,9 @@ public final class TableExporter {
    * Settings of a run.
    *
    * @param planBatch      windows planned at once
-   * @param pipelineDepth  windows of one table fetched and delivered at once (commits stay in order); with a depth of
-   *                       1 a table's windows go strictly one after another
+   * @param pipelineDepth  windows of one table under way at once, fetched, sent or waiting for ADX to confirm them,
+   *                       at most {@link TableRun#FETCHES_AT_ONCE} of them being fetched (commits stay in order);
+   *                       with a depth of 1 a table's windows go strictly one after another
    * @param maxCommitBatch confirmed windows at the head of the line committed together (one watermark row, their
    *                       audit rows in one append)
    */
@@ -59,11 +60,11 @@ public final class TableExporter {
     }
 
     public Options(String node, int planBatch) {
-      this(node, planBatch, 4, 32);
+      this(node, planBatch, 16, 32);
     }
 
     public static Options defaults(String node) {
-      return new Options(node, 64, 4, 32);
+      return new Options(node, 64, 16, 32);
     }
 
     /** These options with {@code migration.maxCommitBatch} (1: each window committed alone). */

@@ -43,6 +43,13 @@ final class TableRun {
 
   private static final Logger LOG = LoggerFactory.getLogger(TableRun.class);
 
+  /**
+   * Windows of one table being fetched at once; more of them (up to {@link Options#pipelineDepth()}) may be under way
+   * behind, sent and waiting for ADX to confirm them, so a table alone keeps the call budget busy while ingestion
+   * confirms.
+   */
+  static final int FETCHES_AT_ONCE = 4;
+
   /** What every run of one exporter shares: its collaborators, settings, measured row sizes and shutdown state. */
   record Shared(Vertx vertx, WindowFetcher fetcher, IngestionPort ingestion, MigrationStateStore state,
                 WindowPlanner planner, TimeSource time, Options options, InFlightBytes inFlightBytes,
@@ -185,7 +192,7 @@ final class TableRun {
   }
 
   synchronized void next() {
-    while (!stopping() && working < options.pipelineDepth()) {
+    while (!stopping() && working < options.pipelineDepth() && fetching < FETCHES_AT_ONCE) {
       WindowInLine unit = firstWaiting();
       if (unit == null && !planExhausted) {
         if (planning) {
@@ -210,7 +217,24 @@ final class TableRun {
       fetching++;
       reserve(unit);
     }
+    recordAhead();
     maybeFinish();
+  }
+
+  /**
+   * Once the table's share is learned, the next units are recorded while the line still holds windows to fetch, so
+   * the pipeline does not stand still for the record's append (while learning, each batch waits for what the one
+   * before taught).
+   */
+  private void recordAhead() {
+    if (stopping() || planning || planExhausted || recorder == null || !recorder.loaded() || needsUnitsAt.isEmpty()
+        || awaitingRowSize() || !unitSizing.shareLearned(tenant.key(), table.sourceTable())) {
+      return;
+    }
+    long waiting = line.stream().filter(u -> u.state == WindowInLine.State.WAITING).count();
+    if (waiting <= options.pipelineDepth()) {
+      startPlanning();
+    }
   }
 
   /**

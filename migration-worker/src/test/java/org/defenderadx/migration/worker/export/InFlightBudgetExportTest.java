@@ -77,4 +77,33 @@ class InFlightBudgetExportTest {
           start);
     }
   }
+
+  @Test
+  void aTableAloneKeepsFetchingWhileItsEarlierWindowsWaitForIngestion() throws Exception {
+    // GIVEN one table of twelve daily windows, and ingestion slow (2 simulated minutes) to confirm each blob
+    env.configureIncremental(List.of("DeviceLogonEvents"));
+    env.adx.faults().delayDataManagement(Duration.ofMinutes(2));
+    TenantContext tenant = TenantFixture.context(env.vertx, env.sim, env.time, "", "graph");
+    WindowSchedule schedule = WindowSchedule.thirtyDays(Duration.ofHours(1), Duration.ofMinutes(5));
+    Instant start = env.time.now().minus(Duration.ofDays(12));
+    Instant close = schedule.closePoint(env.time.now(), Optional.empty(), Duration.ZERO);
+    AtomicInteger mostPending = new AtomicInteger();
+    long sampler = env.vertx.setPeriodic(20, id -> mostPending.accumulateAndGet(
+        env.adx.dataManagement().pendingBlobs(), Math::max));
+
+    // WHEN it runs alone
+    MigrationConfigRow row = await(env.state.latest()).rows().get(0);
+    TableExporter.Result result = await(env.exporter("test-node").run(tenant, row, start, close, "run-1"));
+    env.vertx.cancelTimer(sampler);
+
+    // THEN more windows were sent and awaiting ingestion at once than are ever fetched at once (the pipeline went on
+    // fetching while ADX confirmed), never more than the pipeline's depth, and the table is exact
+    assertThat(mostPending.get()).as("blobs awaiting ingestion at once")
+        .isGreaterThan(TableRun.FETCHES_AT_ONCE)
+        .isLessThanOrEqualTo(TableExporter.Options.defaults("").pipelineDepth());
+    assertThat(result.failure()).isEmpty();
+    assertThat(result.caughtUp()).isTrue();
+    env.assertExact(result.sourceTable(), result.row().destinationTable(), result.row().lastRefreshed().orElseThrow(),
+        start);
+  }
 }
