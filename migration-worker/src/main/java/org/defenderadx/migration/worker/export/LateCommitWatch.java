@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 import org.defenderadx.migration.common.kql.KqlLiterals;
 import org.defenderadx.migration.common.kql.KustoTime;
 import org.defenderadx.migration.common.model.AuditRecord;
@@ -95,18 +96,46 @@ public final class LateCommitWatch {
    */
   public static final Duration RECHECK_EVERY = Duration.ofMinutes(15);
 
-  private final Map<String, Instant> lastChecked = new ConcurrentHashMap<>();
+  /**
+   * The age at which an hour exported young is first re-counted, once rows committed late have had time to show; it
+   * is re-counted once more this much before it leaves the re-check span ({@link Options#recheck()}).
+   */
+  public static final Duration FIRST_RECOUNT_AGE = Duration.ofHours(1);
 
-  /** {@link #check}, unless this table was checked less than {@link #RECHECK_EVERY} ago (then empty). */
+  /** Per table: when {@link #checkIfDue} last tried, and up to when its re-counts are done (a failed one is not). */
+  private final Map<String, Instant> lastTried = new ConcurrentHashMap<>();
+  private final Map<String, Instant> countedUpTo = new ConcurrentHashMap<>();
+
+  /**
+   * {@link #check}, at most every {@link #RECHECK_EVERY} per table (otherwise empty), re-counting only the hours that
+   * reached one of their two re-count ages ({@link #FIRST_RECOUNT_AGE}, and as much before {@link Options#recheck()})
+   * since the last check that succeeded: each hour is re-counted twice, several hours in one call, instead of at
+   * every check.
+   */
   public Future<Optional<Result>> checkIfDue(TenantContext tenant, MigrationConfigRow row, String runId) {
     String key = tenant.key() + "|" + row.sourceTable();
     Instant now = time.now();
-    Instant last = lastChecked.get(key);
+    Instant last = lastTried.get(key);
     if (last != null && now.isBefore(last.plus(RECHECK_EVERY))) {
       return Future.succeededFuture(Optional.empty());
     }
-    lastChecked.put(key, now);
-    return check(tenant, row, runId).map(Optional::of);
+    lastTried.put(key, now);
+    Instant since = countedUpTo.get(key);
+    return check(tenant, row, runId, span -> reachedRecountAge(span, since, now)).map(r -> {
+      countedUpTo.put(key, now);
+      return Optional.of(r);
+    });
+  }
+
+  /** Whether one of the span's re-count ages lies in {@code (since, now]} (since null: any up to now). */
+  private boolean reachedRecountAge(Span span, Instant since, Instant now) {
+    Duration last = options.recheck().minus(FIRST_RECOUNT_AGE);
+    for (Instant at : List.of(span.to().plus(FIRST_RECOUNT_AGE), span.to().plus(last))) {
+      if (!at.isAfter(now) && (since == null || at.isAfter(since))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Late commits audited since start (for metrics). */
@@ -114,7 +143,12 @@ public final class LateCommitWatch {
     return lateCommits.get();
   }
 
+  /** Re-counts every recently exported hour that was exported young, now. */
   public Future<Result> check(TenantContext tenant, MigrationConfigRow row, String runId) {
+    return check(tenant, row, runId, span -> true);
+  }
+
+  private Future<Result> check(TenantContext tenant, MigrationConfigRow row, String runId, Predicate<Span> due) {
     ResolvedTable table;
     try {
       table = row.resolve();
@@ -135,7 +169,7 @@ public final class LateCommitWatch {
           // A span exported when its end was already `recheck` old had settled: re-counting it costs a call for
           // nothing (a back-fill exports days-old hours only).
           List<Span> spans = comparableSpans(windows, to).stream()
-              .filter(s -> !s.from().isBefore(oldest) && exportedYoung(s, windows)).toList();
+              .filter(s -> !s.from().isBefore(oldest) && exportedYoung(s, windows) && due.test(s)).toList();
           if (spans.isEmpty()) {
             return Future.succeededFuture(new Result(table.sourceTable(), List.of(), List.of(), risk,
                 FetchStats.none()));

@@ -305,6 +305,43 @@ class VerifyRepairTest {
   }
 
   @Test
+  void theWatchsCyclesReCountEachHourExportedYoungTwiceNotAtEveryCheck() throws Exception {
+    // GIVEN the hour before the current one exported ten minutes after it ended
+    Instant now = time.now();
+    Instant current = HourlyCounts.hourOf(now).plus(HOUR);
+    sim.clock().advance(Duration.between(now, current.plus(Duration.ofMinutes(10))));
+    export(current.minus(HOUR), current);
+
+    // THEN a check right away spends no call: the hour is not an hour old yet
+    assertThat(recountCalls()).isZero();
+    // an hour later one call re-counts it; the checks in the next hours spend none until, five hours after it
+    // ended, the last re-count (one call); and none after that
+    sim.clock().advance(HOUR.plus(Duration.ofMinutes(1)));
+    assertThat(recountCalls()).isEqualTo(1);
+    for (int i = 0; i < 3; i++) {
+      sim.clock().advance(HOUR);
+      assertThat(recountCalls()).as("check %d", i).isZero();
+    }
+    sim.clock().advance(HOUR);
+    assertThat(recountCalls()).isEqualTo(1);
+    sim.clock().advance(HOUR);
+    assertThat(recountCalls()).isZero();
+  }
+
+  /**
+   * The count queries the source received for one due check of the watch (a check comes at most every 15 minutes:
+   * the clock moves on by more; a call refused for an expired token and made again is one query).
+   */
+  private long recountCalls() throws Exception {
+    int before = sim.stats().queries().size();
+    java.util.Optional<LateCommitWatch.Result> checked = await(watch.checkIfDue(tenant, latest(), "cycle"));
+    assertThat(checked).isPresent();
+    List<String> queries = sim.stats().queries();
+    return queries.subList(before, queries.size()).stream().filter(q -> q.contains("summarize Count = count()"))
+        .count();
+  }
+
+  @Test
   void aRepairWhoseWindowCannotBeIngestedAgainLeavesTheTablesRowsAndExtentsUnchanged() throws Exception {
     // GIVEN four hours exported, and ADX failing every ingestion
     Instant from = HourlyCounts.hourOf(time.now()).minus(Duration.ofHours(6));
