@@ -32,8 +32,6 @@ public final class AccessTokenSource {
   private final Clock clock;
 
   private AccessToken current;
-  /** When {@link #current} expires, on {@link #clock}. */
-  private Instant currentExpiresAt = Instant.EPOCH;
   private Future<String> inFlight;
   /** The last acquisition's failure, until one succeeds; with when the provider may be asked again. */
   private TokenUnavailableException lastFailure;
@@ -57,13 +55,8 @@ public final class AccessTokenSource {
     if (credential.isEmpty()) {
       return Future.succeededFuture(Optional.empty());
     }
-    if (current != null && Instant.now(clock).plus(REFRESH_MARGIN).isBefore(currentExpiresAt)) {
+    if (current != null && Instant.now(clock).plus(REFRESH_MARGIN).isBefore(current.getExpiresAt().toInstant())) {
       return Future.succeededFuture(Optional.of("Bearer " + current.getToken()));
-    }
-    if (current != null && inFlight == null) {
-      // Expiring on our clock: a new credential, whose library cache cannot hand back the token on its own clock.
-      current = null;
-      credential = credentials.get();
     }
     return acquire().map(t -> Optional.of("Bearer " + t));
   }
@@ -105,10 +98,6 @@ public final class AccessTokenSource {
             inFlight = null;
             if (ar.succeeded()) {
               current = ar.result();
-              // The library dates the expiry on the system clock: its lifetime counts from now on ours (a
-              // simulated clock runs faster, so the token expires sooner on it, as the simulator enforces).
-              currentExpiresAt = Instant.now(clock).plus(Duration.between(Instant.now(),
-                  current.getExpiresAt().toInstant()));
               lastFailure = null;
               consecutiveFailures = 0;
             } else {

@@ -110,22 +110,6 @@ class AccessTokenSourceTest {
   }
 
   @Test
-  void refreshesBeforeExpiryOnItsOwnClockWhenThatIsNotTheSystemsClock() throws Exception {
-    // A simulated clock weeks behind the system's (and running faster): the token's hour counts on it.
-    TestClocks.MutableClock clock = new TestClocks.MutableClock(Instant.parse("2026-11-15T00:00:00Z"));
-    AccessTokenSource tokens = source(DefenderSimConfig.DEFAULT_CLIENT_SECRET, clock);
-    await(tokens.authorization());
-
-    clock.advance(Duration.ofMinutes(50));
-    await(tokens.authorization());
-    assertThat(tokensIssued()).isEqualTo(1);
-
-    clock.advance(Duration.ofMinutes(6));
-    await(tokens.authorization());
-    assertThat(tokensIssued()).as("a new token before the hour is up on the source's clock").isEqualTo(2);
-  }
-
-  @Test
   void aWrongSecretFailsWithTheServicesReason() {
     AccessTokenSource tokens = source("wrong-secret", Clock.systemUTC());
 
