@@ -84,7 +84,7 @@ final class BackfillScenario {
     return new Run(result.getDouble("backfillSeconds"), rows, used.bytes(), used,
         Duration.between(simStart, simEnd).toMillis() / 60_000.0,
         ProcessFigures.fromJson(result.getJsonObject("process")), env.limits(), windows, simStart,
-        TableCalls.measure(env, tables, used.calls(), runQueries));
+        TableCalls.measure(env, tables, used.calls(), runQueries, simStart));
   }
 
   static ScenarioReport run(SuiteOptions o) throws Exception {

@@ -2,6 +2,9 @@ package org.defenderadx.migration.worker.bench;
 
 import static org.defenderadx.migration.worker.testing.StandIns.await;
 
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -12,6 +15,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
+import org.defenderadx.migration.common.kql.KustoTime;
 import org.defenderadx.migration.worker.export.PlannedUnitStore;
 import org.defenderadx.simulator.defender.ApiFlavour;
 import org.defenderadx.simulator.defender.DefenderSimConfig.Limits;
@@ -38,10 +42,17 @@ import org.defenderadx.simulator.defender.DefenderSimConfig.Limits;
  * @param resultCalls   calls of the {@code Succeeded} rows
  * @param result429     429 answers among them
  * @param endedCalls    calls of the {@code Paused}, {@code Failed} and {@code Quarantined} rows
+ * @param afterRows     rows of the windows past the backlog: hours that closed while the run went on
+ * @param afterCalls    the calls of those windows
+ *
+ * <p>Everything but the last two is the table's <em>backlog</em>: what the source held when the node started, up
+ * to its first close point ({@link #backlogEnd}). The hours that close while the run goes on (the other tables still
+ * back-filling) are exported one call each as the export lag needs, whatever they hold; they are reported apart
+ * ({@code afterRows}, {@code afterCalls}), not judged against the effective cap.
  */
 record TableCalls(String table, long rows, double bytesPerRow, int rowCap, long byteCap, long calls, long census,
                   long results, long emptyResults, long resultRows, long resultCalls, long result429,
-                  long endedCalls) {
+                  long endedCalls, long afterRows, long afterCalls) {
 
   /** The target for rows per call against the effective cap, in percent. */
   static final double TARGET = 70;
@@ -52,7 +63,16 @@ record TableCalls(String table, long rows, double bytesPerRow, int rowCap, long 
       "Quarantined");
   /** Repeats the calls of a window booked again on its final row. */
   static final String RETRIED = "Retried";
+  /** Committed windows past the backlog, summed apart. */
+  static final String AFTER = "Succeeded after";
   private static final int SAMPLE_ROWS = 2000;
+  /** The settle lag the backfill runs leave at its default (`migration.settleLag`). */
+  static final Duration SETTLE_LAG = Duration.ofMinutes(5);
+
+  /** The end of the backlog of a node started at {@code start}: its first close point on the hourly grid. */
+  static Instant backlogEnd(Instant start) {
+    return start.minus(SETTLE_LAG).truncatedTo(ChronoUnit.HOURS);
+  }
 
   /**
    * Every table of one run, the audit's calls under other statuses, the simulator's count, and the queries the
@@ -61,7 +81,7 @@ record TableCalls(String table, long rows, double bytesPerRow, int rowCap, long 
   record Run(List<TableCalls> tables, long simulatorCalls, Map<String, Long> otherStatuses,
              Optional<Map<String, Map<String, Long>>> received) {
     long auditedCalls() {
-      return tables.stream().mapToLong(TableCalls::calls).sum();
+      return tables.stream().mapToLong(c -> c.calls() + c.afterCalls()).sum();
     }
   }
 
@@ -94,15 +114,21 @@ record TableCalls(String table, long rows, double bytesPerRow, int rowCap, long 
    * the texts of the queries the simulator received during the run, when it kept them all).
    */
   static Run measure(BenchEnvironment env, List<String> tables, long simulatorCalls,
-                     Optional<List<String>> queries) throws Exception {
+                     Optional<List<String>> queries, Instant start) throws Exception {
     Map<String, Map<String, Map<String, Object>>> byTable = new HashMap<>();
     Map<String, Long> otherStatuses = new TreeMap<>();
+    // Committed windows past the backlog are summed apart, under the status "Succeeded after".
     for (Map<String, Object> r : await(env.env.adxClient.query("MigrationAuditLog\n"
+        + "| extend Kind = iff(Status == 'Succeeded' and WindowEnd > " + KustoTime.literal(backlogEnd(start))
+        + ", '" + AFTER + "', Status)\n"
         + "| summarize N = count(), Empty = countif(RecordCount == 0), Rows = sum(RecordCount), "
-        + "Calls = sum(ApiCalls), Q = sum(CallQuota429), P = sum(CpuQuota429) by SourceTable, Status"))) {
+        + "Calls = sum(ApiCalls), Q = sum(CallQuota429), P = sum(CpuQuota429) by SourceTable, Status = Kind"))) {
       String table = String.valueOf(r.get("SourceTable"));
       String status = String.valueOf(r.get("Status"));
       byTable.computeIfAbsent(table, k -> new HashMap<>()).put(status, r);
+      if (AFTER.equals(status)) {
+        continue;
+      }
       if (!CALL_STATUSES.contains(status) && !RETRIED.equals(status) && number(r, "Calls") > 0) {
         otherStatuses.merge(status, number(r, "Calls"), Long::sum);
       }
@@ -116,14 +142,16 @@ record TableCalls(String table, long rows, double bytesPerRow, int rowCap, long 
         calls += number(s.get(status), "Calls");
       }
       Map<String, Object> ok = s.get("Succeeded");
-      long rows = env.adxTable(t + "Raw").rowCount();
-      double bytesPerRow = rows == 0 ? Double.NaN
+      Map<String, Object> after = s.get(AFTER);
+      long inAdx = env.adxTable(t + "Raw").rowCount();
+      double bytesPerRow = inAdx == 0 ? Double.NaN
           : SimProbe.capBytesPerRow(env.env.sim.baseUrl(), t, SAMPLE_ROWS);
-      out.add(new TableCalls(t, rows, bytesPerRow, limits.rowCap(), limits.byteCap(ApiFlavour.GRAPH).bytes(), calls,
-          number(s.get(PlannedUnitStore.PLANNED), "Calls"), number(ok, "N"), number(ok, "Empty"),
-          number(ok, "Rows"), number(ok, "Calls"), number(ok, "Q") + number(ok, "P"),
+      out.add(new TableCalls(t, inAdx - number(after, "Rows"), bytesPerRow, limits.rowCap(),
+          limits.byteCap(ApiFlavour.GRAPH).bytes(), calls, number(s.get(PlannedUnitStore.PLANNED), "Calls"),
+          number(ok, "N"), number(ok, "Empty"), number(ok, "Rows"), number(ok, "Calls"),
+          number(ok, "Q") + number(ok, "P"),
           number(s.get("Paused"), "Calls") + number(s.get("Failed"), "Calls")
-              + number(s.get("Quarantined"), "Calls")));
+              + number(s.get("Quarantined"), "Calls"), number(after, "Rows"), number(after, "Calls")));
     }
     return new Run(out, simulatorCalls, otherStatuses, queries.map(q -> received(q, tables)));
   }
@@ -189,7 +217,7 @@ record TableCalls(String table, long rows, double bytesPerRow, int rowCap, long 
     for (int i = 0; i < runs.get(0).tables().size(); i++) {
       int index = i;
       List<TableCalls> mine = new ArrayList<>(runs.stream().map(r -> r.tables().get(index)).toList());
-      Figure f = Figure.of(mine.get(0).table() + ": rows per call against the effective cap",
+      Figure f = Figure.of(mine.get(0).table() + ": rows per call against the effective cap, its backlog",
           new Samples(mine.stream().map(TableCalls::fill).toList()), "%", "%.1f");
       // The middle run by fill (the lower one of two), which is the median's run.
       mine.sort(Comparator.comparingDouble(TableCalls::fill));
@@ -202,9 +230,9 @@ record TableCalls(String table, long rows, double bytesPerRow, int rowCap, long 
   /** The table "calls per table against the minimum" of one or more runs (a run column when more than one). */
   static MarkdownTable table(String title, List<Run> runs) {
     boolean several = runs.size() > 1;
-    List<String> header = new ArrayList<>(List.of("table", "rows", "MB at the source", "effective cap (rows)",
-        "full calls needed", "minimum calls (incl. census)", "calls made", "census calls",
-        "rows per call ÷ effective cap", "target", "met", "reason when missed"));
+    List<String> header = new ArrayList<>(List.of("table", "backlog rows", "MB at the source",
+        "effective cap (rows)", "full calls needed", "minimum calls (incl. census)", "calls made", "census calls",
+        "rows per call ÷ effective cap", "target", "met", "reason when missed", "after the backlog: rows in calls"));
     if (several) {
       header.add(0, "run");
     }
@@ -217,7 +245,8 @@ record TableCalls(String table, long rows, double bytesPerRow, int rowCap, long 
             String.valueOf(c.calls()), String.valueOf(c.census()), number("%.1f%%", c.fill()),
             c.judged() ? "≥ " + (int) TARGET + "%" : "—",
             c.met().map(m -> m ? "yes" : "**no**").orElse("—"),
-            c.met().filter(m -> !m).map(m -> c.whyMissed()).orElse("—")));
+            c.met().filter(m -> !m).map(m -> c.whyMissed()).orElse("—"),
+            c.afterRows() + " in " + c.afterCalls()));
         if (several) {
           cells.add(0, String.valueOf(r + 1));
         }
@@ -231,7 +260,8 @@ record TableCalls(String table, long rows, double bytesPerRow, int rowCap, long 
           String.valueOf(run.tables().stream().mapToLong(TableCalls::minimumCalls).sum()),
           String.valueOf(run.auditedCalls()),
           String.valueOf(run.tables().stream().mapToLong(TableCalls::census).sum()), "—", "—", "—",
-          simulatorCheck(run)));
+          simulatorCheck(run), run.tables().stream().mapToLong(TableCalls::afterRows).sum() + " in "
+              + run.tables().stream().mapToLong(TableCalls::afterCalls).sum()));
       if (several) {
         total.add(0, String.valueOf(r + 1));
       }
@@ -265,7 +295,13 @@ record TableCalls(String table, long rows, double bytesPerRow, int rowCap, long 
             + "the rows part of the body (each row's JSON and the comma before the next), not the schema and "
             + "envelope around it. MB at the source: rows × that size; minimum calls: max(⌈rows ÷ row cap⌉, "
             + "⌈bytes ÷ byte cap⌉) plus the census calls the run made; the ≥ 70%% target holds for tables whose "
-            + "rows need %.0f full calls or more.", side.isEmpty() ? "" : " (" + side + ")", any.rowCap(), any.byteCap(), SAMPLE_ROWS, JUDGED_FROM));
+            + "rows need %.0f full calls or more. Rows and calls are the table's backlog: what the source held when "
+            + "the node started, up to its first close point (the start less the %d-minute settle lag, on the hourly "
+            + "grid); the hours that closed while the run went on (the other tables still back-filling) are "
+            + "exported one call each as the export lag needs, whatever they hold, and are shown apart in the last "
+            + "column, not judged against the effective cap. The total row's calls and the simulator's count "
+            + "include them.", side.isEmpty() ? "" : " (" + side + ")", any.rowCap(), any.byteCap(), SAMPLE_ROWS,
+        JUDGED_FROM, SETTLE_LAG.toMinutes()));
     for (int r = 0; r < runs.size(); r++) {
       Run run = runs.get(r);
       List<String> labels = new ArrayList<>();
@@ -297,7 +333,7 @@ record TableCalls(String table, long rows, double bytesPerRow, int rowCap, long 
     List<String> parts = new ArrayList<>();
     for (TableCalls c : run.tables()) {
       Map<String, Long> kinds = received.getOrDefault(c.table(), Map.of());
-      parts.add(c.table() + " " + kinds(kinds) + " against " + c.calls());
+      parts.add(c.table() + " " + kinds(kinds) + " against " + (c.calls() + c.afterCalls()));
     }
     if (received.containsKey("none")) {
       parts.add("naming none of the tables " + kinds(received.get("none")));
