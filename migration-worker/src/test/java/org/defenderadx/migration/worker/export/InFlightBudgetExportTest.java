@@ -51,9 +51,7 @@ class InFlightBudgetExportTest {
     WindowSchedule schedule = WindowSchedule.thirtyDays(Duration.ofHours(1), Duration.ofMinutes(5));
     Instant start = env.time.now().minus(Duration.ofDays(6));
     Instant close = schedule.closePoint(env.time.now(), Optional.empty(), Duration.ZERO);
-    AtomicInteger mostPending = new AtomicInteger();
-    long sampler = env.vertx.setPeriodic(20, id -> mostPending.accumulateAndGet(
-        env.adx.dataManagement().pendingBlobs(), Math::max));
+    PendingBlobs pending = new PendingBlobs();
 
     // WHEN both run
     List<Future<TableExporter.Result>> runs = new ArrayList<>();
@@ -61,11 +59,11 @@ class InFlightBudgetExportTest {
       runs.add(env.exporter(env.vertx, "test-node", budget).run(tenant, row, start, close, "run-1"));
     }
     await(Future.all(runs));
-    env.vertx.cancelTimer(sampler);
+    pending.stop();
 
     // THEN never more than one blob was at the stand-in at once, windows waited for room, all room was given back,
     // and both tables are exact
-    assertThat(mostPending.get()).as("blobs awaiting ingestion at once").isEqualTo(1);
+    assertThat(pending.most()).as("blobs awaiting ingestion at once").isEqualTo(1);
     assertThat(budget.waitedTotal()).as("windows that waited for room").isPositive();
     assertThat(budget.peak()).isLessThanOrEqualTo(budget.capacity());
     assertThat(budget.inUse()).as("room still held after the runs").isZero();
@@ -87,23 +85,36 @@ class InFlightBudgetExportTest {
     WindowSchedule schedule = WindowSchedule.thirtyDays(Duration.ofHours(1), Duration.ofMinutes(5));
     Instant start = env.time.now().minus(Duration.ofDays(12));
     Instant close = schedule.closePoint(env.time.now(), Optional.empty(), Duration.ZERO);
-    AtomicInteger mostPending = new AtomicInteger();
-    long sampler = env.vertx.setPeriodic(20, id -> mostPending.accumulateAndGet(
-        env.adx.dataManagement().pendingBlobs(), Math::max));
+    PendingBlobs pending = new PendingBlobs();
 
     // WHEN it runs alone
     MigrationConfigRow row = await(env.state.latest()).rows().get(0);
     TableExporter.Result result = await(env.exporter("test-node").run(tenant, row, start, close, "run-1"));
-    env.vertx.cancelTimer(sampler);
+    pending.stop();
 
     // THEN more windows were sent and awaiting ingestion at once than are ever fetched at once (the pipeline went on
     // fetching while ADX confirmed), never more than the pipeline's depth, and the table is exact
-    assertThat(mostPending.get()).as("blobs awaiting ingestion at once")
+    assertThat(pending.most()).as("blobs awaiting ingestion at once")
         .isGreaterThan(TableRun.FETCHES_AT_ONCE)
         .isLessThanOrEqualTo(TableExporter.Options.defaults("").pipelineDepth());
     assertThat(result.failure()).isEmpty();
     assertThat(result.caughtUp()).isTrue();
     env.assertExact(result.sourceTable(), result.row().destinationTable(), result.row().lastRefreshed().orElseThrow(),
         start);
+  }
+
+  /** The most blobs awaiting ingestion at the stand-in at once, sampled every 20 ms until stopped. */
+  private final class PendingBlobs {
+    private final AtomicInteger most = new AtomicInteger();
+    private final long timer = env.vertx.setPeriodic(20, id -> most.accumulateAndGet(
+        env.adx.dataManagement().pendingBlobs(), Math::max));
+
+    void stop() {
+      env.vertx.cancelTimer(timer);
+    }
+
+    int most() {
+      return most.get();
+    }
   }
 }

@@ -334,7 +334,7 @@ class VerifyRepairTest {
    */
   private long recountCalls() throws Exception {
     int before = sim.stats().queries().size();
-    java.util.Optional<LateCommitWatch.Result> checked = await(watch.checkIfDue(tenant, latest(), "cycle"));
+    Optional<LateCommitWatch.Result> checked = await(watch.checkIfDue(tenant, latest(), "cycle"));
     assertThat(checked).isPresent();
     List<String> queries = sim.stats().queries();
     return queries.subList(before, queries.size()).stream().filter(q -> q.contains("summarize Count = count()"))
