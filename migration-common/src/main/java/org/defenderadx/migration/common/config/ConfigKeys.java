@@ -78,6 +78,11 @@ public final class ConfigKeys {
    * again; {@code migrationctl resume} ends the parking at once.
    */
   public static final String PARK_PROBE_INTERVAL = "parkProbeInterval";
+  /**
+   * The longest a table with closed cells to export waits for the next cell to close before its run, so that cell
+   * joins the run's units instead of costing a call of its own afterwards (0: never wait).
+   */
+  public static final String CLOSE_WAIT = "closeWait";
 
   public static final String CLUSTER = "cluster";
   public static final String CLUSTER_ENABLED = "enabled";
@@ -131,6 +136,7 @@ public final class ConfigKeys {
       "certificatePath",
       "clientId",
       "clientSecretEnv",
+      "closeWait",
       "clientSecretFile",
       "cluster",
       "clusterUrl",

@@ -23,11 +23,15 @@ import java.time.Duration;
  *                         per commit, whatever the number of windows); 1 commits each window alone
  * @param parkProbeInterval how long a table the tenant does not have (unknown table, missing permission) is parked
  *                         before one call tries it again
+ * @param closeWait        the longest a table with closed cells to export waits for the next cell to close before
+ *                         its run, so that cell joins the run's units (0: never); see
+ *                         {@link org.defenderadx.migration.common.window.CloseWait}
  */
 public record MigrationTuning(Duration settleLag, Duration initialLookback, int rowCap, long byteCap,
                               Duration windowGrid, Duration cycleInterval, Duration snapshotCadence,
                               Duration horizonMargin, long maxRowSize, Duration maxServiceWait,
-                              int fetchInstances, int maxCommitBatch, Duration parkProbeInterval) {
+                              int fetchInstances, int maxCommitBatch, Duration parkProbeInterval,
+                              Duration closeWait) {
 
   /** Advanced Hunting keeps 30 days. */
   public static final Duration HORIZON = Duration.ofDays(30);

@@ -261,7 +261,8 @@ public final class SettingsParser {
 
   private MigrationTuning tuning(Node m) {
     m.allowOnly(SETTLE_LAG, INITIAL_LOOKBACK, ROW_CAP, BYTE_CAP, WINDOW_GRID, CYCLE_INTERVAL, SNAPSHOT_CADENCE,
-        HORIZON_MARGIN, FETCH_INSTANCES, MAX_COMMIT_BATCH, MAX_ROW_SIZE, MAX_SERVICE_WAIT, PARK_PROBE_INTERVAL);
+        HORIZON_MARGIN, FETCH_INSTANCES, MAX_COMMIT_BATCH, MAX_ROW_SIZE, MAX_SERVICE_WAIT, PARK_PROBE_INTERVAL,
+        CLOSE_WAIT);
     Duration settle = m.duration(SETTLE_LAG, "5m", Duration.ZERO, Duration.ofHours(6));
     Duration lookback = m.duration(INITIAL_LOOKBACK, "30d", Duration.ofMinutes(1), MigrationTuning.HORIZON);
     int rowCap = m.integer(ROW_CAP, 100_000, 10, 100_000);
@@ -285,8 +286,9 @@ public final class SettingsParser {
     int fetchInstances = m.integer(FETCH_INSTANCES, Runtime.getRuntime().availableProcessors(), 1, 64);
     int maxCommitBatch = m.integer(MAX_COMMIT_BATCH, 32, 1, 256);
     Duration parkProbe = m.duration(PARK_PROBE_INTERVAL, "6h", Duration.ofSeconds(1), Duration.ofDays(7));
+    Duration closeWait = m.duration(CLOSE_WAIT, "10m", Duration.ZERO, Duration.ofHours(1));
     return new MigrationTuning(settle, lookback, rowCap, byteCap, grid, cycle, cadence, margin, maxRow, maxWait,
-        fetchInstances, maxCommitBatch, parkProbe);
+        fetchInstances, maxCommitBatch, parkProbe, closeWait);
   }
 
   private ClusterConfig cluster(Node c) {

@@ -80,6 +80,7 @@ class SettingsParserTest {
     assertThat(s.migration().maxRowSize()).isEqualTo(16_000_000L);
     assertThat(s.migration().maxServiceWait()).isEqualTo(Duration.ofMinutes(15));
     assertThat(s.migration().maxCommitBatch()).isEqualTo(32);
+    assertThat(s.migration().closeWait()).isEqualTo(Duration.ofMinutes(10));
     assertThat(s.cluster().enabled()).isFalse();
     assertThat(s.http().port()).isEqualTo(8080);
     assertThat(s.http().token()).as("the ops HTTP endpoints are open unless a token is configured").isEmpty();
@@ -124,6 +125,18 @@ class SettingsParserTest {
     section(root, "migration").put("maxServiceWait", "30d");
     assertThatThrownBy(() -> SettingsParser.parse(root, secrets)).isInstanceOf(ConfigException.class)
         .hasMessageContaining("migration.maxServiceWait");
+  }
+
+  @Test
+  void theWaitForTheNextCloseIsZeroToAnHour() {
+    Map<String, Object> off = minimal();
+    section(off, "migration").put("closeWait", "0s");
+    assertThat(SettingsParser.parse(off, secrets).migration().closeWait()).isZero();
+
+    Map<String, Object> tooLong = minimal();
+    section(tooLong, "migration").put("closeWait", "2h");
+    assertThatThrownBy(() -> SettingsParser.parse(tooLong, secrets)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("migration.closeWait");
   }
 
   @Test

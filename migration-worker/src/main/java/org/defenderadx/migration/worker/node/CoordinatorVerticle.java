@@ -27,9 +27,11 @@ import org.defenderadx.migration.common.model.AuditRecord;
 import org.defenderadx.migration.common.model.ConfigRowException;
 import org.defenderadx.migration.common.model.ConfigRowLimits;
 import org.defenderadx.migration.common.model.MigrationConfigRow;
+import org.defenderadx.migration.common.model.TableKind;
 import org.defenderadx.migration.worker.adx.MigrationStateStore.BadRow;
 import org.defenderadx.migration.worker.cluster.PeerSignature;
 import org.defenderadx.migration.common.time.TimeSource;
+import org.defenderadx.migration.common.window.CloseWait;
 import org.defenderadx.migration.common.window.WindowSchedule;
 import org.defenderadx.migration.worker.adx.MigrationStateStore;
 import org.defenderadx.migration.worker.cluster.CoordinatorElection;
@@ -72,6 +74,10 @@ public final class CoordinatorVerticle extends VerticleBase {
   private volatile boolean stopped;
   private MessageConsumer<JsonObject> runNowConsumer;
   private MessageConsumer<JsonObject> outcomeConsumer;
+  /** Holds back a table whose next cell closes in a moment (null: never); see {@link #waitingForCloses}. */
+  private volatile CloseWait closeWait;
+  /** Per table held back: the close it waits for, so the wait is logged once. */
+  private final Map<String, Instant> waitingFor = new ConcurrentHashMap<>();
 
   /** How long an offer waits for a fetch verticle's answer (taken or declined; it answers at once). */
   static final Duration OFFER_TIMEOUT = Duration.ofSeconds(30);
@@ -119,6 +125,16 @@ public final class CoordinatorVerticle extends VerticleBase {
     });
     heartbeat();
     return outcomeConsumer.completion();
+  }
+
+  /**
+   * Periodic cycles hold back a table that has closed cells to export while the next cell closes within the wait:
+   * offered after that close, its run's units take the cell in, which otherwise costs a call of its own once the
+   * run is done (ops run-now offers at once). Set before deployment.
+   */
+  public CoordinatorVerticle waitingForCloses(CloseWait wait) {
+    this.closeWait = wait;
+    return this;
   }
 
   /** Stops planning and gives the coordinator lease up, so another node takes over at its next heartbeat. */
@@ -237,6 +253,9 @@ public final class CoordinatorVerticle extends VerticleBase {
               continue;
             }
             try {
+              if (tenantKey.isEmpty() && table.isEmpty() && heldForNextClose(row, now)) {
+                continue;
+              }
               if (dispatch(row, runId)) {
                 started.add(TableLeases.key(row.tenantId(), row.sourceTable()));
               }
@@ -248,6 +267,29 @@ public final class CoordinatorVerticle extends VerticleBase {
           refused.keySet().retainAll(refusedNow); // a row fixed since is reported again if it breaks again
           return started;
         });
+  }
+
+  /** Whether a periodic cycle holds the table back for the next close ({@link #waitingForCloses}). */
+  private boolean heldForNextClose(MigrationConfigRow row, Instant now) {
+    CloseWait wait = closeWait;
+    String key = TableLeases.key(row.tenantId(), row.sourceTable());
+    if (wait == null || row.resolve().kind() == TableKind.SNAPSHOT) {
+      return false;
+    }
+    Instant close = schedule.closePoint(now, Optional.of(serviceClock.now(row.tenantId(), now)),
+        row.lateArrivalAllowance());
+    Optional<Duration> hold = wait.before(row.progress(), schedule.horizonStart(now, row.progress().isPresent()),
+        close);
+    if (hold.isEmpty()) {
+      waitingFor.remove(key);
+      return false;
+    }
+    Instant nextClose = close.plus(hold.get());
+    if (!nextClose.equals(waitingFor.put(key, nextClose))) {
+      LOG.info("{} (tenant '{}'): starts when the cell ending {} closes, in {}, so its run takes that cell in",
+          row.sourceTable(), row.tenantId(), nextClose, hold.get());
+    }
+    return true;
   }
 
   /** Offers the table unless an offer of it is out; false then. The lease decides whether anyone takes it. */

@@ -34,6 +34,7 @@ import org.defenderadx.migration.common.outcome.RetryPolicy;
 import org.defenderadx.migration.common.quota.QuotaLimits;
 import org.defenderadx.migration.common.time.TimeSource;
 import org.defenderadx.migration.common.window.MergePolicy;
+import org.defenderadx.migration.common.window.CloseWait;
 import org.defenderadx.migration.common.window.WindowGrid;
 import org.defenderadx.migration.common.window.WindowPlanner;
 import org.defenderadx.migration.common.window.WindowSchedule;
@@ -233,7 +234,9 @@ public final class MigrationNode {
           + "(set ops.tokenEnv; SECURITY.md)");
     }
     CoordinatorVerticle coordinator = new CoordinatorVerticle(state, leases, tenants.keySet(), schedule,
-        serviceClock, time, settings.migration().cycleInterval(), election, cluster.heartbeat(), peers);
+        serviceClock, time, settings.migration().cycleInterval(), election, cluster.heartbeat(), peers)
+        .waitingForCloses(new CloseWait(new WindowGrid(settings.migration().windowGrid()),
+            settings.migration().closeWait()));
     TableRuns runs = new TableRuns(vertx, exporter, tenants, leases, cluster.tableLeaseTtl(), env.nodeName(),
         new OfferCheck(state, schedule, serviceClock, time))
         .signedBy(peers)

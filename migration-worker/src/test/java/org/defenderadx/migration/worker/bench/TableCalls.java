@@ -16,6 +16,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 import org.defenderadx.migration.common.kql.KustoTime;
+import org.defenderadx.migration.common.window.CloseWait;
+import org.defenderadx.migration.common.window.WindowGrid;
 import org.defenderadx.migration.worker.export.PlannedUnitStore;
 import org.defenderadx.simulator.defender.ApiFlavour;
 import org.defenderadx.simulator.defender.DefenderSimConfig.Limits;
@@ -69,9 +71,17 @@ record TableCalls(String table, long rows, double bytesPerRow, int rowCap, long 
   /** The settle lag the backfill runs leave at its default (`migration.settleLag`). */
   static final Duration SETTLE_LAG = Duration.ofMinutes(5);
 
-  /** The end of the backlog of a node started at {@code start}: its first close point on the hourly grid. */
+  /** What the backfill runs leave at its default: `migration.closeWait` on the hourly grid. */
+  static final CloseWait CLOSE_WAIT = new CloseWait(new WindowGrid(Duration.ofHours(1)), Duration.ofMinutes(10));
+
+  /**
+   * The end of the backlog of a node started at {@code start}: its first close point on the hourly grid, the next
+   * one when the node waits for it ({@link #CLOSE_WAIT}: the tables start after that close).
+   */
   static Instant backlogEnd(Instant start) {
-    return start.minus(SETTLE_LAG).truncatedTo(ChronoUnit.HOURS);
+    Instant close = start.minus(SETTLE_LAG);
+    return CLOSE_WAIT.before(Optional.empty(), close.minus(Duration.ofDays(30)), close).map(close::plus)
+        .orElse(close.truncatedTo(ChronoUnit.HOURS));
   }
 
   /**
@@ -297,7 +307,8 @@ record TableCalls(String table, long rows, double bytesPerRow, int rowCap, long 
             + "⌈bytes ÷ byte cap⌉) plus the census calls the run made; the ≥ 70%% target holds for tables whose "
             + "rows need %.0f full calls or more. Rows and calls are the table's backlog: what the source held when "
             + "the node started, up to its first close point (the start less the %d-minute settle lag, on the hourly "
-            + "grid); the hours that closed while the run went on (the other tables still back-filling) are "
+            + "grid; the next hour's end when that closes within the 10 minutes `migration.closeWait` lets the "
+            + "tables wait for it); the hours that closed while the run went on (the other tables still back-filling) are "
             + "exported one call each as the export lag needs, whatever they hold, and are shown apart in the last "
             + "column, not judged against the effective cap. The total row's calls and the simulator's count "
             + "include them.", side.isEmpty() ? "" : " (" + side + ")", any.rowCap(), any.byteCap(), SAMPLE_ROWS,

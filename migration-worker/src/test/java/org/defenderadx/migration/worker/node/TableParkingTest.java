@@ -92,7 +92,7 @@ class TableParkingTest {
     assertThat(await(holds.parkedTables())).containsOnlyKeys(TableLeases.key("", MISSING));
     MigrationTuning tuning = new MigrationTuning(Duration.ofMinutes(5), Duration.ofDays(30), 1000, 1 << 20,
         Duration.ofHours(1), Duration.ofMinutes(1), Duration.ofDays(1), Duration.ofDays(2), 1 << 16,
-        Duration.ofMinutes(15), 1, 32, Duration.ofHours(6));
+        Duration.ofMinutes(15), 1, 32, Duration.ofHours(6), Duration.ofMinutes(10));
     JsonObject status = await(new StatusReport(env.vertx, env.state, env.adxClient, Map.of("", tenant),
         new SharedCallBudget(env.vertx, env.time), env.time, Clock.systemUTC(), tuning, "node-a")
         .readingHolds(holds).current());

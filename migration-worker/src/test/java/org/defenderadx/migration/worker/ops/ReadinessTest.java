@@ -220,7 +220,7 @@ class ReadinessTest {
   private static StatusReport statusReport(AdxClient adx, TimeSource time, Map<String, TenantContext> tenants) {
     MigrationTuning tuning = new MigrationTuning(Duration.ofMinutes(5), Duration.ofDays(30), 1000, 1 << 20,
         Duration.ofDays(1), Duration.ofMinutes(2), Duration.ofDays(1), MARGIN, 1 << 16, Duration.ofMinutes(15), 1, 32,
-        Duration.ofHours(6));
+        Duration.ofHours(6), Duration.ofMinutes(10));
     return new StatusReport(env.vertx, new MigrationStateStore(adx, new AdxRowAppender(adx)), adx, tenants,
         new SharedCallBudget(env.vertx, time), time, Clock.systemUTC(), tuning, "node-t");
   }
