@@ -14,6 +14,11 @@ public enum SimFault {
   CPU_QUOTA,
   /** The query timeout error. */
   QUERY_TIMEOUT,
+  /**
+   * 401 as if the caller's token had been revoked before its expiry (a password reset or disabled app under
+   * continuous access evaluation): the caller must get a new token, whatever its own clock says of the old one.
+   */
+  TOKEN_REVOKED,
   /** Answers normally after the configured slow delay. */
   SLOW
 }

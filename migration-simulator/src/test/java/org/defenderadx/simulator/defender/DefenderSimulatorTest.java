@@ -411,6 +411,24 @@ class DefenderSimulatorTest {
   }
 
   @Test
+  void aRevokedTokenIsRefusedWith401BeforeItsExpiry() {
+    DefenderSimulator sim = start();
+    SimClient c = new SimClient(sim.baseUrl());
+    String graph = c.token(ApiFlavour.GRAPH);
+    sim.injectFaults(SimFault.TOKEN_REVOKED);
+
+    HttpResponse<String> revoked = c.query(ApiFlavour.GRAPH, graph, "DeviceInfo | count", null);
+
+    assertThat(revoked.statusCode()).isEqualTo(401);
+    assertThat(json(revoked).getJsonObject("error").getString("code")).isEqualTo("InvalidAuthenticationToken");
+    assertThat(json(revoked).getJsonObject("error").getString("message")).contains("TokensRevoked");
+    assertThat(revoked.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v)
+        .startsWith("Bearer"));
+    assertThat(c.query(ApiFlavour.GRAPH, c.token(ApiFlavour.GRAPH), "DeviceInfo | count", null).statusCode())
+        .isEqualTo(200);
+  }
+
+  @Test
   void unknownTablesGet400WithTheKustoMessageAndMissingQueriesTheLegacyText() {
     SimClient c = new SimClient(start().baseUrl());
 

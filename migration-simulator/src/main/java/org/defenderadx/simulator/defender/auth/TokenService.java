@@ -34,7 +34,7 @@ public final class TokenService {
   }
 
   /** The outcome of checking an {@code Authorization} header. */
-  public enum Check { VALID, MISSING, MALFORMED, BAD_SIGNATURE, EXPIRED, WRONG_AUDIENCE }
+  public enum Check { VALID, MISSING, MALFORMED, BAD_SIGNATURE, EXPIRED, WRONG_AUDIENCE, REVOKED }
 
   private static final Map<String, String> AUDIENCE_BY_RESOURCE = Map.of(
       "https://graph.microsoft.com", "https://graph.microsoft.com",

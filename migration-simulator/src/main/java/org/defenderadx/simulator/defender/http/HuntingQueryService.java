@@ -139,6 +139,7 @@ public final class HuntingQueryService {
       String reason = switch (check) {
         case MISSING -> "Authorization header is missing";
         case EXPIRED -> "Token is expired";
+        case REVOKED -> "Token is revoked";
         case WRONG_AUDIENCE -> "Account mode is inactive";
         default -> "Token is invalid";
       };
@@ -147,6 +148,8 @@ public final class HuntingQueryService {
       String message = switch (check) {
         case MISSING -> "Access token is empty.";
         case EXPIRED -> "Access token has expired or is not yet valid.";
+        case REVOKED -> "Continuous access evaluation resulted in challenge with result: InteractionRequired and "
+            + "code: TokensRevoked";
         case WRONG_AUDIENCE -> "Access token validation failure. Invalid audience.";
         case MALFORMED -> "IDX14100: JWT is not well formed.";
         default -> "Access token validation failure.";
@@ -167,6 +170,7 @@ public final class HuntingQueryService {
           + config.limits().callsPerMinute() + " per 00:01:00", Duration.ofMillis(2_128));
       case CPU_QUOTA -> cpuQuota(call, Duration.ofMinutes(15).minusMillis(call.now().toEpochMilli() % 900_000));
       case QUERY_TIMEOUT -> timeout(call);
+      case TOKEN_REVOKED -> unauthorized(call, TokenService.Check.REVOKED);
       case SLOW -> null;
     };
   }

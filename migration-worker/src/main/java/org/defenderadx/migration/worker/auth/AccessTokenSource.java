@@ -13,14 +13,19 @@ import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
- * Bearer tokens for one tenant and scope, cached and refreshed before they expire; {@link #refresh()} after a 401.
+ * Bearer tokens for one tenant and scope, cached and refreshed before they expire on this source's clock (the
+ * identity library dates a token on the system clock; a simulated clock runs faster, and the simulator expires
+ * tokens on it); {@link #refresh()} after a 401.
  * Concurrent callers share one acquisition. Token calls block (MSAL), so they run on a worker thread. A credential
  * that fails is not asked again at once: until a backoff (1 s, doubling, at most {@link #MAX_BACKOFF}) has passed,
  * callers get the last failure, which {@link #lastError()} also gives the status page.
  */
 public final class AccessTokenSource {
 
-  /** Refresh this long before expiry, so a token never expires in flight (a call can take 3 minutes). */
+  /**
+   * Refresh this long before expiry, so a token never expires in flight (a call can take 3 minutes); half its
+   * lifetime for a token that lives less than twice this, so a short-lived token is not renewed on every call.
+   */
   static final Duration REFRESH_MARGIN = Duration.ofMinutes(5);
   static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
   static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
@@ -32,6 +37,8 @@ public final class AccessTokenSource {
   private final Clock clock;
 
   private AccessToken current;
+  /** When {@link #current} is renewed, on {@link #clock}. */
+  private Instant renewAt = Instant.EPOCH;
   private Future<String> inFlight;
   /** The last acquisition's failure, until one succeeds; with when the provider may be asked again. */
   private TokenUnavailableException lastFailure;
@@ -55,8 +62,13 @@ public final class AccessTokenSource {
     if (credential.isEmpty()) {
       return Future.succeededFuture(Optional.empty());
     }
-    if (current != null && Instant.now(clock).plus(REFRESH_MARGIN).isBefore(current.getExpiresAt().toInstant())) {
+    if (current != null && Instant.now(clock).isBefore(renewAt)) {
       return Future.succeededFuture(Optional.of("Bearer " + current.getToken()));
+    }
+    if (current != null && inFlight == null) {
+      // Due on our clock, perhaps not on the library's: a new credential, whose cache cannot hand the old token back.
+      current = null;
+      credential = credentials.get();
     }
     return acquire().map(t -> Optional.of("Bearer " + t));
   }
@@ -98,6 +110,7 @@ public final class AccessTokenSource {
             inFlight = null;
             if (ar.succeeded()) {
               current = ar.result();
+              renewAt = renewalOnOurClock(current);
               lastFailure = null;
               consecutiveFailures = 0;
             } else {
@@ -115,6 +128,20 @@ public final class AccessTokenSource {
           }
         });
     return promise.future();
+  }
+
+  /**
+   * The token's lifetime as the library states it (its expiry less the system's now) counted from now on our clock,
+   * less the margin. A lifetime that is not positive (clocks apart) leaves the token in use until the service says
+   * 401.
+   */
+  private Instant renewalOnOurClock(AccessToken token) {
+    Duration lifetime = Duration.between(Instant.now(), token.getExpiresAt().toInstant());
+    if (lifetime.isNegative() || lifetime.isZero()) {
+      return Instant.MAX;
+    }
+    Duration half = lifetime.dividedBy(2);
+    return Instant.now(clock).plus(lifetime).minus(half.compareTo(REFRESH_MARGIN) < 0 ? half : REFRESH_MARGIN);
   }
 
   /** No token could be had; the message says for which scope and why. */

@@ -253,10 +253,7 @@ public final class CoordinatorVerticle extends VerticleBase {
               continue;
             }
             try {
-              if (tenantKey.isEmpty() && table.isEmpty() && heldForNextClose(row, now)) {
-                continue;
-              }
-              if (dispatch(row, runId)) {
+              if (dispatch(row, runId, tenantKey.isEmpty() && table.isEmpty())) {
                 started.add(TableLeases.key(row.tenantId(), row.sourceTable()));
               }
             } catch (RuntimeException e) { // one table's row never stops the others
@@ -292,8 +289,11 @@ public final class CoordinatorVerticle extends VerticleBase {
     return true;
   }
 
-  /** Offers the table unless an offer of it is out; false then. The lease decides whether anyone takes it. */
-  private boolean dispatch(MigrationConfigRow row, String runId) {
+  /**
+   * Offers the table unless an offer of it is out; false then. The lease decides whether anyone takes it. A periodic
+   * cycle's offer waits for the next close when that is near ({@link #waitingForCloses}).
+   */
+  private boolean dispatch(MigrationConfigRow row, String runId, boolean periodic) {
     String key = TableLeases.key(row.tenantId(), row.sourceTable());
     if (!isActive() || !offering.add(key)) {
       return false;
@@ -303,6 +303,9 @@ public final class CoordinatorVerticle extends VerticleBase {
         return Future.succeededFuture(); // a run has it, here or on another node
       }
       Instant now = time.now();
+      if (periodic && heldForNextClose(row, now)) {
+        return Future.succeededFuture();
+      }
       Instant close = schedule.closePoint(now, Optional.of(serviceClock.now(row.tenantId(), now)),
           row.lateArrivalAllowance());
       TableWork work = new TableWork(row.tenantId(), row.sourceTable(), row.toColumns(),

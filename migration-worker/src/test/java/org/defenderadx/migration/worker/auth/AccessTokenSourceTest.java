@@ -110,6 +110,40 @@ class AccessTokenSourceTest {
   }
 
   @Test
+  void refreshesBeforeExpiryOnItsOwnClockWhenThatIsNotTheSystemsClock() throws Exception {
+    // A simulated clock weeks behind the system's (benchmarks run it faster): the token's hour counts on it.
+    TestClocks.MutableClock clock = new TestClocks.MutableClock(Instant.parse("2026-11-15T00:00:00Z"));
+    AccessTokenSource tokens = source(DefenderSimConfig.DEFAULT_CLIENT_SECRET, clock);
+    await(tokens.authorization());
+
+    clock.advance(Duration.ofMinutes(50));
+    await(tokens.authorization());
+    assertThat(tokensIssued()).isEqualTo(1);
+
+    clock.advance(Duration.ofMinutes(6));
+    await(tokens.authorization());
+    assertThat(tokensIssued()).as("a new token before the hour is up on the source's clock").isEqualTo(2);
+  }
+
+  @Test
+  void aTokenShorterLivedThanTwiceTheMarginIsRenewedAtHalfItsLifetimeNotOnEveryCall() throws Exception {
+    sim = await(DefenderSimulator.start(vertx, DefenderSimConfig.builder().tokenLifetime(Duration.ofMinutes(3))
+        .build()));
+    TestClocks.MutableClock clock = new TestClocks.MutableClock(Instant.now());
+    AccessTokenSource tokens = source(DefenderSimConfig.DEFAULT_CLIENT_SECRET, clock);
+    await(tokens.authorization());
+    await(tokens.authorization());
+
+    clock.advance(Duration.ofSeconds(80));
+    await(tokens.authorization());
+    assertThat(tokensIssued()).as("reused within half of its three minutes").isEqualTo(1);
+
+    clock.advance(Duration.ofSeconds(20));
+    await(tokens.authorization());
+    assertThat(tokensIssued()).as("renewed past half of its three minutes").isEqualTo(2);
+  }
+
+  @Test
   void aWrongSecretFailsWithTheServicesReason() {
     AccessTokenSource tokens = source("wrong-secret", Clock.systemUTC());
 

@@ -248,6 +248,8 @@ final class BackfillScenario {
     TableCalls.figures(runs.stream().map(Run::perTable).toList()).forEach(report::add);
     report.add(Figure.of("CPU quota spent (share of 150 s per 15 simulated minutes)", cpuQuota, "%", "%.1f"));
     report.add(Figure.of("429 answers", throttled, "", "%.0f"));
+    report.add(Figure.of("401 answers (a token expired or revoked)", samples(runs, r -> (double) r.calls().calls401()),
+        "", "%.0f"));
     report.add(completedFigure);
     report.add(heapFigure);
     report.add(Figure.of("peak RSS (VmHWM)", rss, "MiB", "%.0f"));

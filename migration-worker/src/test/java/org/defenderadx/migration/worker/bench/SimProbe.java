@@ -76,20 +76,20 @@ final class SimProbe {
   }
 
   /** The simulator's counters at one moment, for differences over a run. */
-  record Counters(long calls, long calls200, long calls429, long rows, long bytes, double cpuSeconds) {
+  record Counters(long calls, long calls200, long calls429, long calls401, long rows, long bytes, double cpuSeconds) {
     static Counters of(SimStats stats, String flavour) {
       JsonObject byStatus = stats.toJson().getJsonObject("calls").getJsonObject(flavour, new JsonObject());
       long all = 0;
       for (String status : byStatus.fieldNames()) {
         all += byStatus.getLong(status);
       }
-      return new Counters(all, stats.calls(flavour, 200), stats.calls(flavour, 429), stats.rowsServed(),
-          stats.bytesServed(), stats.cpuSpent().toNanos() / 1e9);
+      return new Counters(all, stats.calls(flavour, 200), stats.calls(flavour, 429), stats.calls(flavour, 401),
+          stats.rowsServed(), stats.bytesServed(), stats.cpuSpent().toNanos() / 1e9);
     }
 
     Counters minus(Counters o) {
-      return new Counters(calls - o.calls, calls200 - o.calls200, calls429 - o.calls429, rows - o.rows,
-          bytes - o.bytes, cpuSeconds - o.cpuSeconds);
+      return new Counters(calls - o.calls, calls200 - o.calls200, calls429 - o.calls429, calls401 - o.calls401,
+          rows - o.rows, bytes - o.bytes, cpuSeconds - o.cpuSeconds);
     }
   }
 }
