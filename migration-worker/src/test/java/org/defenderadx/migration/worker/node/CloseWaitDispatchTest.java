@@ -5,17 +5,13 @@ import static org.defenderadx.migration.worker.testing.StandIns.await;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.defenderadx.migration.api.bus.Addresses;
 import org.defenderadx.migration.api.bus.TableWork;
 import org.defenderadx.migration.common.time.TimeSource;
@@ -24,6 +20,7 @@ import org.defenderadx.migration.common.window.WindowGrid;
 import org.defenderadx.migration.common.window.WindowSchedule;
 import org.defenderadx.migration.worker.lease.TableLeases;
 import org.defenderadx.migration.worker.testing.StandIns;
+import org.defenderadx.migration.worker.testing.TestClocks;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -57,8 +54,8 @@ class CloseWaitDispatchTest {
     // GIVEN a table never loaded (30 days of closed hours behind) and a snapshot table, at 00:01 with a 5-minute
     // settle lag: the hour 23:00-00:00 closes at 00:05, four minutes on
     env.configureIncremental(List.of(BEHIND, SNAPSHOT));
-    AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-11-15T00:01:00Z"));
-    TimeSource time = TimeSource.of(new SettableClock(now), 1.0);
+    TestClocks.MutableClock clock = new TestClocks.MutableClock(Instant.parse("2026-11-15T00:01:00Z"));
+    TimeSource time = TimeSource.of(clock, 1.0);
     List<TableWork> offers = new CopyOnWriteArrayList<>();
     env.vertx.eventBus().<JsonObject>consumer(Addresses.TABLE_WORK, m -> {
       offers.add(TableWork.fromJson(m.body()));
@@ -83,8 +80,8 @@ class CloseWaitDispatchTest {
     assertThat(runNow.closePoint()).isEqualTo(Instant.parse("2026-11-14T23:56:00Z"));
     offers.clear();
 
-    // WHEN the hour has closed (00:05:30 less 5 minutes)
-    now.set(Instant.parse("2026-11-15T00:05:30Z"));
+    // WHEN the clock reaches 00:05:30: less the 5-minute settle lag, past the end of the hour 23:00-00:00
+    clock.advance(Duration.ofSeconds(270));
 
     // THEN the next cycle offers it, closing past the hour's end, so its units take the hour 23:00-00:00 in
     TableWork afterClose = awaitOffer(offers, BEHIND);
@@ -102,29 +99,5 @@ class CloseWaitDispatchTest {
     }
     assertThat(offered(offers, table)).as("offers of %s", table).isNotEmpty();
     return offered(offers, table).get(0);
-  }
-
-  /** A clock the test moves. */
-  private static final class SettableClock extends Clock {
-    private final AtomicReference<Instant> now;
-
-    SettableClock(AtomicReference<Instant> now) {
-      this.now = now;
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now.get();
-    }
   }
 }
