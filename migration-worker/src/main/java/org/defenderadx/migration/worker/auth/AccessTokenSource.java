@@ -65,10 +65,10 @@ public final class AccessTokenSource {
     if (current != null && Instant.now(clock).isBefore(renewAt)) {
       return Future.succeededFuture(Optional.of("Bearer " + current.getToken()));
     }
-    if (current != null && inFlight == null) {
-      // Due on our clock, perhaps not on the library's: a new credential, whose cache cannot hand the old token back.
-      current = null;
-      credential = credentials.get();
+    if (current != null) {
+      // Due on our clock, perhaps not on the library's: renewed as after a 401, through a new credential whose cache
+      // cannot hand the old token back.
+      return refresh();
     }
     return acquire().map(t -> Optional.of("Bearer " + t));
   }

@@ -266,22 +266,19 @@ public final class CoordinatorVerticle extends VerticleBase {
         });
   }
 
-  /** Whether a periodic cycle holds the table back for the next close ({@link #waitingForCloses}). */
-  private boolean heldForNextClose(MigrationConfigRow row, Instant now) {
+  /** Whether a periodic cycle holds back the work it would offer for the next close ({@link #waitingForCloses}). */
+  private boolean heldForNextClose(MigrationConfigRow row, TableWork work) {
     CloseWait wait = closeWait;
     String key = TableLeases.key(row.tenantId(), row.sourceTable());
     if (wait == null || row.resolve().kind() == TableKind.SNAPSHOT) {
       return false;
     }
-    Instant close = schedule.closePoint(now, Optional.of(serviceClock.now(row.tenantId(), now)),
-        row.lateArrivalAllowance());
-    Optional<Duration> hold = wait.before(row.progress(), schedule.horizonStart(now, row.progress().isPresent()),
-        close);
+    Optional<Duration> hold = wait.before(row.progress(), work.horizonStart(), work.closePoint());
     if (hold.isEmpty()) {
       waitingFor.remove(key);
       return false;
     }
-    Instant nextClose = close.plus(hold.get());
+    Instant nextClose = work.closePoint().plus(hold.get());
     if (!nextClose.equals(waitingFor.put(key, nextClose))) {
       LOG.info("{} (tenant '{}'): starts when the cell ending {} closes, in {}, so its run takes that cell in",
           row.sourceTable(), row.tenantId(), nextClose, hold.get());
@@ -303,13 +300,13 @@ public final class CoordinatorVerticle extends VerticleBase {
         return Future.succeededFuture(); // a run has it, here or on another node
       }
       Instant now = time.now();
-      if (periodic && heldForNextClose(row, now)) {
-        return Future.succeededFuture();
-      }
       Instant close = schedule.closePoint(now, Optional.of(serviceClock.now(row.tenantId(), now)),
           row.lateArrivalAllowance());
       TableWork work = new TableWork(row.tenantId(), row.sourceTable(), row.toColumns(),
           schedule.horizonStart(now, row.progress().isPresent()), close, runId);
+      if (periodic && heldForNextClose(row, work)) {
+        return Future.succeededFuture();
+      }
       JsonObject offer = work.toJson();
       return vertx.eventBus().<JsonObject>request(Addresses.TABLE_WORK, offer,
               peers.sign(Addresses.TABLE_WORK, offer).setSendTimeout(OFFER_TIMEOUT.toMillis()))

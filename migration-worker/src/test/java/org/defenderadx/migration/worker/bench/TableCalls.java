@@ -4,7 +4,6 @@ import static org.defenderadx.migration.worker.testing.StandIns.await;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -80,8 +79,8 @@ record TableCalls(String table, long rows, double bytesPerRow, int rowCap, long 
    */
   static Instant backlogEnd(Instant start) {
     Instant close = start.minus(SETTLE_LAG);
-    return CLOSE_WAIT.before(Optional.empty(), close.minus(Duration.ofDays(30)), close).map(close::plus)
-        .orElse(close.truncatedTo(ChronoUnit.HOURS));
+    boolean waits = CLOSE_WAIT.before(Optional.empty(), close.minus(Duration.ofDays(30)), close).isPresent();
+    return waits ? CLOSE_WAIT.grid().cellEnd(close) : CLOSE_WAIT.grid().cellStart(close);
   }
 
   /**
@@ -308,8 +307,8 @@ record TableCalls(String table, long rows, double bytesPerRow, int rowCap, long 
             + "rows need %.0f full calls or more. Rows and calls are the table's backlog: what the source held when "
             + "the node started, up to its first close point (the start less the %d-minute settle lag, on the hourly "
             + "grid; the next hour's end when that closes within the 10 minutes `migration.closeWait` lets the "
-            + "tables wait for it); the hours that closed while the run went on (the other tables still back-filling) are "
-            + "exported one call each as the export lag needs, whatever they hold, and are shown apart in the last "
+            + "tables wait for it); the hours that closed while the run went on (the other tables still "
+            + "back-filling) are exported one call each as the export lag needs, whatever they hold, and are shown apart in the last "
             + "column, not judged against the effective cap. The total row's calls and the simulator's count "
             + "include them.", side.isEmpty() ? "" : " (" + side + ")", any.rowCap(), any.byteCap(), SAMPLE_ROWS,
         JUDGED_FROM, SETTLE_LAG.toMinutes()));
